@@ -1,0 +1,290 @@
+import {
+  type AutoScalingClient,
+  type AutoScalingGroup,
+  DescribeAutoScalingGroupsCommand,
+  type Filter,
+  type LaunchTemplateSpecification,
+} from "@aws-sdk/client-auto-scaling";
+import { DescribeLaunchTemplateVersionsCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import {
+  DescribeInstanceInformationCommand,
+  GetInventoryCommand,
+  type InstanceInformation,
+  type SSMClient,
+} from "@aws-sdk/client-ssm";
+import type {
+  Fleet,
+  FleetInventory,
+  FleetTargets,
+  GroupRecord,
+  InstanceRecord,
+  LaunchTemplateState,
+} from "@fleet-upgrade/core";
+import { describeImagesByIds, getParameterValues, toArchitecture } from "./queries";
+import { compareRpmVersions, hasAllTags, mapLimit, tagsToRecord } from "./support";
+
+export interface AutoScalingFleetInventoryClients {
+  autoscaling: AutoScalingClient;
+  ec2: EC2Client;
+  ssm: SSMClient;
+}
+
+/** Prefix of a launch template `ImageId` that EC2 resolves from an SSM parameter at launch. */
+export const SSM_IMAGE_REF_PREFIX = "resolve:ssm:";
+
+/** The inventory package whose version is the installed kernel. */
+const KERNEL_PACKAGE = "kernel";
+/** Launch template look-ups in flight at once: enough for 1,000 groups, gentle on EC2's request rate. */
+const LAUNCH_TEMPLATE_CONCURRENCY = 8;
+
+interface ResolvedTemplate {
+  launchTemplateId: string;
+  launchTemplateName: string;
+  resolvedVersion: number;
+  imageRef: string;
+}
+
+/**
+ * Reads the fleet from Auto Scaling, EC2 and SSM.
+ *
+ * Groups without a launch template (launch configurations), whose template version has no image, whose
+ * `resolve:ssm:` parameter does not exist, or whose image is gone or of an architecture the product does
+ * not roll out (i386, mac) are left out of `groups`; their instances are still listed.
+ *
+ * `groupName` of an instance comes from the target groups' membership: an instance of a group outside
+ * the targets is reported with `groupName: null`.
+ */
+export class AutoScalingFleetInventory implements FleetInventory {
+  constructor(private readonly clients: AutoScalingFleetInventoryClients) {}
+
+  async readFleet(targets: FleetTargets): Promise<Fleet> {
+    const [groups, managed, kernels] = await Promise.all([
+      this.describeGroups(targets),
+      this.managedInstances(),
+      this.kernelVersions(),
+    ]);
+    const records = await this.groupRecords(groups);
+
+    const groupOf = new Map<string, string>();
+    for (const group of groups) {
+      for (const instance of group.Instances ?? []) {
+        if (instance.InstanceId !== undefined && group.AutoScalingGroupName !== undefined) {
+          groupOf.set(instance.InstanceId, group.AutoScalingGroupName);
+        }
+      }
+    }
+
+    const instances = new Map<string, InstanceRecord>();
+    for (const info of managed) {
+      if (info.InstanceId === undefined) continue;
+      instances.set(info.InstanceId, {
+        instanceId: info.InstanceId,
+        groupName: groupOf.get(info.InstanceId) ?? null,
+        platformName: info.PlatformName ?? null,
+        platformVersion: info.PlatformVersion ?? null,
+        kernelVersion: kernels.get(info.InstanceId) ?? null,
+        pingStatus: info.PingStatus ?? null,
+      });
+    }
+    for (const [instanceId, groupName] of groupOf) {
+      if (instances.has(instanceId)) continue;
+      instances.set(instanceId, {
+        instanceId,
+        groupName,
+        platformName: null,
+        platformVersion: null,
+        kernelVersion: kernels.get(instanceId) ?? null,
+        pingStatus: null,
+      });
+    }
+
+    return {
+      groups: records.sort((a, b) => compareStrings(a.name, b.name)),
+      instances: [...instances.values()].sort((a, b) => compareStrings(a.instanceId, b.instanceId)),
+    };
+  }
+
+  private async describeGroups(targets: FleetTargets): Promise<AutoScalingGroup[]> {
+    const filters: Filter[] = Object.entries(targets.tags).map(([key, value]) => ({
+      Name: `tag:${key}`,
+      Values: [value],
+    }));
+    const groups: AutoScalingGroup[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.clients.autoscaling.send(
+        new DescribeAutoScalingGroupsCommand({
+          ...(targets.autoScalingGroupNames.length > 0 && {
+            AutoScalingGroupNames: targets.autoScalingGroupNames,
+          }),
+          ...(filters.length > 0 && { Filters: filters }),
+          MaxRecords: 100,
+          NextToken: nextToken,
+        }),
+      );
+      groups.push(...(out.AutoScalingGroups ?? []));
+      nextToken = out.NextToken;
+    } while (nextToken);
+    // The service filters already; checking again keeps the contract when a filter is ignored.
+    return groups.filter(
+      (group) =>
+        group.AutoScalingGroupName !== undefined && hasAllTags(tagsToRecord(group.Tags), targets.tags),
+    );
+  }
+
+  private async groupRecords(groups: AutoScalingGroup[]): Promise<GroupRecord[]> {
+    const withSpec = groups.flatMap((group) => {
+      const spec = launchTemplateSpec(group);
+      return spec === undefined ? [] : [{ group, spec }];
+    });
+
+    const templates = new Map<string, Promise<ResolvedTemplate | null>>();
+    const resolved = await mapLimit(withSpec, LAUNCH_TEMPLATE_CONCURRENCY, ({ spec }) => {
+      const key = templateKey(spec);
+      let pending = templates.get(key);
+      if (pending === undefined) {
+        pending = this.resolveTemplate(spec);
+        templates.set(key, pending);
+      }
+      return pending;
+    });
+
+    const ssmNames = resolved.flatMap((template) =>
+      template?.imageRef.startsWith(SSM_IMAGE_REF_PREFIX)
+        ? [template.imageRef.slice(SSM_IMAGE_REF_PREFIX.length)]
+        : [],
+    );
+    const parameterValues =
+      ssmNames.length > 0
+        ? await getParameterValues(this.clients.ssm, ssmNames)
+        : ({} as Record<string, string>);
+    const imageIdOf = (imageRef: string): string | undefined =>
+      imageRef.startsWith(SSM_IMAGE_REF_PREFIX)
+        ? parameterValues[imageRef.slice(SSM_IMAGE_REF_PREFIX.length)]
+        : imageRef;
+
+    const imageIds = resolved.flatMap((template) => {
+      const imageId = template === null ? undefined : imageIdOf(template.imageRef);
+      return imageId === undefined ? [] : [imageId];
+    });
+    const images = imageIds.length > 0 ? await describeImagesByIds(this.clients.ec2, imageIds) : [];
+    const architectureOf = new Map(
+      images.map((image) => [image.ImageId, toArchitecture(image.Architecture)]),
+    );
+
+    const records: GroupRecord[] = [];
+    withSpec.forEach(({ group, spec }, index) => {
+      const template = resolved[index];
+      if (template === null || template === undefined) return;
+      const imageId = imageIdOf(template.imageRef);
+      const architecture = imageId === undefined ? undefined : architectureOf.get(imageId);
+      if (imageId === undefined || architecture === undefined || architecture === null) return;
+      const launchTemplate: LaunchTemplateState = {
+        launchTemplateId: template.launchTemplateId,
+        launchTemplateName: template.launchTemplateName,
+        versionSpec: spec.Version ?? "$Default",
+        resolvedVersion: template.resolvedVersion,
+        imageRef: template.imageRef,
+      };
+      const warmup = group.DefaultInstanceWarmup;
+      records.push({
+        name: group.AutoScalingGroupName as string,
+        arn: group.AutoScalingGroupARN ?? "",
+        desired: group.DesiredCapacity ?? 0,
+        min: group.MinSize ?? 0,
+        max: group.MaxSize ?? 0,
+        launchTemplate,
+        imageId,
+        architecture,
+        tags: tagsToRecord(group.Tags),
+        instanceIds: (group.Instances ?? []).flatMap((instance) =>
+          instance.InstanceId === undefined ? [] : [instance.InstanceId],
+        ),
+        targetGroupArns: group.TargetGroupARNs ?? [],
+        // -1 is how Auto Scaling says "warm-up turned off".
+        defaultInstanceWarmup: warmup === undefined || warmup < 0 ? null : warmup,
+      });
+    });
+    return records;
+  }
+
+  private async resolveTemplate(spec: LaunchTemplateSpecification): Promise<ResolvedTemplate | null> {
+    const out = await this.clients.ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({
+        ...(spec.LaunchTemplateId !== undefined
+          ? { LaunchTemplateId: spec.LaunchTemplateId }
+          : { LaunchTemplateName: spec.LaunchTemplateName }),
+        Versions: [spec.Version ?? "$Default"],
+      }),
+    );
+    const version = out.LaunchTemplateVersions?.[0];
+    const imageRef = version?.LaunchTemplateData?.ImageId;
+    const launchTemplateId = version?.LaunchTemplateId ?? spec.LaunchTemplateId;
+    if (version?.VersionNumber === undefined || imageRef === undefined || launchTemplateId === undefined)
+      return null;
+    return {
+      launchTemplateId,
+      launchTemplateName: version.LaunchTemplateName ?? spec.LaunchTemplateName ?? "",
+      resolvedVersion: version.VersionNumber,
+      imageRef,
+    };
+  }
+
+  /** Every instance SSM manages in the region: group members and standalone ones. */
+  private async managedInstances(): Promise<InstanceInformation[]> {
+    const instances: InstanceInformation[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.clients.ssm.send(
+        new DescribeInstanceInformationCommand({ MaxResults: 50, NextToken: nextToken }),
+      );
+      instances.push(...(out.InstanceInformationList ?? []));
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return instances;
+  }
+
+  /** Installed kernel per instance from SSM inventory: `Version-Release` of the newest `kernel` package. */
+  private async kernelVersions(): Promise<Map<string, string>> {
+    const kernels = new Map<string, string>();
+    let nextToken: string | undefined;
+    do {
+      const out = await this.clients.ssm.send(
+        new GetInventoryCommand({
+          Filters: [{ Key: "AWS:Application.Name", Values: [KERNEL_PACKAGE], Type: "Equal" }],
+          ResultAttributes: [{ TypeName: "AWS:Application" }],
+          MaxResults: 50,
+          NextToken: nextToken,
+        }),
+      );
+      for (const entity of out.Entities ?? []) {
+        if (entity.Id === undefined) continue;
+        for (const row of entity.Data?.["AWS:Application"]?.Content ?? []) {
+          if (row.Name !== KERNEL_PACKAGE || row.Version === undefined) continue;
+          const version = row.Release ? `${row.Version}-${row.Release}` : row.Version;
+          const known = kernels.get(entity.Id);
+          if (known === undefined || compareRpmVersions(version, known) > 0) kernels.set(entity.Id, version);
+        }
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return kernels;
+  }
+}
+
+function launchTemplateSpec(group: AutoScalingGroup): LaunchTemplateSpecification | undefined {
+  const spec =
+    group.LaunchTemplate ?? group.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+  if (spec === undefined || (spec.LaunchTemplateId === undefined && spec.LaunchTemplateName === undefined)) {
+    return undefined;
+  }
+  return spec;
+}
+
+function templateKey(spec: LaunchTemplateSpecification): string {
+  return `${spec.LaunchTemplateId ?? `name:${spec.LaunchTemplateName}`}|${spec.Version ?? "$Default"}`;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,50 @@
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SSMClient, type SSMClientConfig } from "@aws-sdk/client-ssm";
+
+/** Every SDK client the adapters use, created once per cold start and passed down. */
+export interface AwsClients {
+  autoscaling: AutoScalingClient;
+  ec2: EC2Client;
+  ssm: SSMClient;
+  cloudwatch: CloudWatchClient;
+  elbv2: ElasticLoadBalancingV2Client;
+  sfn: SFNClient;
+  dynamodb: DynamoDBClient;
+}
+
+export interface AwsClientsConfig {
+  region: string;
+  /** Static credentials or a provider; omitted: the SDK's default chain (the Lambda role in AWS). */
+  credentials?: SSMClientConfig["credentials"];
+  /** Endpoint per client, e.g. `{ dynamodb: "http://127.0.0.1:4567" }` for dynalite. */
+  endpoints?: Partial<Record<keyof AwsClients, string>>;
+  /** Attempts per call, the first included; default 5. */
+  maxAttempts?: number;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** Creates each client once with the same region, credentials and retry policy ("standard" retries). */
+export function createAwsClients(config: AwsClientsConfig): AwsClients {
+  const settings = (name: keyof AwsClients) => ({
+    region: config.region,
+    maxAttempts: config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    retryMode: "standard",
+    ...(config.credentials !== undefined && { credentials: config.credentials }),
+    ...(config.endpoints?.[name] !== undefined && { endpoint: config.endpoints[name] }),
+  });
+  return {
+    autoscaling: new AutoScalingClient(settings("autoscaling")),
+    ec2: new EC2Client(settings("ec2")),
+    ssm: new SSMClient(settings("ssm")),
+    cloudwatch: new CloudWatchClient(settings("cloudwatch")),
+    elbv2: new ElasticLoadBalancingV2Client(settings("elbv2")),
+    sfn: new SFNClient(settings("sfn")),
+    dynamodb: new DynamoDBClient(settings("dynamodb")),
+  };
+}

@@ -1,0 +1,258 @@
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  waitUntilTableExists,
+} from "@aws-sdk/client-dynamodb";
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { LedgerItem, LedgerStore } from "@fleet-upgrade/core";
+import { LedgerWriteError } from "./errors";
+import { chunk, isErrorNamed } from "./support";
+
+/**
+ * The ledger table's keys, TTL attribute and index, as data: infra builds the real table from it and
+ * `ensureLedgerTable` the local one, so the names cannot drift apart.
+ */
+export const LEDGER_TABLE_DEFINITION = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  /** Epoch seconds; DynamoDB TTL must be enabled on it by infra (dynalite has no TTL). */
+  ttlAttribute: "expiresAt",
+  attributes: [
+    { name: "pk", type: "S" },
+    { name: "sk", type: "S" },
+    { name: "gsi1pk", type: "S" },
+    { name: "gsi1sk", type: "S" },
+  ],
+  recentIndex: { name: "byRecent", partitionKey: "gsi1pk", sortKey: "gsi1sk", projection: "ALL" },
+} as const;
+
+/** BatchWriteItem takes at most 25 requests. */
+const BATCH_WRITE_SIZE = 25;
+/** Attempts per batch before giving up on unprocessed items (the first write included). */
+const BATCH_WRITE_ATTEMPTS = 8;
+const BATCH_RETRY_BASE_MS = 25;
+const BATCH_RETRY_MAX_MS = 1_000;
+
+export interface DynamoLedgerStoreOptions {
+  dynamodb: DynamoDBClient;
+  tableName: string;
+}
+
+type WriteRequests = NonNullable<BatchWriteCommandInput["RequestItems"]>[string];
+
+/**
+ * The ledger as a small document store over one DynamoDB table. `data` is stored as JSON would carry it
+ * (a Date becomes its ISO string, undefined members disappear), so what `get` returns is what a Step
+ * Functions payload would have held. Reads of the table are strongly consistent (locks depend on it);
+ * the recent-runs index is eventually consistent, as every DynamoDB GSI.
+ */
+export class DynamoLedgerStore implements LedgerStore {
+  private readonly documents: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(options: DynamoLedgerStoreOptions) {
+    this.documents = DynamoDBDocumentClient.from(options.dynamodb, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    this.tableName = options.tableName;
+  }
+
+  async put(item: LedgerItem, options?: { ifNotExists?: boolean; ifVersion?: number }): Promise<boolean> {
+    const ifNotExists = options?.ifNotExists === true;
+    const ifVersion = options?.ifVersion;
+    const condition = ifNotExists
+      ? { ConditionExpression: "attribute_not_exists(pk)" }
+      : ifVersion === undefined
+        ? {}
+        : ifVersion === 0
+          ? { ConditionExpression: "attribute_not_exists(version)" }
+          : {
+              ConditionExpression: "version = :version",
+              ExpressionAttributeValues: { ":version": ifVersion },
+            };
+    try {
+      await this.documents.send(
+        new PutCommand({ TableName: this.tableName, Item: toAttributes(item), ...condition }),
+      );
+      return true;
+    } catch (error) {
+      if ("ConditionExpression" in condition && isErrorNamed(error, "ConditionalCheckFailedException"))
+        return false;
+      throw error;
+    }
+  }
+
+  async putMany(items: LedgerItem[]): Promise<void> {
+    // One batch may not hold the same key twice; the later item wins, as with sequential puts.
+    const byKey = new Map<string, LedgerItem>();
+    for (const item of items) {
+      const key = `${item.pk}\u0000${item.sk}`;
+      byKey.delete(key);
+      byKey.set(key, item);
+    }
+    for (const batch of chunk([...byKey.values()], BATCH_WRITE_SIZE)) {
+      await this.writeBatch(batch.map((item) => ({ PutRequest: { Item: toAttributes(item) } })));
+    }
+  }
+
+  async get(pk: string, sk: string): Promise<LedgerItem | undefined> {
+    const out = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }),
+    );
+    return out.Item === undefined ? undefined : fromAttributes(out.Item);
+  }
+
+  async query(pk: string, skPrefix?: string): Promise<LedgerItem[]> {
+    const withPrefix = skPrefix !== undefined && skPrefix !== "";
+    const items: LedgerItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: withPrefix ? "pk = :pk AND begins_with(sk, :prefix)" : "pk = :pk",
+          ExpressionAttributeValues: withPrefix ? { ":pk": pk, ":prefix": skPrefix } : { ":pk": pk },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(out.Items ?? []).map(fromAttributes));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+
+  async queryRecent(gsi1pk: string, limit: number): Promise<LedgerItem[]> {
+    if (limit <= 0) return [];
+    const out = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: LEDGER_TABLE_DEFINITION.recentIndex.name,
+        KeyConditionExpression: "gsi1pk = :pk",
+        ExpressionAttributeValues: { ":pk": gsi1pk },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map(fromAttributes);
+  }
+
+  async delete(pk: string, sk: string): Promise<LedgerItem | undefined> {
+    const out = await this.documents.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk, sk }, ReturnValues: "ALL_OLD" }),
+    );
+    return out.Attributes === undefined ? undefined : fromAttributes(out.Attributes);
+  }
+
+  private async writeBatch(requests: WriteRequests): Promise<void> {
+    let pending = requests;
+    for (let attempt = 1; ; attempt++) {
+      const out = await this.documents.send(
+        new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
+      );
+      const unprocessed = out.UnprocessedItems?.[this.tableName] ?? [];
+      if (unprocessed.length === 0) return;
+      if (attempt >= BATCH_WRITE_ATTEMPTS) {
+        throw new LedgerWriteError(this.tableName, unprocessed.length, attempt);
+      }
+      // Unprocessed items mean throttling: back off exponentially, with jitter to spread concurrent writers.
+      const ceiling = Math.min(BATCH_RETRY_MAX_MS, BATCH_RETRY_BASE_MS * 2 ** (attempt - 1));
+      await sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+      pending = unprocessed as WriteRequests;
+    }
+  }
+}
+
+/**
+ * Creates the ledger table when it does not exist (on-demand capacity, the `byRecent` index) and waits
+ * until it is ACTIVE. For local runs and tests; in AWS the table is infra's, with TTL on `expiresAt`.
+ */
+export async function ensureLedgerTable(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+  options: { maxWaitSeconds?: number } = {},
+): Promise<void> {
+  try {
+    const out = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    if (out.Table?.TableStatus === "ACTIVE") return;
+  } catch (error) {
+    if (!isErrorNamed(error, "ResourceNotFoundException")) throw error;
+    try {
+      await dynamodb.send(new CreateTableCommand(ledgerCreateTableInput(tableName)));
+    } catch (createError) {
+      // Another process created it in the meantime: waiting for ACTIVE is all that is left.
+      if (!isErrorNamed(createError, "ResourceInUseException")) throw createError;
+    }
+  }
+  await waitUntilTableExists(
+    { client: dynamodb, maxWaitTime: options.maxWaitSeconds ?? 300, minDelay: 1, maxDelay: 5 },
+    { TableName: tableName },
+  );
+}
+
+/** The CreateTable request for the ledger table. */
+export function ledgerCreateTableInput(tableName: string): CreateTableCommandInput {
+  const table = LEDGER_TABLE_DEFINITION;
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: table.attributes.map((attribute) => ({
+      AttributeName: attribute.name,
+      AttributeType: attribute.type,
+    })),
+    KeySchema: [
+      { AttributeName: table.partitionKey, KeyType: "HASH" },
+      { AttributeName: table.sortKey, KeyType: "RANGE" },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: table.recentIndex.name,
+        KeySchema: [
+          { AttributeName: table.recentIndex.partitionKey, KeyType: "HASH" },
+          { AttributeName: table.recentIndex.sortKey, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: table.recentIndex.projection },
+      },
+    ],
+  };
+}
+
+function toAttributes(item: LedgerItem): Record<string, unknown> {
+  return {
+    pk: item.pk,
+    sk: item.sk,
+    // JSON semantics for the payload; `null` stands in for undefined data, which JSON cannot carry.
+    data: item.data === undefined ? null : JSON.parse(JSON.stringify(item.data)),
+    expiresAt: item.expiresAt,
+    gsi1pk: item.gsi1pk,
+    gsi1sk: item.gsi1sk,
+    version: item.version,
+  };
+}
+
+function fromAttributes(attributes: Record<string, unknown>): LedgerItem {
+  const item: LedgerItem = {
+    pk: String(attributes.pk),
+    sk: String(attributes.sk),
+    data: attributes.data ?? null,
+  };
+  if (typeof attributes.expiresAt === "number") item.expiresAt = attributes.expiresAt;
+  if (typeof attributes.gsi1pk === "string") item.gsi1pk = attributes.gsi1pk;
+  if (typeof attributes.gsi1sk === "string") item.gsi1sk = attributes.gsi1sk;
+  if (typeof attributes.version === "number") item.version = attributes.version;
+  return item;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,39 @@
+/**
+ * Errors of the AWS adapters. Each sets `name`, so Step Functions Retry and Catch can match on it, and
+ * carries the service error that caused it, if any. Service errors that callers match on themselves
+ * (InstanceRefreshInProgressFault, ...) are never wrapped: they propagate unchanged.
+ */
+
+/**
+ * A service answered something the adapter cannot use: a missing field (RunInstances without an
+ * instance id) or a value the domain does not know (a refresh status newer than this code).
+ */
+export class UnexpectedResponseError extends Error {
+  override readonly name = "UnexpectedResponseError";
+
+  constructor(
+    readonly operation: string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${operation} answered ${problem}; retry the step, and report it if it persists`, options);
+  }
+}
+
+/** DynamoDB kept returning unprocessed items of a batch write after every retry. */
+export class LedgerWriteError extends Error {
+  override readonly name = "LedgerWriteError";
+
+  constructor(
+    readonly tableName: string,
+    readonly unprocessedCount: number,
+    attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${unprocessedCount} item(s) of a batch write to table ${tableName} stayed unprocessed after ${attempts} attempts; ` +
+        "the table is throttled: retry later or raise its capacity",
+      options,
+    );
+  }
+}

@@ -1,0 +1,24 @@
+export {
+  AutoScalingFleetInventory,
+  type AutoScalingFleetInventoryClients,
+  SSM_IMAGE_REF_PREFIX,
+} from "./autoscaling-fleet-inventory";
+export { AutoScalingGroupRollout, type AutoScalingGroupRolloutClients } from "./autoscaling-group-rollout";
+export { type AwsClients, type AwsClientsConfig, createAwsClients, DEFAULT_MAX_ATTEMPTS } from "./clients";
+export { AwsHealthMonitor, type AwsHealthMonitorClients } from "./cloudwatch-health-monitor";
+export { DOCUMENT_FILES, documentPath, loadDocumentContent, type ProductDocument } from "./documents";
+export {
+  DynamoLedgerStore,
+  type DynamoLedgerStoreOptions,
+  ensureLedgerTable,
+  LEDGER_TABLE_DEFINITION,
+  ledgerCreateTableInput,
+} from "./dynamo-ledger-store";
+export {
+  COMMAND_TIMEOUT_SECONDS,
+  Ec2ImageHardener,
+  type Ec2ImageHardenerClients,
+} from "./ec2-image-hardener";
+export { LedgerWriteError, UnexpectedResponseError } from "./errors";
+export { SfnTaskResumer, type SfnTaskResumerClients } from "./sfn-task-resumer";
+export { SsmImageCatalog, type SsmImageCatalogClients } from "./ssm-image-catalog";

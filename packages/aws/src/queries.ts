@@ -1,0 +1,85 @@
+/** Reads shared by several adapters: images by id and SSM parameter values. Not public. */
+import { DescribeImagesCommand, type EC2Client, type Image } from "@aws-sdk/client-ec2";
+import { GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import type { Architecture, ImageInfo } from "@fleet-upgrade/core";
+import { chunk, isErrorNamed, tagsToRecord } from "./support";
+
+/** DescribeImages takes at most this many ids per call in this package (the API accepts more, slowly). */
+export const IMAGE_ID_BATCH = 100;
+/** GetParameters accepts at most 10 names per call. */
+export const PARAMETER_NAME_BATCH = 10;
+
+const MISSING_IMAGE_ERRORS = ["InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"];
+
+/**
+ * Images by id, batches of 100. EC2 fails a whole batch when one id is unknown or malformed; the batch
+ * is then asked again one id at a time so that one deregistered AMI hides only itself.
+ */
+export async function describeImagesByIds(ec2: EC2Client, imageIds: readonly string[]): Promise<Image[]> {
+  const unique = [...new Set(imageIds)];
+  const images: Image[] = [];
+  for (const batch of chunk(unique, IMAGE_ID_BATCH)) {
+    try {
+      const out = await ec2.send(new DescribeImagesCommand({ ImageIds: batch }));
+      images.push(...(out.Images ?? []));
+    } catch (error) {
+      if (!isErrorNamed(error, ...MISSING_IMAGE_ERRORS)) throw error;
+      if (batch.length > 1) images.push(...(await describeOneByOne(ec2, batch)));
+    }
+  }
+  return images;
+}
+
+async function describeOneByOne(ec2: EC2Client, imageIds: readonly string[]): Promise<Image[]> {
+  const images: Image[] = [];
+  for (const imageId of imageIds) {
+    try {
+      const out = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }));
+      images.push(...(out.Images ?? []));
+    } catch (error) {
+      if (!isErrorNamed(error, ...MISSING_IMAGE_ERRORS)) throw error;
+    }
+  }
+  return images;
+}
+
+export function toArchitecture(value: string | undefined): Architecture | null {
+  return value === "x86_64" || value === "arm64" ? value : null;
+}
+
+/** An EC2 image as the domain sees it; null for an architecture the product does not roll out (i386, mac). */
+export function toImageInfo(image: Image): ImageInfo | null {
+  const architecture = toArchitecture(image.Architecture);
+  if (image.ImageId === undefined || architecture === null) return null;
+  return {
+    imageId: image.ImageId,
+    name: image.Name ?? "",
+    architecture,
+    state: image.State ?? "unknown",
+    creationDate: image.CreationDate ?? null,
+    deprecationTime: image.DeprecationTime ?? null,
+    tags: tagsToRecord(image.Tags),
+  };
+}
+
+/**
+ * Values of SSM parameters, keyed by the name as asked (a selector such as `name:3` included).
+ * Names SSM reports as invalid are absent.
+ */
+export async function getParameterValues(
+  ssm: SSMClient,
+  names: readonly string[],
+): Promise<Record<string, string>> {
+  const wanted = new Set(names);
+  const values: Record<string, string> = {};
+  for (const batch of chunk([...wanted], PARAMETER_NAME_BATCH)) {
+    const out = await ssm.send(new GetParametersCommand({ Names: batch }));
+    for (const parameter of out.Parameters ?? []) {
+      if (parameter.Name === undefined || parameter.Value === undefined) continue;
+      const withSelector = `${parameter.Name}${parameter.Selector ?? ""}`;
+      const key = wanted.has(withSelector) ? withSelector : parameter.Name;
+      if (wanted.has(key)) values[key] = parameter.Value;
+    }
+  }
+  return values;
+}

@@ -1,0 +1,53 @@
+import { DescribeImagesCommand, type EC2Client, type Image } from "@aws-sdk/client-ec2";
+import type { SSMClient } from "@aws-sdk/client-ssm";
+import type { ImageCatalog, ImageInfo } from "@fleet-upgrade/core";
+import { describeImagesByIds, getParameterValues, toImageInfo } from "./queries";
+import { hasAllTags } from "./support";
+
+export interface SsmImageCatalogClients {
+  ssm: SSMClient;
+  ec2: EC2Client;
+}
+
+/**
+ * AMIs and the SSM parameters that name them. Images of an architecture the product does not roll out
+ * (i386, mac) are left out of every answer; unknown image ids and parameter names are simply absent.
+ */
+export class SsmImageCatalog implements ImageCatalog {
+  constructor(private readonly clients: SsmImageCatalogClients) {}
+
+  getParameters(names: string[]): Promise<Record<string, string>> {
+    return getParameterValues(this.clients.ssm, names);
+  }
+
+  async describeImages(imageIds: string[]): Promise<ImageInfo[]> {
+    const images = await describeImagesByIds(this.clients.ec2, imageIds);
+    return toImageInfos(images);
+  }
+
+  async findOwnImages(tags: Record<string, string>): Promise<ImageInfo[]> {
+    const filters = Object.entries(tags).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] }));
+    const images: Image[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.clients.ec2.send(
+        new DescribeImagesCommand({
+          Owners: ["self"],
+          ...(filters.length > 0 && { Filters: filters }),
+          MaxResults: 1000,
+          NextToken: nextToken,
+        }),
+      );
+      images.push(...(out.Images ?? []));
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return toImageInfos(images).filter((image) => hasAllTags(image.tags, tags));
+  }
+}
+
+function toImageInfos(images: Image[]): ImageInfo[] {
+  return images.flatMap((image) => {
+    const info = toImageInfo(image);
+    return info === null ? [] : [info];
+  });
+}

@@ -1,0 +1,227 @@
+import type { AddressInfo } from "node:net";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { ensureLedgerTable } from "@fleet-upgrade/aws";
+import {
+  groupLowerBoundSeconds,
+  needsHardening,
+  parseRunRequest,
+  type RunRequest,
+  type RunResult,
+  RunResultSchema,
+  runLowerBoundSeconds,
+  type Scenario,
+} from "@fleet-upgrade/core";
+import {
+  DEFAULT_SETTINGS,
+  depsFromClients,
+  type FunctionDeps,
+  type FunctionSettings,
+  lambdaHandler,
+  REFRESH_EVENTS_TASK,
+  TASKS,
+} from "@fleet-upgrade/functions";
+import { type ProgressEvent, SIMULATED_CREDENTIALS, SimulatedAccount } from "@fleet-upgrade/simulator";
+import {
+  buildDefinition,
+  LocalRunner,
+  localFunctionArns,
+  TASK_FUNCTIONS,
+  type TaskFunction,
+} from "@fleet-upgrade/workflow";
+import dynalite from "dynalite";
+import { answerCommands, countCommands } from "./sdk-answers";
+
+/** Something worth showing while a simulated run advances. */
+export type SimulationEvent =
+  | { kind: "state"; atMs: number; state: string; input: unknown }
+  | { kind: "refresh"; atMs: number; progress: ProgressEvent }
+  | { kind: "operator"; atMs: number; action: string; detail: string };
+
+export interface SimulationOptions {
+  /** The run request; the scenario's `request` when absent. */
+  request?: unknown;
+  runId?: string;
+  settings?: FunctionSettings;
+  onEvent?: (event: SimulationEvent) => void;
+}
+
+export interface SimulationOutcome {
+  result: RunResult;
+  /** The run ended WAITING for an approval nobody gave. */
+  stalled: boolean;
+}
+
+const TABLE_NAME = "fleet-upgrade-ledger";
+
+/** A DynamoDB implementation on a loopback port: the ledger's real API, no mock. */
+export async function startLedgerServer(): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Validates the request the simulation will run, as the first state would; throws with every problem. */
+export function effectiveRequest(
+  scenario: Scenario,
+  request: unknown,
+  settings: FunctionSettings,
+): RunRequest {
+  const parsed = parseRunRequest(request ?? scenario.request ?? {}, settings.stage);
+  if (!parsed.ok) {
+    const error = new Error("invalid run request") as Error & { problems: unknown };
+    error.name = "InvalidRunRequestError";
+    error.problems = parsed.problems;
+    throw error;
+  }
+  return parsed.request;
+}
+
+/**
+ * Runs one upgrade of a simulated account end to end: the real definition on the local runner,
+ * the real handlers and adapters, the simulator behind the SDK clients, the ledger on dynalite.
+ */
+export async function simulate(
+  scenario: Scenario,
+  options: SimulationOptions = {},
+): Promise<SimulationOutcome> {
+  const settings = options.settings ?? DEFAULT_SETTINGS;
+  const requestInput = options.request ?? scenario.request ?? {};
+  const request = effectiveRequest(scenario, requestInput, settings);
+  const account = SimulatedAccount.create(scenario);
+  const clock = account.clock;
+  const emit = options.onEvent ?? (() => {});
+  const ledgerServer = await startLedgerServer();
+  const calls: Record<string, number> = {};
+  try {
+    const dynamodb = countCommands(
+      new DynamoDBClient({
+        region: account.region,
+        endpoint: ledgerServer.endpoint,
+        credentials: SIMULATED_CREDENTIALS,
+      }),
+      "dynamodb",
+      calls,
+    );
+    await ensureLedgerTable(dynamodb, TABLE_NAME);
+    const sfn = new SFNClient({ region: account.region, credentials: SIMULATED_CREDENTIALS });
+    const simulated = account.createClients();
+    const deps: FunctionDeps = depsFromClients(
+      { ...simulated, sfn, dynamodb },
+      { tableName: TABLE_NAME, settings, now: () => new Date(clock.now()) },
+    );
+    const arns = localFunctionArns(account.region, account.accountId);
+    const functions: Record<string, (event: unknown) => Promise<unknown>> = {};
+    for (const name of TASK_FUNCTIONS) functions[arns[name]] = invoker(name, deps);
+    const runId = options.runId ?? `sim-${scenario.name}-${scenario.seed}`;
+    const runner = new LocalRunner({
+      definition: buildDefinition(arns),
+      functions,
+      clock,
+      executionName: runId,
+      input: requestInput,
+      crashAfterSideEffect: scenario.faults.crashAfterSideEffect,
+      onStateEntered: (state, input) => emit({ kind: "state", atMs: clock.now(), state, input }),
+    });
+    answerCommands(sfn, "states", calls, (operation, input) => {
+      const body = input as { taskToken?: string; output?: string; error?: string; cause?: string };
+      if (operation === "SendTaskSuccess") {
+        if (!runner.sendTaskSuccess(String(body.taskToken), JSON.parse(body.output ?? "null")))
+          throw taskTimedOut();
+        return {};
+      }
+      if (operation === "SendTaskFailure") {
+        if (!runner.sendTaskFailure(String(body.taskToken), body.error ?? "Error", body.cause ?? ""))
+          throw taskTimedOut();
+        return {};
+      }
+      throw new Error(`the simulated Step Functions does not answer ${operation}`);
+    });
+    const onRefreshEvent = lambdaHandler("refreshEvents", REFRESH_EVENTS_TASK, deps);
+    account.onRefreshEvent((event) => {
+      void runner.track(() => onRefreshEvent(event, lambdaContext("refreshEvents")));
+    });
+    account.onProgress((progress) => emit({ kind: "refresh", atMs: clock.now(), progress }));
+
+    const startMs = clock.now();
+    const outcome = await runner.run();
+    const run = await deps.ledger.getRun(runId);
+    if (!run?.result) {
+      throw new Error(
+        `the simulated run ended ${outcome.status} without a result${outcome.error ? `: ${outcome.error}: ${outcome.cause}` : ""}`,
+      );
+    }
+    const result = RunResultSchema.parse(run.result);
+    const bound = lowerBound(
+      scenario,
+      request,
+      run.waves.map((w) => w.groups),
+    );
+    const apiCalls = { ...account.apiCalls(), ...calls };
+    return {
+      stalled: outcome.status === "STALLED",
+      result: {
+        ...result,
+        metrics: {
+          virtualSeconds: (clock.now() - startMs) / 1000,
+          lowerBoundSeconds: bound,
+          apiCalls: Object.fromEntries(Object.entries(apiCalls).sort(([a], [b]) => a.localeCompare(b))),
+          stateTransitions: outcome.stateTransitions,
+        },
+      },
+    };
+  } finally {
+    await ledgerServer.close();
+  }
+}
+
+/** CONTRACTS section 3: the run's lower bound for this scenario, request and plan. */
+export function lowerBound(scenario: Scenario, request: RunRequest, waves: string[][]): number {
+  if (request.dryRun) return 0;
+  const byName = new Map(scenario.groups.map((g) => [g.name, g]));
+  const groupBound = (name: string) => {
+    const group = byName.get(name);
+    return group ? groupLowerBoundSeconds(group, request.rollout) : 0;
+  };
+  return runLowerBoundSeconds({
+    waves: waves.map((names) => names.map(groupBound)),
+    rollout: request.rollout,
+    hardening: scenario.hardening,
+    hardens: needsHardening(request),
+  });
+}
+
+function invoker(name: TaskFunction, deps: FunctionDeps) {
+  const handler = lambdaHandler(name, TASKS[name], deps);
+  return (event: unknown) => handler(event, lambdaContext(name));
+}
+
+function lambdaContext(name: string) {
+  return {
+    functionName: `fleet-upgrade-local-${name}`,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:fleet-upgrade-local-${name}`,
+    memoryLimitInMB: "512",
+    awsRequestId: "local",
+    logGroupName: `/aws/lambda/fleet-upgrade-local-${name}`,
+    logStreamName: "local",
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 300_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+function taskTimedOut(): Error {
+  const error = new Error("Task Timed Out: the task token is no longer valid");
+  error.name = "TaskTimedOut";
+  return error;
+}

@@ -1,0 +1,144 @@
+import type { Architecture, CommandStatus, Fleet, ImageInfo, RefreshState } from "./fleet";
+
+/**
+ * Ports: what the domain needs from the outside world. Adapters over AWS SDK v3 clients live in
+ * `@fleet-upgrade/aws`; the simulator answers the same SDK calls, so the adapters run unchanged there.
+ */
+
+/** Which groups a run targets. */
+export interface FleetTargets {
+  /** Groups whose tags match all of these. */
+  tags: Record<string, string>;
+  /** If non-empty: only these names (they must still match the tags). */
+  autoScalingGroupNames: string[];
+}
+
+/** Reads the fleet: Auto Scaling groups, their launch templates and images, SSM instance data. */
+export interface FleetInventory {
+  readFleet(targets: FleetTargets): Promise<Fleet>;
+}
+
+/** AMIs and the public SSM parameters that point at them. */
+export interface ImageCatalog {
+  /** Values of SSM parameters by name; names that do not exist are absent from the result. */
+  getParameters(names: string[]): Promise<Record<string, string>>;
+  describeImages(imageIds: string[]): Promise<ImageInfo[]>;
+  /** Images owned by this account that carry every one of these tags. */
+  findOwnImages(tags: Record<string, string>): Promise<ImageInfo[]>;
+}
+
+export interface LaunchBuilderInput {
+  sourceImageId: string;
+  architecture: Architecture;
+  instanceType: string;
+  /** Idempotency token: the same token never launches a second builder. */
+  clientToken: string;
+  instanceProfileName: string | null;
+  subnetId: string | null;
+  tags: Record<string, string>;
+}
+
+/** Bakes a hardened image on a builder instance with SSM documents. */
+export interface ImageHardener {
+  launchBuilder(input: LaunchBuilderInput): Promise<string>;
+  /** EC2 state name of the instance (pending, running, ...) and its SSM ping status, if known. */
+  describeBuilder(instanceId: string): Promise<{ state: string; pingStatus: string | null }>;
+  sendCommand(input: {
+    documentName: string;
+    instanceId: string;
+    parameters: Record<string, string[]>;
+    comment: string;
+  }): Promise<string>;
+  /** A command already sent to the instance with this document and comment (recognises an earlier attempt). */
+  findCommand(input: { documentName: string; instanceId: string; comment: string }): Promise<string | null>;
+  getCommandStatus(commandId: string, instanceId: string): Promise<CommandStatus>;
+  /** Creates the image with a deterministic name; an image of that name that already exists is returned. */
+  createImage(input: { instanceId: string; name: string; tags: Record<string, string> }): Promise<string>;
+  terminate(instanceId: string): Promise<void>;
+}
+
+export interface StartRefreshInput {
+  groupName: string;
+  launchTemplateId: string;
+  /** A numbered version, never $Latest or $Default. */
+  version: number;
+  minHealthyPercentage: number;
+  maxHealthyPercentage: number;
+  instanceWarmupSeconds: number | null;
+  /** Ascending, each 1-99; the adapter appends 100. */
+  checkpointPercentages: number[];
+  checkpointDelaySeconds: number;
+  alarmNames: string[];
+}
+
+/** Launch template versions and instance refreshes of Auto Scaling groups. */
+export interface GroupRollout {
+  describeGroup(groupName: string): Promise<{
+    desired: number;
+    inService: number;
+    healthyInService: number;
+    instances: { instanceId: string; launchTemplateVersion: string | null; healthy: boolean }[];
+  } | null>;
+  /** New numbered version of the template from `sourceVersion` with a new image. Idempotent by client token. */
+  createLaunchTemplateVersion(input: {
+    launchTemplateId: string;
+    sourceVersion: number;
+    imageId: string;
+    description: string;
+    clientToken: string;
+  }): Promise<number>;
+  /** Starts a refresh; throws the service error (e.g. InstanceRefreshInProgressFault) as is. */
+  startRefresh(input: StartRefreshInput): Promise<string>;
+  /** Newest first, every page. */
+  describeRefreshes(groupName: string, instanceRefreshIds?: string[]): Promise<RefreshState[]>;
+  rollbackRefresh(groupName: string): Promise<string>;
+  cancelRefresh(groupName: string): Promise<string>;
+}
+
+/** Health signals. */
+export interface HealthMonitor {
+  /** Lowest `GroupInServiceInstances` between two instants (CloudWatch, Minimum), or null with no data. */
+  minInService(groupName: string, from: Date, to: Date): Promise<number | null>;
+  /** States of CloudWatch alarms by name (OK, ALARM, INSUFFICIENT_DATA); unknown names are absent. */
+  alarmStates(alarmNames: string[]): Promise<Record<string, string>>;
+  /** Target health of the instances in the target groups: instanceId -> state (healthy, unhealthy, ...). */
+  targetHealth(targetGroupArns: string[], instanceIds: string[]): Promise<Record<string, string>>;
+  /** SSM ping status by instance id. */
+  pingStatus(instanceIds: string[]): Promise<Record<string, string>>;
+}
+
+/** Resumes waiting Step Functions tasks. */
+export interface TaskResumer {
+  succeed(taskToken: string, output: unknown): Promise<void>;
+  fail(taskToken: string, error: string, cause: string): Promise<void>;
+}
+
+/** One item of the ledger table (pk/sk, JSON data, optional TTL and recent-runs index keys). */
+export interface LedgerItem {
+  pk: string;
+  sk: string;
+  data: unknown;
+  /** Epoch seconds; DynamoDB's TTL deletes the item after it. */
+  expiresAt?: number;
+  gsi1pk?: string;
+  gsi1sk?: string;
+  /** Optimistic-concurrency counter; see `put`'s `ifVersion`. */
+  version?: number;
+}
+
+/** The DynamoDB single table, as a small document store. */
+export interface LedgerStore {
+  /**
+   * Writes the item; returns false instead of writing when a condition fails. `ifNotExists`: no item
+   * with that key exists. `ifVersion`: the stored item's `version` is this one (0: it has none).
+   */
+  put(item: LedgerItem, options?: { ifNotExists?: boolean; ifVersion?: number }): Promise<boolean>;
+  putMany(items: LedgerItem[]): Promise<void>;
+  get(pk: string, sk: string): Promise<LedgerItem | undefined>;
+  /** Every item under pk (all pages), optionally only sort keys starting with skPrefix, ascending. */
+  query(pk: string, skPrefix?: string): Promise<LedgerItem[]>;
+  /** Items of the recent-runs index under gsi1pk, newest (largest gsi1sk) first. */
+  queryRecent(gsi1pk: string, limit: number): Promise<LedgerItem[]>;
+  /** Deletes and returns the item; undefined when there was none. */
+  delete(pk: string, sk: string): Promise<LedgerItem | undefined>;
+}

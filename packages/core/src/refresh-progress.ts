@@ -1,0 +1,147 @@
+import { z } from "zod";
+import type { RefreshState } from "./fleet";
+import { batchSize, type RefreshPacing, refreshSegments } from "./lower-bound";
+
+/**
+ * What woke a group's wait: an instance-refresh event, or a poll of DescribeInstanceRefreshes
+ * that found the same thing. The state machine routes on `kind`.
+ */
+export const RefreshEventSchema = z.object({
+  kind: z.enum(["checkpoint", "succeeded", "failed", "cancelled", "rolled-back", "in-progress"]),
+  instanceRefreshId: z.string(),
+  /** The checkpoint reached (for `checkpoint`). */
+  checkpoint: z.number().nullable(),
+  percentage: z.number().nullable(),
+  /** Where it came from: `event` (EventBridge) or `poll`. */
+  source: z.enum(["event", "poll"]),
+  reason: z.string().nullable(),
+});
+export type RefreshEvent = z.infer<typeof RefreshEventSchema>;
+
+const DETAIL_PREFIX = "EC2 Auto Scaling Instance Refresh ";
+
+/**
+ * Reads an `aws.autoscaling` instance-refresh event; null for events nothing waits on
+ * (Started, Rollback Started) and for other detail types.
+ */
+export function refreshEventFromEventBridge(
+  detailType: string,
+  detail: Record<string, unknown>,
+): RefreshEvent | null {
+  if (!detailType.startsWith(DETAIL_PREFIX)) return null;
+  const what = detailType.slice(DETAIL_PREFIX.length);
+  const instanceRefreshId = String(detail.InstanceRefreshId ?? "");
+  if (instanceRefreshId === "") return null;
+  const base = {
+    instanceRefreshId,
+    checkpoint: null,
+    percentage: null,
+    source: "event" as const,
+    reason: null,
+  };
+  switch (what) {
+    case "Checkpoint Reached": {
+      const checkpoint = Number(detail.CheckpointPercentage);
+      return { ...base, kind: "checkpoint", checkpoint: Number.isFinite(checkpoint) ? checkpoint : null };
+    }
+    case "Succeeded":
+      return { ...base, kind: "succeeded", percentage: 100 };
+    case "Failed":
+      return { ...base, kind: "failed", reason: "the instance refresh failed" };
+    case "Cancelled":
+      return { ...base, kind: "cancelled", reason: "the instance refresh was cancelled" };
+    case "Rollback Succeeded":
+      return { ...base, kind: "rolled-back" };
+    case "Rollback Failed":
+      return { ...base, kind: "failed", reason: "the rollback of the instance refresh failed" };
+    default:
+      return null;
+  }
+}
+
+/**
+ * What a poll of the refresh means for a waiting group: a checkpoint not yet evaluated, an end,
+ * or nothing new yet.
+ *
+ * @param evaluated checkpoints already evaluated for this refresh
+ * @param rollingBack the group asked for a rollback: a finished rollback is what it waits for
+ */
+export function refreshEventFromState(
+  state: RefreshState,
+  checkpoints: ReadonlyArray<number>,
+  evaluated: ReadonlyArray<number>,
+  rollingBack = false,
+): RefreshEvent {
+  const base = {
+    instanceRefreshId: state.instanceRefreshId,
+    checkpoint: null,
+    percentage: state.percentageComplete,
+    source: "poll" as const,
+    reason: state.statusReason,
+  };
+  switch (state.status) {
+    case "Successful":
+      return { ...base, kind: "succeeded" };
+    case "Failed":
+    case "RollbackFailed":
+      return {
+        ...base,
+        kind: "failed",
+        reason: state.statusReason ?? `the instance refresh is ${state.status}`,
+      };
+    case "Cancelled":
+      return {
+        ...base,
+        kind: "cancelled",
+        reason: state.statusReason ?? "the instance refresh was cancelled",
+      };
+    case "RollbackSuccessful":
+      return { ...base, kind: "rolled-back" };
+    default: {
+      if (rollingBack || state.status !== "InProgress") return { ...base, kind: "in-progress" };
+      const reached = checkpoints.filter((c) => c <= state.percentageComplete && !evaluated.includes(c));
+      const latest = reached.at(-1);
+      return latest === undefined
+        ? { ...base, kind: "in-progress" }
+        : { ...base, kind: "checkpoint", checkpoint: latest };
+    }
+  }
+}
+
+/** What the orchestrator can know of a group's pacing in AWS: its size and warmup, and a launch estimate. */
+export interface PacingEstimate {
+  desired: number;
+  /** Seconds from launch to running, estimated (60 unless the stage says otherwise). */
+  launchSeconds: number;
+  /** The warmup in force: the request's, else the group's default, else an estimate. */
+  warmupSeconds: number;
+}
+
+/**
+ * Expected seconds from now until the refresh stops next (a checkpoint or the end), counting from
+ * the checkpoint `fromCheckpoint` (null: from the start). Used to time the backstop poll.
+ */
+export function expectedSecondsToNextStop(
+  pacing: PacingEstimate,
+  rollout: RefreshPacing,
+  fromCheckpoint: number | null,
+): number {
+  const segments = refreshSegments(pacing.desired, rollout.checkpoints);
+  const index = fromCheckpoint === null ? 0 : segments.findIndex((s) => s.checkpoint === fromCheckpoint) + 1;
+  const next = segments[index];
+  if (!next) return 0;
+  const batch = batchSize(pacing.desired, rollout.minHealthyPercentage, rollout.maxHealthyPercentage);
+  const batchSeconds =
+    pacing.launchSeconds + Math.max(pacing.warmupSeconds, rollout.instanceWarmupSeconds ?? 0);
+  const pause = fromCheckpoint === null ? 0 : rollout.checkpointDelaySeconds;
+  return pause + Math.ceil(next.size / batch) * batchSeconds;
+}
+
+/**
+ * Seconds to wait for the next event before polling: the expected time with a margin, so that
+ * events, not polls, normally wake the group; after a poll found nothing new, a short interval.
+ */
+export function pollAfterSeconds(expectedSeconds: number, afterFruitlessPoll: boolean): number {
+  if (afterFruitlessPoll) return Math.max(30, Math.ceil(expectedSeconds * 0.1));
+  return Math.max(60, Math.ceil(expectedSeconds * 1.25) + 60);
+}

@@ -1,0 +1,201 @@
+import { z } from "zod";
+import { type GroupRecord, GroupRecordSchema } from "./fleet";
+import type { LedgerItem, LedgerStore } from "./ports";
+
+/** Where a group stands in one run. The run result's group entry is derived from it. */
+export const GroupProgressSchema = z.object({
+  name: z.string(),
+  wave: z.string().nullable(),
+  outcome: z.enum(["UPGRADED", "ROLLED_BACK", "SKIPPED", "FAILED", "NOT_STARTED", "RUNNING"]),
+  reason: z.string().nullable(),
+  fromImageId: z.string().nullable(),
+  toImageId: z.string().nullable(),
+  launchTemplateVersion: z.object({ from: z.number().int(), to: z.number().int().nullable() }),
+  minHealthyPercentObserved: z.number().nullable(),
+  instanceRefreshIds: z.array(z.string()),
+  refreshStartedAt: z.string().nullable(),
+  /** Checkpoint percentages already evaluated. */
+  checkpointsEvaluated: z.array(z.number()),
+  notes: z.array(z.string()),
+});
+export type GroupProgress = z.infer<typeof GroupProgressSchema>;
+
+export const InventorySummarySchema = z.object({
+  groups: z.number().int(),
+  instances: z.number().int(),
+  byPlatform: z.record(z.string(), z.number().int()),
+  byKernel: z.record(z.string(), z.number().int()),
+  architectures: z.array(z.string()),
+});
+export type InventorySummary = z.infer<typeof InventorySummarySchema>;
+
+/** The chosen images: per architecture, the public source and the hardened image rolled out. */
+export const TargetSchema = z.object({
+  kernel: z.string(),
+  kernelVersion: z.string().nullable(),
+  images: z.array(
+    z.object({
+      architecture: z.string(),
+      sourceImageId: z.string(),
+      sourceImageName: z.string(),
+      imageId: z.string(),
+    }),
+  ),
+});
+export type Target = z.infer<typeof TargetSchema>;
+
+export const WaveRecordSchema = z.object({
+  name: z.string(),
+  groups: z.array(z.string()),
+  instances: z.number().int(),
+  status: z.enum(["SUCCEEDED", "ROLLED_BACK", "FAILED", "NOT_STARTED", "RUNNING"]),
+});
+export type WaveRecord = z.infer<typeof WaveRecordSchema>;
+
+/** The run's own record: request, where it stands, what it found and decided. */
+export const RunRecordSchema = z.object({
+  runId: z.string(),
+  status: z.enum(["RUNNING", "WAITING", "SUCCEEDED", "ROLLED_BACK", "FAILED", "ABORTED", "PLANNED"]),
+  reason: z.string(),
+  /** The effective request after defaults (null when the request was invalid). */
+  request: z.unknown(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  inventory: InventorySummarySchema.nullable(),
+  target: TargetSchema.nullable(),
+  waves: z.array(WaveRecordSchema),
+  /** Set when something stops later waves: the first regression or failure, in one sentence. */
+  halt: z.object({ status: z.enum(["ROLLED_BACK", "FAILED", "ABORTED"]), reason: z.string() }).nullable(),
+  /** The final run result, once written. */
+  result: z.unknown().nullable(),
+});
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+/** A waiting task token, filed under what will wake it. */
+export const WaitTokenSchema = z.object({ token: z.string(), runId: z.string(), group: z.string() });
+export type WaitToken = z.infer<typeof WaitTokenSchema>;
+
+const RUNS_INDEX_KEY = "RUNS";
+const runKey = (runId: string) => `RUN#${runId}`;
+
+/**
+ * The typed ledger of runs over the single-table store: one item per run (`RUN#id`/`META`), one per
+ * group (`RUN#id`/`GROUP#name`: inventory and progress), one per hardening architecture, and wait
+ * tokens filed under the instance refresh they wait for (`WAIT#refreshId`).
+ */
+export class RunLedger {
+  constructor(private readonly store: LedgerStore) {}
+
+  async putRun(run: RunRecord): Promise<void> {
+    await this.store.put(this.runItem(run));
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const item = await this.store.get(runKey(runId), "META");
+    return item ? RunRecordSchema.parse(item.data) : undefined;
+  }
+
+  /**
+   * Reads, changes and writes the run record, atomically: parallel tasks (two architectures baking,
+   * groups of one wave) update it at once, so a write that lost the race reads again and reapplies.
+   */
+  async updateRun(runId: string, change: (run: RunRecord) => RunRecord): Promise<RunRecord> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const item = await this.store.get(runKey(runId), "META");
+      if (!item) throw new Error(`run ${runId} is not in the ledger`);
+      const version = item.version ?? 0;
+      const next = change(RunRecordSchema.parse(item.data));
+      if (await this.store.put({ ...this.runItem(next), version: version + 1 }, { ifVersion: version }))
+        return next;
+    }
+    throw new Error(`run ${runId} is updated by too many writers at once`);
+  }
+
+  private runItem(run: RunRecord): LedgerItem {
+    return {
+      pk: runKey(run.runId),
+      sk: "META",
+      data: RunRecordSchema.parse(run),
+      gsi1pk: RUNS_INDEX_KEY,
+      gsi1sk: `${run.startedAt}#${run.runId}`,
+    };
+  }
+
+  async listRuns(limit: number): Promise<RunRecord[]> {
+    const items = await this.store.queryRecent(RUNS_INDEX_KEY, limit);
+    return items.map((item) => RunRecordSchema.parse(item.data));
+  }
+
+  async putGroups(runId: string, groups: GroupRecord[]): Promise<void> {
+    await this.store.putMany(
+      groups.map((group) => ({
+        pk: runKey(runId),
+        sk: `INV#${group.name}`,
+        data: GroupRecordSchema.parse(group),
+      })),
+    );
+  }
+
+  async getGroups(runId: string): Promise<GroupRecord[]> {
+    const items = await this.store.query(runKey(runId), "INV#");
+    return items.map((item) => GroupRecordSchema.parse(item.data));
+  }
+
+  async getGroup(runId: string, name: string): Promise<GroupRecord> {
+    const item = await this.store.get(runKey(runId), `INV#${name}`);
+    if (!item) throw new Error(`group ${name} of run ${runId} is not in the ledger`);
+    return GroupRecordSchema.parse(item.data);
+  }
+
+  async putProgress(runId: string, progress: GroupProgress[]): Promise<void> {
+    const items: LedgerItem[] = progress.map((p) => ({
+      pk: runKey(runId),
+      sk: `GROUP#${p.name}`,
+      data: GroupProgressSchema.parse(p),
+    }));
+    if (items.length === 1 && items[0]) await this.store.put(items[0]);
+    else await this.store.putMany(items);
+  }
+
+  async getProgress(runId: string, name: string): Promise<GroupProgress> {
+    const item = await this.store.get(runKey(runId), `GROUP#${name}`);
+    if (!item) throw new Error(`progress of group ${name} in run ${runId} is not in the ledger`);
+    return GroupProgressSchema.parse(item.data);
+  }
+
+  async updateProgress(
+    runId: string,
+    name: string,
+    change: (p: GroupProgress) => GroupProgress,
+  ): Promise<GroupProgress> {
+    const next = change(await this.getProgress(runId, name));
+    await this.putProgress(runId, [next]);
+    return next;
+  }
+
+  async listProgress(runId: string): Promise<GroupProgress[]> {
+    const items = await this.store.query(runKey(runId), "GROUP#");
+    return items.map((item) => GroupProgressSchema.parse(item.data));
+  }
+
+  /** Free-form per-run state of a step (e.g. hardening of one architecture). */
+  async putStep(runId: string, step: string, data: unknown): Promise<void> {
+    await this.store.put({ pk: runKey(runId), sk: `STEP#${step}`, data });
+  }
+
+  async getStep<T>(runId: string, step: string, schema: z.ZodType<T>): Promise<T | undefined> {
+    const item = await this.store.get(runKey(runId), `STEP#${step}`);
+    return item ? schema.parse(item.data) : undefined;
+  }
+
+  /** Files a task token under a key (e.g. an instance refresh id) until the event that wakes it. */
+  async putWaitToken(key: string, token: WaitToken, expiresAt: number): Promise<void> {
+    await this.store.put({ pk: `WAIT#${key}`, sk: "TOKEN", data: WaitTokenSchema.parse(token), expiresAt });
+  }
+
+  /** Removes and returns the token filed under key; undefined when none waits (or another took it). */
+  async takeWaitToken(key: string): Promise<WaitToken | undefined> {
+    const item = await this.store.delete(`WAIT#${key}`, "TOKEN");
+    return item ? WaitTokenSchema.parse(item.data) : undefined;
+  }
+}

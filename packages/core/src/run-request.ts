@@ -1,0 +1,312 @@
+import { z } from "zod";
+import { InvalidRunRequestError } from "./errors";
+import {
+  flag,
+  integerIn,
+  isPlainObject,
+  naturalError,
+  nonEmptyString,
+  oneOf,
+  oneOfPhrase,
+  type Problem,
+  problemsFromZod,
+  strictObject,
+  stringList,
+  stringMap,
+} from "./validation";
+
+/** AL2023 kernel tracks: "default" follows the AMI's default kernel. */
+export const KernelTrackSchema = oneOf(["default", "6.1", "6.12", "6.18"]);
+export type KernelTrack = z.infer<typeof KernelTrackSchema>;
+
+export const ImageFlavorSchema = oneOf(["standard", "minimal"]);
+export type ImageFlavor = z.infer<typeof ImageFlavorSchema>;
+
+export const StigLevelSchema = oneOf(["high", "medium", "low", "off"]);
+export type StigLevel = z.infer<typeof StigLevelSchema>;
+
+export const ApprovalModeSchema = oneOf(["none", "between-waves"]);
+export const RollbackScopeSchema = oneOf(["group", "wave", "run"]);
+
+const AMI_ID = /^ami-[0-9a-z]+$/;
+
+/**
+ * One wave of the rollout: exactly one of `ring` (groups tagged `fleet-upgrade:ring=<ring>`) or
+ * `percent` (more groups until that share of the targeted instances). The exactly-one rule is
+ * checked by {@link RunRequestSchema}, where it is reported with the other rules.
+ */
+export const WaveSpecSchema = strictObject({
+  name: nonEmptyString("a non-empty wave name"),
+  ring: nonEmptyString("a non-empty ring name").optional(),
+  percent: integerIn(1, 100).optional(),
+});
+export type WaveSpec = z.infer<typeof WaveSpecSchema>;
+
+const DEFAULT_WAVES: WaveSpec[] = [
+  { name: "canary", ring: "canary" },
+  { name: "early", percent: 25 },
+  { name: "rest", percent: 100 },
+];
+
+/** Kernel tracks validated for FIPS unless the stage says otherwise. */
+export const DEFAULT_VALIDATED_FIPS_KERNELS: readonly KernelTrack[] = ["6.1"];
+
+const RunRequestShape = strictObject({
+  reason: z.string({ error: "a string" }).default("AL2 end of support"),
+  targets: strictObject({
+    tags: stringMap().default(() => ({ "fleet-upgrade:managed": "true" })),
+    autoScalingGroupNames: stringList("Auto Scaling group names").default(() => []),
+  }).prefault({}),
+  image: strictObject({
+    kernel: KernelTrackSchema.default("6.1"),
+    flavor: ImageFlavorSchema.default("standard"),
+    imageId: z
+      .string({ error: 'null or an AMI id like "ami-0abc123"' })
+      .regex(AMI_ID, { error: 'null or an AMI id like "ami-0abc123"' })
+      .nullable()
+      .default(null),
+  }).prefault({}),
+  hardening: strictObject({
+    stig: StigLevelSchema.default("high"),
+    fips: flag().default(true),
+    allowUnvalidatedKernel: flag().default(false),
+  }).prefault({}),
+  rollout: strictObject({
+    waves: z
+      .array(WaveSpecSchema, { error: "a list of waves" })
+      .min(1, { error: "a list of at least one wave" })
+      .default(() => DEFAULT_WAVES.map((w) => ({ ...w }))),
+    maxParallelGroups: integerIn(1, 1000).default(10),
+    checkpoints: z.array(integerIn(1, 99), { error: "a list of integers 1-99" }).default(() => [20, 50]),
+    checkpointDelaySeconds: integerIn(0, 172800).default(600),
+    minHealthyPercentage: integerIn(0, 100).default(90),
+    maxHealthyPercentage: integerIn(100, 200).default(110),
+    instanceWarmupSeconds: z
+      .number({ error: "null or an integer 0-3600" })
+      .int({ error: "null or an integer 0-3600" })
+      .min(0, { error: "null or an integer 0-3600" })
+      .max(3600, { error: "null or an integer 0-3600" })
+      .nullable()
+      .default(null),
+    bakeSeconds: integerIn(0, 172800).default(900),
+    approval: ApprovalModeSchema.default("none"),
+  }).prefault({}),
+  health: strictObject({
+    alarms: stringList("CloudWatch alarm names").default(() => []),
+    targetGroups: flag().default(true),
+    ssmOnline: flag().default(true),
+    verifyCompliance: flag().default(true),
+  }).prefault({}),
+  rollback: strictObject({ scope: RollbackScopeSchema.default("group") }).prefault({}),
+  dryRun: flag().default(false),
+});
+
+interface RuleIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+function field(value: unknown, ...keys: string[]): unknown {
+  let current = value;
+  for (const key of keys) {
+    if (!isPlainObject(current)) return undefined;
+    current = current[key];
+  }
+  return current;
+}
+
+const isInt = (v: unknown, min: number, max: number): v is number =>
+  typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
+
+/**
+ * The cross-field rules. They read the value defensively, so they also run when other fields are
+ * malformed, and skip any value that already fails its own field check (that problem is reported once).
+ */
+function ruleIssues(value: unknown, validatedFipsKernels: readonly string[] | null): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+
+  const kernel = field(value, "image", "kernel");
+  if (
+    validatedFipsKernels !== null &&
+    field(value, "hardening", "fips") === true &&
+    field(value, "hardening", "allowUnvalidatedKernel") !== true &&
+    typeof kernel === "string" &&
+    (KernelTrackSchema.options as readonly string[]).includes(kernel) &&
+    !validatedFipsKernels.includes(kernel)
+  ) {
+    issues.push({
+      path: ["image", "kernel"],
+      message:
+        `a FIPS-validated kernel track (${validatedFipsKernels.length === 0 ? "none is configured" : oneOfPhrase(validatedFipsKernels)}) ` +
+        "because hardening.fips is true; set hardening.allowUnvalidatedKernel to true to accept another track",
+    });
+  }
+
+  const waves = field(value, "rollout", "waves");
+  if (Array.isArray(waves)) {
+    const names = new Map<string, number>();
+    let previous: { percent: number; index: number } | null = null;
+    waves.forEach((wave: unknown, index) => {
+      if (!isPlainObject(wave)) return;
+      const hasRing = wave.ring !== undefined;
+      const hasPercent = wave.percent !== undefined;
+      if (hasRing === hasPercent) {
+        issues.push({
+          path: ["rollout", "waves", index],
+          message: hasRing
+            ? 'a wave with exactly one of "ring" or "percent", not both'
+            : 'a wave with exactly one of "ring" (a ring tag value) or "percent" (1-100)',
+        });
+      }
+      const name = wave.name;
+      if (typeof name === "string" && name !== "") {
+        const first = names.get(name);
+        if (first === undefined) names.set(name, index);
+        else {
+          issues.push({
+            path: ["rollout", "waves", index, "name"],
+            message: `a wave name not already used (rollout.waves[${first}] is also named ${JSON.stringify(name)})`,
+          });
+        }
+      }
+      if (isInt(wave.percent, 1, 100)) {
+        if (previous !== null && wave.percent <= previous.percent) {
+          issues.push({
+            path: ["rollout", "waves", index, "percent"],
+            message: `a percentage above ${previous.percent} (rollout.waves[${previous.index}].percent): percentages ascend across waves`,
+          });
+        }
+        previous = { percent: wave.percent, index };
+      }
+    });
+  }
+
+  const checkpoints = field(value, "rollout", "checkpoints");
+  if (Array.isArray(checkpoints)) {
+    let previous: number | null = null;
+    checkpoints.forEach((checkpoint: unknown, index) => {
+      if (!isInt(checkpoint, 1, 99)) return;
+      if (previous !== null && checkpoint <= previous) {
+        issues.push({
+          path: ["rollout", "checkpoints", index],
+          message: `an integer ${previous + 1}-99: checkpoints ascend strictly (the one before is ${previous})`,
+        });
+      }
+      previous = checkpoint;
+    });
+  }
+
+  const min = field(value, "rollout", "minHealthyPercentage");
+  const max = field(value, "rollout", "maxHealthyPercentage");
+  if (isInt(min, 0, 100) && isInt(max, 100, 200) && max > min + 100) {
+    issues.push({
+      path: ["rollout", "maxHealthyPercentage"],
+      message: `an integer 100-${min + 100}: at most rollout.minHealthyPercentage (${min}) + 100`,
+    });
+  }
+
+  return issues;
+}
+
+/**
+ * The run request schema with the FIPS gate for the given validated kernel tracks; `null` skips the
+ * gate (for a request already validated against its stage, e.g. inside a run result).
+ */
+export function runRequestSchema(
+  validatedFipsKernels: readonly string[] | null = DEFAULT_VALIDATED_FIPS_KERNELS,
+) {
+  return RunRequestShape.superRefine(
+    (value, ctx) => {
+      for (const issue of ruleIssues(value, validatedFipsKernels)) {
+        ctx.addIssue({ code: "custom", path: issue.path, message: issue.message, continue: true });
+      }
+    },
+    // Run the rules even when some fields are malformed, so every problem is reported at once.
+    { when: () => true },
+  );
+}
+
+/**
+ * The run request (CONTRACTS.md section 1): every field defaulted, unknown keys rejected, every
+ * rule checked with the default validated FIPS kernel tracks (`["6.1"]`). Use
+ * {@link parseRunRequest} to apply a stage's settings.
+ *
+ * @example
+ * RunRequestSchema.parse({}).rollout.checkpoints // [20, 50]
+ */
+export const RunRequestSchema = runRequestSchema();
+export type RunRequest = z.infer<typeof RunRequestSchema>;
+/** What a caller may send: every field optional. */
+export type RunRequestInput = z.input<typeof RunRequestSchema>;
+
+/** A nested partial: arrays are replaced whole, never merged. */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** A stage's defaults for run requests: any part of a request. */
+export type RunRequestDefaults = DeepPartial<RunRequestInput>;
+
+/** What a stage (`stacks/<stage>.ts`) configures for runs. */
+export const StageSettingsSchema = strictObject({
+  /** Kernel tracks FIPS-validated for this stage; a FIPS request on another track is refused. */
+  validatedFipsKernels: z
+    .array(KernelTrackSchema, { error: "a list of kernel tracks" })
+    .default(() => [...DEFAULT_VALIDATED_FIPS_KERNELS]),
+  /** Defaults merged under every run request (objects deeply, arrays replaced). */
+  requestDefaults: z
+    .custom<RunRequestDefaults>((v) => isPlainObject(v), { error: "an object (a partial run request)" })
+    .default(() => ({})),
+});
+export type StageSettings = z.infer<typeof StageSettingsSchema>;
+
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  // defineProperty, so a "__proto__" key from JSON stays a plain (and then rejected) key.
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Merges `over` onto `under`: plain objects merge key by key, anything else in `over` (arrays
+ * included) replaces; an `undefined` in `over` keeps `under`'s value. Neither input is modified.
+ */
+export function deepMerge(under: unknown, over: unknown): unknown {
+  if (over === undefined) return under;
+  if (!isPlainObject(under) || !isPlainObject(over)) return over;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(under)) setOwn(out, key, value);
+  for (const [key, value] of Object.entries(over)) setOwn(out, key, deepMerge(under[key], value));
+  return out;
+}
+
+export type ParseRunRequestResult = { ok: true; request: RunRequest } | { ok: false; problems: Problem[] };
+
+/**
+ * Validates a run request merged over the stage's defaults, reporting every problem at once.
+ * `undefined` counts as `{}`. Never throws.
+ *
+ * @example
+ * const result = parseRunRequest({ image: { kernel: "6.12" } }, { validatedFipsKernels: ["6.1"] });
+ * // result.ok === false; result.problems[0].field === "image.kernel"
+ */
+export function parseRunRequest(input: unknown, stage: Partial<StageSettings> = {}): ParseRunRequestResult {
+  const validated = stage.validatedFipsKernels ?? DEFAULT_VALIDATED_FIPS_KERNELS;
+  const given = input === undefined ? {} : input;
+  if (!isPlainObject(given)) {
+    return { ok: false, problems: [{ field: "(root)", value: input, expected: "a run request object" }] };
+  }
+  const merged = deepMerge(stage.requestDefaults ?? {}, given);
+  const schema =
+    validated === DEFAULT_VALIDATED_FIPS_KERNELS ? RunRequestSchema : runRequestSchema(validated);
+  const result = schema.safeParse(merged, { error: naturalError });
+  if (result.success) return { ok: true, request: result.data };
+  return { ok: false, problems: problemsFromZod(result.error, merged) };
+}
+
+/** Like {@link parseRunRequest}, but returns the request or throws {@link InvalidRunRequestError}. */
+export function validateRunRequest(input: unknown, stage: Partial<StageSettings> = {}): RunRequest {
+  const result = parseRunRequest(input, stage);
+  if (!result.ok) throw new InvalidRunRequestError(result.problems);
+  return result.request;
+}

@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { ArchitectureSchema } from "./fleet";
+import { KernelTrackSchema, runRequestSchema } from "./run-request";
+import { integerIn, nonEmptyString, numberIn, oneOf, stringList } from "./validation";
+
+/** WAITING: paused for an approval between waves. PLANNED: a dry run's end. */
+export const RunStatusSchema = oneOf([
+  "RUNNING",
+  "WAITING",
+  "SUCCEEDED",
+  "ROLLED_BACK",
+  "FAILED",
+  "ABORTED",
+  "PLANNED",
+]);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+export const WaveStatusSchema = oneOf(["SUCCEEDED", "ROLLED_BACK", "FAILED", "NOT_STARTED", "RUNNING"]);
+export type WaveStatus = z.infer<typeof WaveStatusSchema>;
+
+export const GroupOutcomeSchema = oneOf([
+  "UPGRADED",
+  "ROLLED_BACK",
+  "SKIPPED",
+  "FAILED",
+  "NOT_STARTED",
+  "RUNNING",
+]);
+export type GroupOutcome = z.infer<typeof GroupOutcomeSchema>;
+
+const isoTimestamp = z.iso.datetime({
+  offset: true,
+  error: 'an ISO 8601 timestamp like "2026-11-21T09:00:00Z"',
+});
+const imageIdOrNull = z.string({ error: "an AMI id or null" }).nullable();
+
+/** One image rolled out, per architecture. */
+export const TargetImageSchema = z.object({
+  architecture: ArchitectureSchema,
+  /** The public AL2023 image. */
+  sourceImageId: nonEmptyString("an AMI id"),
+  /** The hardened image rolled out (= source when there is nothing to harden). */
+  imageId: nonEmptyString("an AMI id"),
+});
+export type TargetImage = z.infer<typeof TargetImageSchema>;
+
+export const WaveResultSchema = z.object({
+  name: z.string({ error: "a string" }),
+  status: WaveStatusSchema,
+  groups: z.array(z.string({ error: "a string" }), { error: "a list of group names" }),
+});
+export type WaveResult = z.infer<typeof WaveResultSchema>;
+
+export const GroupResultSchema = z.object({
+  name: z.string({ error: "a string" }),
+  wave: z.string({ error: "a string" }),
+  outcome: GroupOutcomeSchema,
+  /** Why the group ended as it did; present for every outcome but UPGRADED. */
+  reason: z.string({ error: "a string" }).optional(),
+  fromImageId: imageIdOrNull,
+  toImageId: imageIdOrNull,
+  launchTemplateVersion: z.object({
+    from: integerIn(1),
+    /** null when the new version was never created. */
+    to: integerIn(1).nullable(),
+  }),
+  /** Lowest in-service healthy share during the run, percent; null without data. */
+  minHealthyPercentObserved: numberIn(0).nullable(),
+  instanceRefreshIds: z.array(z.string({ error: "a string" }), { error: "a list of refresh ids" }),
+  /** Findings worth showing (preflight and the like). */
+  notes: stringList("notes").optional(),
+});
+export type GroupResult = z.infer<typeof GroupResultSchema>;
+
+/**
+ * The run result (CONTRACTS.md section 2): returned by `simulate --json` and `GET /runs/{runId}`,
+ * written to the ledger. Unknown keys are stripped, not refused: the project may add fields.
+ */
+export const RunResultSchema = z.object({
+  runId: nonEmptyString("a run id"),
+  status: RunStatusSchema,
+  /** Why the run ended as it did, one sentence. */
+  reason: z.string({ error: "a string" }),
+  /** The effective request after defaults (already checked against its stage's FIPS tracks). */
+  request: runRequestSchema(null),
+  target: z.object({
+    kernel: KernelTrackSchema,
+    /** The kernel package version of the built image; null when no builder ran. */
+    kernelVersion: z.string({ error: "a string or null" }).nullable(),
+    images: z.array(TargetImageSchema, { error: "a list of images" }),
+  }),
+  inventory: z.object({
+    groups: integerIn(0),
+    instances: integerIn(0),
+    /** Instances by "PlatformName PlatformVersion", e.g. "Amazon Linux 2". */
+    byPlatform: z.record(z.string(), integerIn(0), { error: "an object of instance counts" }),
+  }),
+  waves: z.array(WaveResultSchema, { error: "a list of waves" }),
+  groups: z.array(GroupResultSchema, { error: "a list of groups" }),
+  metrics: z.object({
+    /** Simulation only: the simulated duration; null outside simulation. */
+    virtualSeconds: numberIn(0).nullable(),
+    /** Simulation only: the lower bound of CONTRACTS.md section 3; null outside simulation. */
+    lowerBoundSeconds: numberIn(0).nullable(),
+    /** Calls made, per `service:Operation`. */
+    apiCalls: z.record(z.string(), integerIn(0), { error: "an object of call counts" }),
+    stateTransitions: integerIn(0),
+  }),
+  startedAt: isoTimestamp.optional(),
+  endedAt: isoTimestamp.optional(),
+});
+export type RunResult = z.infer<typeof RunResultSchema>;

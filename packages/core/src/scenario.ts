@@ -1,0 +1,271 @@
+import { z } from "zod";
+import { ArchitectureSchema as FleetArchitectureSchema } from "./fleet";
+import {
+  flag,
+  integerIn,
+  isPlainObject,
+  naturalError,
+  nonEmptyString,
+  numberIn,
+  oneOf,
+  type Problem,
+  problemsFromZod,
+  strictObject,
+  stringList,
+  stringMap,
+} from "./validation";
+
+const architecture = oneOf(FleetArchitectureSchema.options as ["x86_64", "arm64"]);
+
+/** An AMI that exists in the simulated account; `params` are public SSM parameters pointing at it. */
+export const ScenarioImageSchema = strictObject({
+  imageId: z
+    .string({ error: 'an AMI id like "ami-al2"' })
+    .regex(/^ami-[0-9a-z-]+$/, { error: 'an AMI id like "ami-al2"' }),
+  name: nonEmptyString("a non-empty image name"),
+  platform: nonEmptyString('a platform name like "Amazon Linux"'),
+  platformVersion: nonEmptyString('a platform version like "2023"'),
+  kernelVersion: nonEmptyString('a kernel version like "6.1.158-180.294.amzn2023"'),
+  architecture,
+  params: z
+    .array(
+      z.string({ error: "an SSM parameter name starting with /" }).startsWith("/", {
+        error: "an SSM parameter name starting with /",
+      }),
+      { error: "a list of SSM parameter names" },
+    )
+    .default(() => []),
+});
+export type ScenarioImage = z.infer<typeof ScenarioImageSchema>;
+
+const LT_VERSION = 'a version: a positive integer (3 or "3"), "$Latest" or "$Default"';
+
+/**
+ * A launch template version as a scenario names it. Numeric strings become numbers: a group at
+ * version N has versions 1..N, N the default; "$Latest" or "$Default" means a single version.
+ */
+export const LaunchTemplateVersionSpecSchema = z
+  .union([z.number(), z.string()], { error: LT_VERSION })
+  .transform((value, ctx): number | "$Latest" | "$Default" => {
+    if (value === "$Latest" || value === "$Default") return value;
+    const n = typeof value === "number" ? value : /^[1-9][0-9]*$/.test(value) ? Number(value) : Number.NaN;
+    if (Number.isSafeInteger(n) && n >= 1) return n;
+    ctx.addIssue({ code: "custom", message: LT_VERSION, input: value });
+    return z.NEVER;
+  });
+
+/** How instances launched from the new image behave; `{}` means healthy. */
+export const OnNewImageSchema = strictObject({
+  /** This CloudWatch alarm goes to ALARM ... */
+  alarm: nonEmptyString("a non-empty alarm name").optional(),
+  /** ... once at least this share of the group runs the new image (absent: from the first new instance). */
+  whenReplacedPercent: numberIn(0, 100).optional(),
+  unhealthyTargets: flag().optional(),
+  ssmOffline: flag().optional(),
+  failLaunch: flag().optional(),
+  complianceFails: flag().optional(),
+});
+export type OnNewImage = z.infer<typeof OnNewImageSchema>;
+
+export const ScenarioGroupSchema = strictObject({
+  name: nonEmptyString("a non-empty group name"),
+  desired: integerIn(0),
+  /** Defaults to desired. */
+  min: integerIn(0).optional(),
+  /** Defaults to desired. */
+  max: integerIn(0).optional(),
+  launchTemplate: strictObject({
+    name: nonEmptyString("a non-empty launch template name"),
+    version: LaunchTemplateVersionSpecSchema,
+    imageId: nonEmptyString("an AMI id listed under images"),
+  }),
+  tags: stringMap().default(() => ({})),
+  targetGroup: flag().default(false),
+  /** Launch to running. */
+  launchSeconds: numberIn(0).default(60),
+  /** Running to healthy and in service. */
+  warmupSeconds: numberIn(0).default(120),
+  onNewImage: OnNewImageSchema.prefault({}),
+}).transform((group) => ({ ...group, min: group.min ?? group.desired, max: group.max ?? group.desired }));
+export type ScenarioGroup = z.infer<typeof ScenarioGroupSchema>;
+
+/** A scripted operator action: exactly one of `afterWave` or `atSeconds`. */
+export const OperatorActionSchema = strictObject({
+  /** Acts when this wave has finished (and the run waits for approval or would go on). */
+  afterWave: nonEmptyString("a non-empty wave name").optional(),
+  /** Acts at this many virtual seconds after the start. */
+  atSeconds: numberIn(0).optional(),
+  action: oneOf(["approve", "abort"]),
+  reason: z.string({ error: "a string" }).optional(),
+});
+export type OperatorAction = z.infer<typeof OperatorActionSchema>;
+
+const HardeningDurationsSchema = strictObject({
+  builderLaunchSeconds: numberIn(0).default(90),
+  stigSeconds: numberIn(0).default(600),
+  fipsSeconds: numberIn(0).default(60),
+  rebootSeconds: numberIn(0).default(60),
+  imageSeconds: numberIn(0).default(300),
+});
+/** Simulated durations of the hardening bake, seconds. */
+export type HardeningDurations = z.infer<typeof HardeningDurationsSchema>;
+
+const ScenarioShape = strictObject({
+  name: nonEmptyString("a non-empty scenario name"),
+  /** Same seed, same result. */
+  seed: integerIn(0).default(1),
+  region: z
+    .string({ error: 'an AWS region like "us-east-1"' })
+    .regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, { error: 'an AWS region like "us-east-1"' })
+    .default("us-east-1"),
+  /** Virtual clock start. */
+  start: z.iso
+    .datetime({ offset: true, error: 'an ISO 8601 timestamp like "2026-11-21T09:00:00Z"' })
+    .default("2026-11-21T09:00:00Z"),
+  images: z.array(ScenarioImageSchema, { error: "a list of images" }),
+  groups: z.array(ScenarioGroupSchema, { error: "a list of groups" }),
+  /** Extra AL2 instances outside any group: inventoried, never touched. */
+  standalone: integerIn(0).default(0),
+  faults: strictObject({
+    throttle: strictObject({
+      /** Share of calls answered with a throttling error, 0-1. */
+      rate: numberIn(0, 1).default(0),
+      /** `service:Operation` names; empty: every operation. */
+      operations: stringList("service:Operation names").default(() => []),
+    })
+      .nullable()
+      .default(null),
+    /** Share of instance-refresh events that never arrive, 0-1. */
+    dropEvents: numberIn(0, 1).default(0),
+    /** Task states whose Lambda dies once, after its side effect. */
+    crashAfterSideEffect: stringList("task state names").default(() => []),
+    /** Groups with a refresh someone else started in progress. */
+    foreignRefresh: stringList("group names").default(() => []),
+    /** AWSEC2-ConfigureSTIG fails on the builder. */
+    stigFails: flag().default(false),
+  }).prefault({}),
+  hardening: HardeningDurationsSchema.prefault({}),
+  operator: z.array(OperatorActionSchema, { error: "a list of operator actions" }).default(() => []),
+  /** The run request, validated later by parseRunRequest (`--request` overrides it). */
+  // A record, not z.custom: a failing z.custom would stop the cross-field rules from running.
+  request: z.record(z.string(), z.unknown(), { error: "an object (a run request)" }).default(() => ({})),
+});
+
+interface RuleIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const record = (value: unknown): Record<string, unknown> => (isPlainObject(value) ? value : {});
+
+/** Cross-field rules, read defensively so they run alongside structural problems. */
+function ruleIssues(value: unknown): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const root = record(value);
+
+  const imageIds = new Map<string, number>();
+  list(root.images).forEach((image, index) => {
+    const id = record(image).imageId;
+    if (typeof id !== "string") return;
+    const first = imageIds.get(id);
+    if (first === undefined) imageIds.set(id, index);
+    else
+      issues.push({
+        path: ["images", index, "imageId"],
+        message: `an image id not already used (images[${first}])`,
+      });
+  });
+  const knownImages = [...imageIds.keys()];
+
+  const groupNames = new Map<string, number>();
+  list(root.groups).forEach((item, index) => {
+    const group = record(item);
+    if (typeof group.name === "string" && group.name !== "") {
+      const first = groupNames.get(group.name);
+      if (first === undefined) groupNames.set(group.name, index);
+      else {
+        issues.push({
+          path: ["groups", index, "name"],
+          message: `a group name not already used (groups[${first}] is also named ${JSON.stringify(group.name)})`,
+        });
+      }
+    }
+    const imageId = record(group.launchTemplate).imageId;
+    if (typeof imageId === "string" && imageId !== "" && !imageIds.has(imageId)) {
+      issues.push({
+        path: ["groups", index, "launchTemplate", "imageId"],
+        message:
+          knownImages.length === 0
+            ? "an image id listed under images (none is listed)"
+            : `an image id listed under images: ${knownImages.map((id) => JSON.stringify(id)).join(", ")}`,
+      });
+    }
+    const { desired, min, max } = group;
+    if (typeof desired === "number" && Number.isInteger(desired) && desired >= 0) {
+      if (typeof min === "number" && Number.isInteger(min) && min > desired) {
+        issues.push({
+          path: ["groups", index, "min"],
+          message: `an integer 0-${desired}: at most desired (${desired})`,
+        });
+      }
+      if (typeof max === "number" && Number.isInteger(max) && max >= 0 && max < desired) {
+        issues.push({
+          path: ["groups", index, "max"],
+          message: `an integer >= ${desired}: at least desired (${desired})`,
+        });
+      }
+    }
+  });
+
+  list(record(root.faults).foreignRefresh).forEach((name, index) => {
+    if (typeof name === "string" && name !== "" && !groupNames.has(name)) {
+      issues.push({
+        path: ["faults", "foreignRefresh", index],
+        message: `a group name of this scenario${groupNames.size === 0 ? " (it has none)" : `: ${[...groupNames.keys()].map((n) => JSON.stringify(n)).join(", ")}`}`,
+      });
+    }
+  });
+
+  list(root.operator).forEach((item, index) => {
+    const action = record(item);
+    if ((action.afterWave === undefined) === (action.atSeconds === undefined)) {
+      issues.push({
+        path: ["operator", index],
+        message:
+          'an action with exactly one of "afterWave" (a wave name) or "atSeconds" (seconds after the start)',
+      });
+    }
+  });
+
+  return issues;
+}
+
+/**
+ * A scenario file (CONTRACTS.md section 3): a simulated account, its faults and scripted operator.
+ * Every default applied; unknown keys rejected; cross-field rules reported with the rest.
+ */
+export const ScenarioSchema = ScenarioShape.superRefine(
+  (value, ctx) => {
+    for (const issue of ruleIssues(value)) {
+      ctx.addIssue({ code: "custom", path: issue.path, message: issue.message, continue: true });
+    }
+  },
+  { when: () => true },
+);
+export type Scenario = z.infer<typeof ScenarioSchema>;
+
+export type ParseScenarioResult = { ok: true; scenario: Scenario } | { ok: false; problems: Problem[] };
+
+/**
+ * Validates a scenario already read from YAML or JSON, reporting every problem at once. The
+ * `request` inside stays a plain object: validate it with `parseRunRequest`. Never throws.
+ */
+export function parseScenarioObject(value: unknown): ParseScenarioResult {
+  if (!isPlainObject(value)) {
+    return { ok: false, problems: [{ field: "(root)", value, expected: "a scenario object" }] };
+  }
+  const result = ScenarioSchema.safeParse(value, { error: naturalError });
+  if (result.success) return { ok: true, scenario: result.data };
+  return { ok: false, problems: problemsFromZod(result.error, value) };
+}

@@ -1,0 +1,282 @@
+import { describe, expect, it } from "vitest";
+import { parseRunRequest } from "../../src/run-request";
+import { parseScenarioObject, type Scenario } from "../../src/scenario";
+import type { Problem } from "../../src/validation";
+
+const AL2 = {
+  imageId: "ami-al2",
+  name: "amzn2-ami-kernel-5.10-hvm-2.0.20260101-x86_64-gp2",
+  platform: "Amazon Linux",
+  platformVersion: "2",
+  kernelVersion: "5.10.245-245.983.amzn2",
+  architecture: "x86_64" as const,
+  params: ["/aws/service/ami-amazon-linux-latest/amzn2-ami-kernel-5.10-hvm-x86_64-gp2"],
+};
+const AL2023 = {
+  imageId: "ami-2023-61",
+  name: "al2023-ami-2023.9.20261110.0-kernel-6.1-x86_64",
+  platform: "Amazon Linux",
+  platformVersion: "2023",
+  kernelVersion: "6.1.158-180.294.amzn2023",
+  architecture: "x86_64" as const,
+  params: ["/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"],
+};
+
+/** The example of CONTRACTS.md section 3. */
+const CONTRACT_EXAMPLE = {
+  name: "mixed-fleet",
+  seed: 7,
+  region: "us-east-1",
+  start: "2026-11-21T09:00:00Z",
+  images: [AL2, AL2023],
+  groups: [
+    {
+      name: "web-canary",
+      desired: 4,
+      min: 4,
+      max: 8,
+      launchTemplate: { name: "web-lt", version: "1", imageId: "ami-al2" },
+      tags: {
+        "fleet-upgrade:managed": "true",
+        "fleet-upgrade:ring": "canary",
+        "fleet-upgrade:alarms": "web-5xx",
+      },
+      targetGroup: true,
+      launchSeconds: 60,
+      warmupSeconds: 180,
+      onNewImage: { alarm: "web-5xx", whenReplacedPercent: 25 },
+    },
+    { name: "api", desired: 6, launchTemplate: { name: "api-lt", version: 3, imageId: "ami-al2" } },
+  ],
+  standalone: 3,
+  faults: {
+    throttle: { rate: 0.3, operations: ["ssm:GetInventory", "autoscaling:DescribeInstanceRefreshes"] },
+    dropEvents: 1.0,
+    crashAfterSideEffect: ["StartRefresh"],
+    foreignRefresh: ["api"],
+    stigFails: false,
+  },
+  hardening: {
+    builderLaunchSeconds: 90,
+    stigSeconds: 600,
+    fipsSeconds: 60,
+    rebootSeconds: 60,
+    imageSeconds: 300,
+  },
+  operator: [
+    { afterWave: "canary", action: "approve" },
+    { atSeconds: 5400, action: "abort", reason: "pager went off" },
+  ],
+  request: {},
+};
+
+const minimal = (extra: Record<string, unknown> = {}) => ({
+  name: "small",
+  images: [AL2],
+  groups: [
+    { name: "web", desired: 2, launchTemplate: { name: "web-lt", version: "$Latest", imageId: "ami-al2" } },
+  ],
+  ...extra,
+});
+
+function accepts(input: unknown): Scenario {
+  const result = parseScenarioObject(input);
+  if (!result.ok)
+    throw new Error(`expected a valid scenario, got:\n${JSON.stringify(result.problems, null, 2)}`);
+  return result.scenario;
+}
+
+function problemsOf(input: unknown): Problem[] {
+  const result = parseScenarioObject(input);
+  if (result.ok) throw new Error("expected problems");
+  return result.problems;
+}
+
+const fieldsOf = (input: unknown) => problemsOf(input).map((p) => p.field);
+
+describe("parseScenarioObject", () => {
+  it("accepts the example of the contract", () => {
+    const scenario = accepts(CONTRACT_EXAMPLE);
+    expect(scenario.groups[0]?.launchTemplate.version).toBe(1);
+    expect(scenario.groups[1]?.launchTemplate.version).toBe(3);
+    expect(scenario.faults.throttle?.rate).toBe(0.3);
+  });
+
+  it("fills every default of the contract", () => {
+    expect(accepts(minimal())).toEqual({
+      name: "small",
+      seed: 1,
+      region: "us-east-1",
+      start: "2026-11-21T09:00:00Z",
+      images: [AL2],
+      groups: [
+        {
+          name: "web",
+          desired: 2,
+          min: 2,
+          max: 2,
+          launchTemplate: { name: "web-lt", version: "$Latest", imageId: "ami-al2" },
+          tags: {},
+          targetGroup: false,
+          launchSeconds: 60,
+          warmupSeconds: 120,
+          onNewImage: {},
+        },
+      ],
+      standalone: 0,
+      faults: {
+        throttle: null,
+        dropEvents: 0,
+        crashAfterSideEffect: [],
+        foreignRefresh: [],
+        stigFails: false,
+      },
+      hardening: {
+        builderLaunchSeconds: 90,
+        stigSeconds: 600,
+        fipsSeconds: 60,
+        rebootSeconds: 60,
+        imageSeconds: 300,
+      },
+      operator: [],
+      request: {},
+    } satisfies Scenario);
+  });
+
+  it("defaults a throttle's rate to 0", () => {
+    expect(accepts(minimal({ faults: { throttle: {} } })).faults.throttle).toEqual({
+      rate: 0,
+      operations: [],
+    });
+  });
+
+  it("leaves the request for parseRunRequest", () => {
+    const scenario = accepts(minimal({ request: { rollout: { checkpoints: [0] } } }));
+    expect(scenario.request).toEqual({ rollout: { checkpoints: [0] } });
+    expect(parseRunRequest(scenario.request).ok).toBe(false);
+  });
+
+  it.each([1, "2", "$Latest", "$Default"])("accepts launch template version %j", (version) => {
+    const input = minimal();
+    const group = { ...input.groups[0], launchTemplate: { name: "lt", version, imageId: "ami-al2" } };
+    const expected = typeof version === "string" && version.startsWith("$") ? version : Number(version);
+    expect(accepts({ ...input, groups: [group] }).groups[0]?.launchTemplate.version).toBe(expected);
+  });
+
+  it.each([0, -1, 1.5, "0", "03", "latest", "", null])("refuses launch template version %j", (version) => {
+    const input = minimal();
+    const group = { ...input.groups[0], launchTemplate: { name: "lt", version, imageId: "ami-al2" } };
+    const problems = problemsOf({ ...input, groups: [group] });
+    expect(problems).toEqual([
+      {
+        field: "groups[0].launchTemplate.version",
+        value: version,
+        expected: 'a version: a positive integer (3 or "3"), "$Latest" or "$Default"',
+      },
+    ]);
+  });
+
+  it("refuses an unknown architecture and lists the accepted ones", () => {
+    expect(problemsOf(minimal({ images: [{ ...AL2, architecture: "i386" }] }))).toEqual([
+      { field: "images[0].architecture", value: "i386", expected: 'one of "x86_64", "arm64"' },
+    ]);
+  });
+
+  it("refuses a group whose launch template names an image the scenario does not have", () => {
+    const input = minimal();
+    const group = { ...input.groups[0], launchTemplate: { name: "lt", version: 1, imageId: "ami-nope" } };
+    expect(problemsOf({ ...input, groups: [group] })).toEqual([
+      {
+        field: "groups[0].launchTemplate.imageId",
+        value: "ami-nope",
+        expected: 'an image id listed under images: "ami-al2"',
+      },
+    ]);
+  });
+
+  it("refuses min above desired and max below desired", () => {
+    const lt = { name: "lt", version: 1, imageId: "ami-al2" };
+    const groups = [
+      { name: "a", desired: 2, min: 3, launchTemplate: lt },
+      { name: "b", desired: 5, max: 4, launchTemplate: lt },
+      { name: "c", desired: 5, min: 0, max: 10, launchTemplate: lt },
+    ];
+    expect(fieldsOf(minimal({ groups }))).toEqual(["groups[0].min", "groups[1].max"]);
+  });
+
+  it("refuses foreign refreshes on groups that do not exist", () => {
+    expect(problemsOf(minimal({ faults: { foreignRefresh: ["web", "db"] } }))).toEqual([
+      { field: "faults.foreignRefresh[1]", value: "db", expected: 'a group name of this scenario: "web"' },
+    ]);
+  });
+
+  it("refuses operator actions without exactly one of afterWave and atSeconds, or with another action", () => {
+    const operator = [
+      { action: "approve" },
+      { afterWave: "canary", atSeconds: 5, action: "abort" },
+      { atSeconds: -1, action: "abort" },
+      { afterWave: "canary", action: "pause" },
+    ];
+    expect(fieldsOf(minimal({ operator }))).toEqual([
+      "operator[2].atSeconds",
+      "operator[3].action",
+      "operator[0]",
+      "operator[1]",
+    ]);
+  });
+
+  it("reports every problem at once, structural and cross-field", () => {
+    const lt = { name: "lt", version: 1, imageId: "ami-al2" };
+    const input = {
+      name: "",
+      seed: -1,
+      region: "mars",
+      start: "yesterday",
+      images: [AL2, { ...AL2, architecture: "sparc" }],
+      groups: [
+        { name: "web", desired: 2, launchTemplate: lt, warmupSeconds: -5 },
+        { name: "web", desired: 2, min: 3, launchTemplate: { ...lt, imageId: "ami-x" } },
+        { name: "db", desired: 1, launchTemplate: { ...lt, version: "v1" } },
+      ],
+      faults: { dropEvents: 2, foreignRefresh: ["nope"], stigFail: true },
+      hardening: { stigSeconds: "long" },
+      operator: [{ action: "approve" }],
+      request: [],
+      extra: 1,
+    };
+    expect([...fieldsOf(input)].sort()).toEqual(
+      [
+        "name",
+        "seed",
+        "region",
+        "start",
+        "images[1].architecture",
+        "images[1].imageId",
+        "groups[0].warmupSeconds",
+        "groups[1].name",
+        "groups[1].min",
+        "groups[1].launchTemplate.imageId",
+        "groups[2].launchTemplate.version",
+        "faults.dropEvents",
+        "faults.stigFail",
+        "faults.foreignRefresh[0]",
+        "hardening.stigSeconds",
+        "operator[0]",
+        "request",
+        "extra",
+      ].sort(),
+    );
+  });
+
+  it("suggests the right key for a misspelt one", () => {
+    expect(problemsOf(minimal({ faults: { stigFail: true } }))).toEqual([
+      { field: "faults.stigFail", value: true, expected: 'a known field (did you mean "stigFails"?)' },
+    ]);
+  });
+
+  it("refuses a value that is not an object", () => {
+    expect(problemsOf("name: x")).toEqual([
+      { field: "(root)", value: "name: x", expected: "a scenario object" },
+    ]);
+  });
+});

@@ -1,0 +1,124 @@
+import {
+  AutoScalingFleetInventory,
+  AutoScalingGroupRollout,
+  type AwsClients,
+  AwsHealthMonitor,
+  createAwsClients,
+  DynamoLedgerStore,
+  Ec2ImageHardener,
+  SfnTaskResumer,
+  SsmImageCatalog,
+} from "@fleet-upgrade/aws";
+import {
+  FIPS_DOCUMENT_NAME,
+  type FleetInventory,
+  type GroupRollout,
+  type HealthMonitor,
+  type ImageCatalog,
+  type ImageHardener,
+  RunLedger,
+  StageSettingsSchema,
+  type TaskResumer,
+  VERIFY_DOCUMENT_NAME,
+} from "@fleet-upgrade/core";
+import { z } from "zod";
+
+/** Settings every task reads; in AWS they come from the environment, validated at cold start. */
+export const FunctionSettingsSchema = z.object({
+  stage: StageSettingsSchema,
+  builder: z.object({
+    instanceProfileName: z.string().nullable(),
+    subnetId: z.string().nullable(),
+    instanceTypes: z.object({ x86_64: z.string(), arm64: z.string() }),
+  }),
+  documents: z.object({ fips: z.string(), verify: z.string() }),
+  /** Launch-to-running estimate for timing the backstop poll (AWS does not say). */
+  launchEstimateSeconds: z.number().int().positive(),
+  /** Warmup assumed for groups that set none and requests that give none. */
+  warmupEstimateSeconds: z.number().int().positive(),
+  /** Instances verified per group after its refresh (all of them in smaller groups). */
+  verifySampleSize: z.number().int().positive(),
+});
+export type FunctionSettings = z.infer<typeof FunctionSettingsSchema>;
+
+export const DEFAULT_SETTINGS: FunctionSettings = {
+  stage: StageSettingsSchema.parse({}),
+  builder: {
+    instanceProfileName: null,
+    subnetId: null,
+    instanceTypes: { x86_64: "t3.large", arm64: "t4g.large" },
+  },
+  documents: { fips: FIPS_DOCUMENT_NAME, verify: VERIFY_DOCUMENT_NAME },
+  launchEstimateSeconds: 60,
+  warmupEstimateSeconds: 300,
+  verifySampleSize: 10,
+};
+
+/** The small logger surface tasks use (Powertools Logger in AWS). */
+export interface TaskLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export const silentLogger: TaskLogger = { info() {}, warn() {}, error() {} };
+
+/** Everything a task needs, injected: adapters over clients, the ledger, the clock, settings. */
+export interface FunctionDeps {
+  inventory: FleetInventory;
+  catalog: ImageCatalog;
+  hardener: ImageHardener;
+  rollout: GroupRollout;
+  health: HealthMonitor;
+  resumer: TaskResumer;
+  ledger: RunLedger;
+  now: () => Date;
+  settings: FunctionSettings;
+  logger: TaskLogger;
+}
+
+export interface DepsOptions {
+  tableName: string;
+  settings?: FunctionSettings;
+  now?: () => Date;
+  logger?: TaskLogger;
+}
+
+/** Builds the adapters over the given clients: the same code in AWS and in simulation. */
+export function depsFromClients(clients: AwsClients, options: DepsOptions): FunctionDeps {
+  return {
+    inventory: new AutoScalingFleetInventory(clients),
+    catalog: new SsmImageCatalog(clients),
+    hardener: new Ec2ImageHardener(clients),
+    rollout: new AutoScalingGroupRollout(clients),
+    health: new AwsHealthMonitor(clients),
+    resumer: new SfnTaskResumer(clients),
+    ledger: new RunLedger(
+      new DynamoLedgerStore({ dynamodb: clients.dynamodb, tableName: options.tableName }),
+    ),
+    now: options.now ?? (() => new Date()),
+    settings: options.settings ?? DEFAULT_SETTINGS,
+    logger: options.logger ?? silentLogger,
+  };
+}
+
+const EnvironmentSchema = z.object({
+  AWS_REGION: z.string().min(1),
+  LEDGER_TABLE: z.string().min(1),
+  /** JSON of FunctionSettings, written by infra from the stage file. */
+  FUNCTION_SETTINGS: z.string().optional(),
+});
+
+/** Reads and validates the environment once per cold start; a bad variable fails loudly, naming it. */
+export function depsFromEnvironment(env: NodeJS.ProcessEnv, logger: TaskLogger): FunctionDeps {
+  const parsed = EnvironmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((i) => i.path.join(".")).join(", ");
+    throw new Error(`the function's environment is incomplete: ${names} must be set`);
+  }
+  const settings = parsed.data.FUNCTION_SETTINGS
+    ? FunctionSettingsSchema.parse(JSON.parse(parsed.data.FUNCTION_SETTINGS))
+    : DEFAULT_SETTINGS;
+  const clients = createAwsClients({ region: parsed.data.AWS_REGION });
+  return depsFromClients(clients, { tableName: parsed.data.LEDGER_TABLE, settings, logger });
+}

@@ -1,0 +1,39 @@
+import type { InventorySummary } from "@fleet-upgrade/core";
+import { lambdaHandler, type Task } from "../lambda";
+import { type RunState, RunStateSchema } from "../state";
+import { loadRun } from "./run-request";
+
+/** Inventories the targeted groups and every SSM-managed instance; the ledger keeps the details. */
+export const inventoryTask: Task<
+  unknown,
+  RunState & { groups: number; instances: number; architectures: string[] }
+> = async (event, deps) => {
+  const state = RunStateSchema.parse(event);
+  const { request } = await loadRun(deps, state.runId);
+  const fleet = await deps.inventory.readFleet(request.targets);
+  await deps.ledger.putGroups(state.runId, fleet.groups);
+  const byPlatform: Record<string, number> = {};
+  const byKernel: Record<string, number> = {};
+  for (const instance of fleet.instances) {
+    const platform =
+      instance.platformName === null
+        ? "unknown"
+        : `${instance.platformName} ${instance.platformVersion ?? ""}`.trim();
+    byPlatform[platform] = (byPlatform[platform] ?? 0) + 1;
+    const kernel = instance.kernelVersion ?? "unknown";
+    byKernel[kernel] = (byKernel[kernel] ?? 0) + 1;
+  }
+  const architectures = [...new Set(fleet.groups.map((g) => g.architecture))].sort();
+  const summary: InventorySummary = {
+    groups: fleet.groups.length,
+    instances: fleet.instances.length,
+    byPlatform,
+    byKernel,
+    architectures,
+  };
+  await deps.ledger.updateRun(state.runId, (run) => ({ ...run, inventory: summary }));
+  deps.logger.info("fleet inventoried", { groups: summary.groups, instances: summary.instances });
+  return { ...state, groups: summary.groups, instances: summary.instances, architectures };
+};
+
+export const handler = lambdaHandler("inventory", inventoryTask);

@@ -1,0 +1,77 @@
+import { type GroupProgress, planWaves } from "@fleet-upgrade/core";
+import { lambdaHandler, type Task } from "../lambda";
+import { RunStateSchema } from "../state";
+import { loadRun } from "./run-request";
+
+const SSM_IMAGE_PREFIX = "resolve:ssm:";
+
+/**
+ * Splits the groups into waves and records each group's starting point and preflight findings.
+ * Changes nothing in the account: launch template versions are created per group when its wave runs.
+ */
+export const planTask: Task<
+  unknown,
+  { runId: string; dryRun: boolean; waves: { index: number; name: string }[]; maxParallelGroups: number }
+> = async (event, deps) => {
+  const state = RunStateSchema.parse(event);
+  const { run, request } = await loadRun(deps, state.runId);
+  const groups = await deps.ledger.getGroups(state.runId);
+  const plan = planWaves(
+    groups.map((g) => ({ name: g.name, instances: g.instanceIds.length, tags: g.tags })),
+    request.rollout.waves,
+  );
+  const waveOf = new Map<string, string>();
+  for (const wave of plan.waves) for (const name of wave.groups) waveOf.set(name, wave.name);
+  const lastPercent = request.rollout.waves.findLast((w) => w.percent !== undefined)?.percent;
+  const progress: GroupProgress[] = groups.map((group) => {
+    const target = run.target?.images.find((i) => i.architecture === group.architecture) ?? null;
+    const notes: string[] = [];
+    if (group.launchTemplate.versionSpec.startsWith("$")) {
+      notes.push(
+        `launch template version ${group.launchTemplate.versionSpec} is pinned to version ${group.launchTemplate.resolvedVersion}, which rollback returns to`,
+      );
+    }
+    if (group.launchTemplate.imageRef.startsWith(SSM_IMAGE_PREFIX)) {
+      notes.push(
+        `the launch template's image is ${group.launchTemplate.imageRef}: a refresh in progress cannot be rolled back, only reversed by a new refresh`,
+      );
+    }
+    const wave = waveOf.get(group.name) ?? null;
+    return {
+      name: group.name,
+      wave,
+      outcome: "NOT_STARTED",
+      reason:
+        wave === null
+          ? `no wave of the request takes it (the waves end at ${lastPercent ?? 0}% and no ring wave matches its ring tag)`
+          : null,
+      fromImageId: group.imageId,
+      toImageId: target?.imageId ?? null,
+      launchTemplateVersion: { from: group.launchTemplate.resolvedVersion, to: null },
+      minHealthyPercentObserved: null,
+      instanceRefreshIds: [],
+      refreshStartedAt: null,
+      checkpointsEvaluated: [],
+      notes,
+    };
+  });
+  await deps.ledger.putProgress(state.runId, progress);
+  await deps.ledger.updateRun(state.runId, (r) => ({
+    ...r,
+    waves: plan.waves.map((w) => ({
+      name: w.name,
+      groups: w.groups,
+      instances: w.instances,
+      status: "NOT_STARTED",
+    })),
+  }));
+  deps.logger.info("waves planned", { waves: plan.waves.map((w) => `${w.name}:${w.groups.length}`) });
+  return {
+    runId: state.runId,
+    dryRun: request.dryRun,
+    waves: plan.waves.map((w, index) => ({ index, name: w.name })),
+    maxParallelGroups: request.rollout.maxParallelGroups,
+  };
+};
+
+export const handler = lambdaHandler("plan", planTask);

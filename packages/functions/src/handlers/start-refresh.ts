@@ -1,0 +1,109 @@
+import { type GroupProgress, pollAfterSeconds } from "@fleet-upgrade/core";
+import { ACTIVE_REFRESH, alarmsOf, clientToken, expectedToNextStop, isOurs } from "../group-support";
+import { lambdaHandler, type Task } from "../lambda";
+import { type GroupState, GroupStateSchema } from "../state";
+import { loadRun } from "./run-request";
+
+/**
+ * Starts the group's refresh: preflight (halted run, already upgraded, foreign refresh), a new
+ * numbered launch template version with the target image, then StartInstanceRefresh with that
+ * version, checkpoints and alarm AutoRollback. Idempotent: a retry after a crash recognises the
+ * version and the refresh its earlier attempt made.
+ */
+export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) => {
+  const state = GroupStateSchema.parse(event);
+  const { runId, group: name } = state;
+  const { run, request } = await loadRun(deps, runId);
+  let progress = await deps.ledger.getProgress(runId, name);
+  const save = async (change: Partial<GroupProgress>) => {
+    progress = { ...progress, ...change };
+    await deps.ledger.putProgress(runId, [progress]);
+  };
+  const done = (): GroupState => ({ ...state, phase: "done" });
+
+  if (progress.outcome !== "NOT_STARTED" && progress.outcome !== "RUNNING") return done();
+  if (run.halt) {
+    await save({ reason: `not started: ${run.halt.reason}` });
+    return done();
+  }
+  const group = await deps.ledger.getGroup(runId, name);
+  const target = run.target?.images.find((i) => i.architecture === group.architecture);
+  if (!target) throw new Error(`run ${runId} has no target image for ${group.architecture}`);
+  if (group.imageId === target.imageId) {
+    await save({
+      outcome: "UPGRADED",
+      notes: [...progress.notes, `already runs ${target.imageId}: nothing to refresh`],
+    });
+    return done();
+  }
+
+  const ourVersion = progress.launchTemplateVersion.to;
+  const refreshes = await deps.rollout.describeRefreshes(name);
+  const active = refreshes.find((r) => ACTIVE_REFRESH.has(r.status));
+  if (active && isOurs(active, ourVersion, progress.instanceRefreshIds)) {
+    await save({ outcome: "RUNNING", instanceRefreshIds: [active.instanceRefreshId] });
+    return waiting(active.instanceRefreshId);
+  }
+  if (active) {
+    await save({
+      outcome: "SKIPPED",
+      reason: `instance refresh ${active.instanceRefreshId} (${active.status}), which this run did not start, is in progress; the group was left alone`,
+    });
+    return done();
+  }
+
+  const version =
+    ourVersion ??
+    (await deps.rollout.createLaunchTemplateVersion({
+      launchTemplateId: group.launchTemplate.launchTemplateId,
+      sourceVersion: group.launchTemplate.resolvedVersion,
+      imageId: target.imageId,
+      description: `fleet-upgrade ${runId}: ${group.imageId} -> ${target.imageId}`.slice(0, 255),
+      clientToken: clientToken(runId, name, "launch-template-version"),
+    }));
+  await save({
+    outcome: "RUNNING",
+    launchTemplateVersion: { ...progress.launchTemplateVersion, to: version },
+  });
+
+  let refreshId: string;
+  try {
+    refreshId = await deps.rollout.startRefresh({
+      groupName: name,
+      launchTemplateId: group.launchTemplate.launchTemplateId,
+      version,
+      minHealthyPercentage: request.rollout.minHealthyPercentage,
+      maxHealthyPercentage: request.rollout.maxHealthyPercentage,
+      instanceWarmupSeconds: request.rollout.instanceWarmupSeconds,
+      checkpointPercentages: request.rollout.checkpoints,
+      checkpointDelaySeconds: request.rollout.checkpointDelaySeconds,
+      alarmNames: alarmsOf(request, group),
+    });
+  } catch (error) {
+    if ((error as Error).name !== "InstanceRefreshInProgressFault") throw error;
+    const now = (await deps.rollout.describeRefreshes(name)).find((r) => ACTIVE_REFRESH.has(r.status));
+    if (!now || !isOurs(now, version, [])) {
+      await save({
+        outcome: "SKIPPED",
+        reason: `another instance refresh${now ? ` (${now.instanceRefreshId})` : ""} started on the group first; the group was left alone`,
+      });
+      return done();
+    }
+    refreshId = now.instanceRefreshId;
+  }
+  await save({ instanceRefreshIds: [refreshId], refreshStartedAt: deps.now().toISOString() });
+  deps.logger.info("refresh started", { group: name, instanceRefreshId: refreshId, version });
+  return waiting(refreshId);
+
+  function waiting(instanceRefreshId: string): GroupState {
+    return {
+      ...state,
+      phase: "waiting",
+      instanceRefreshId,
+      lastCheckpoint: null,
+      pollAfterSeconds: pollAfterSeconds(expectedToNextStop(deps, request, group, null), false),
+    };
+  }
+};
+
+export const handler = lambdaHandler("startRefresh", startRefreshTask);

@@ -1,0 +1,82 @@
+import { judgeCompliance } from "@fleet-upgrade/core";
+import { checkGroupHealth, complianceOf, newInstancesOf } from "../health-support";
+import { lambdaHandler, type Task } from "../lambda";
+import { type GroupState, GroupStateSchema } from "../state";
+import { loadRun } from "./run-request";
+
+const VERIFY_POLL_SECONDS = 2;
+/** Rounds of polling before verification gives up (about five minutes). */
+const MAX_ROUNDS = 150;
+
+/**
+ * After the refresh succeeded: the group's health, then the verify document on a sample of the new
+ * instances (FIPS on, STIG applied, kernel on the requested track). One round per call.
+ */
+export const verifyGroupTask: Task<unknown, GroupState> = async (event, deps) => {
+  const state = GroupStateSchema.parse(event);
+  const finished = (healthy: boolean, verdict: string | null): GroupState => ({
+    ...state,
+    health: { healthy, verdict },
+    verify: { done: true, waitSeconds: 0, rounds: state.verify?.rounds ?? 0, commands: [] },
+  });
+  if (state.rollingBack) return finished(true, null);
+  const { request } = await loadRun(deps, state.runId);
+  const progress = await deps.ledger.getProgress(state.runId, state.group);
+
+  if (!state.verify) {
+    const group = await deps.ledger.getGroup(state.runId, state.group);
+    const health = await checkGroupHealth(deps, request, group, progress.launchTemplateVersion.to);
+    if (!health.healthy || !request.health.verifyCompliance) return finished(health.healthy, health.verdict);
+    const { fresh } = await newInstancesOf(deps, state.group, progress.launchTemplateVersion.to);
+    const sample = fresh
+      .map((i) => i.instanceId)
+      .sort()
+      .slice(0, deps.settings.verifySampleSize);
+    const commands = [];
+    for (const instanceId of sample) {
+      const comment = `fleet-upgrade ${state.runId} verify ${state.group}`.slice(0, 100);
+      const documentName = deps.settings.documents.verify;
+      const commandId =
+        (await deps.hardener.findCommand({ documentName, instanceId, comment })) ??
+        (await deps.hardener.sendCommand({ documentName, instanceId, parameters: {}, comment }));
+      commands.push({ instanceId, commandId });
+    }
+    if (commands.length === 0) return finished(true, null);
+    return { ...state, verify: { done: false, waitSeconds: VERIFY_POLL_SECONDS, rounds: 1, commands } };
+  }
+
+  const pending = [];
+  for (const command of state.verify.commands) {
+    const status = await deps.hardener.getCommandStatus(command.commandId, command.instanceId);
+    if (["Pending", "InProgress", "Delayed"].includes(status.status)) {
+      pending.push(command);
+      continue;
+    }
+    if (status.status !== "Success") {
+      return finished(
+        false,
+        `compliance of ${command.instanceId}: the verify document ended ${status.status}`,
+      );
+    }
+    const verdict = judgeCompliance(complianceOf(request), status.stdout);
+    if (verdict.problem) return finished(false, `compliance of ${command.instanceId}: ${verdict.problem}`);
+  }
+  if (pending.length === 0) return finished(true, null);
+  if (state.verify.rounds >= MAX_ROUNDS) {
+    return finished(
+      false,
+      `compliance of ${pending[0]?.instanceId}: the verify document did not finish in time`,
+    );
+  }
+  return {
+    ...state,
+    verify: {
+      done: false,
+      waitSeconds: VERIFY_POLL_SECONDS,
+      rounds: state.verify.rounds + 1,
+      commands: pending,
+    },
+  };
+};
+
+export const handler = lambdaHandler("verifyGroup", verifyGroupTask);

@@ -1,0 +1,17 @@
+export {
+  type AttachableClient,
+  type AttachOptions,
+  type CreateClientsOptions,
+  type GroupSnapshot,
+  SIMULATED_CREDENTIALS,
+  SimulatedAccount,
+  type SimulatedClients,
+} from "./account";
+export { ServiceFault, type ServiceName } from "./errors";
+export { type GenerateFleetOptions, generateFleetScenario } from "./generate";
+export { IdFactory, Random } from "./random";
+export { minHealthyCount } from "./refresh-engine";
+export { SIMULATED_MAX_ATTEMPTS, ZeroDelayRetryStrategy } from "./retry";
+export { EXAMPLE_SCENARIO_PATH, loadScenario, parseScenarioText } from "./scenario-loader";
+export { VirtualClock } from "./virtual-clock";
+export type { ProgressEvent, ProgressKind, RefreshEvent, RefreshEventType, RefreshStatus } from "./world";

@@ -1,0 +1,291 @@
+import type { FunctionArns, TaskFunction } from "./task-names";
+
+/** A state of the definition; JSON as Step Functions reads it. */
+export type AslState = Record<string, unknown>;
+export interface StateMachineDefinition {
+  Comment: string;
+  StartAt: string;
+  TimeoutSeconds?: number;
+  States: Record<string, AslState>;
+}
+
+const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
+const LAMBDA_INVOKE_WAIT = "arn:aws:states:::lambda:invoke.waitForTaskToken";
+
+/** Errors of the Lambda service itself, and a Lambda that died (crash, timeout): retried. */
+const LAMBDA_ERRORS = [
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.TooManyRequestsException",
+  "Lambda.Unknown",
+  "Sandbox.Timedout",
+];
+/** Throttling that outlived the SDK's own retries inside the function: retried with backoff and jitter. */
+const THROTTLING_ERRORS = [
+  "ThrottlingException",
+  "Throttling",
+  "RequestLimitExceeded",
+  "TooManyRequestsException",
+  "ResourceContentionFault",
+  "ProvisionedThroughputExceededException",
+];
+
+const RETRY = [
+  {
+    ErrorEquals: LAMBDA_ERRORS,
+    IntervalSeconds: 1,
+    MaxAttempts: 6,
+    BackoffRate: 2,
+    MaxDelaySeconds: 30,
+    JitterStrategy: "FULL",
+  },
+  {
+    ErrorEquals: THROTTLING_ERRORS,
+    IntervalSeconds: 2,
+    MaxAttempts: 8,
+    BackoffRate: 2,
+    MaxDelaySeconds: 60,
+    JitterStrategy: "FULL",
+  },
+];
+
+/** Seconds a Lambda task may run before Step Functions gives up on it. */
+export const TASK_TIMEOUT_SECONDS = 300;
+/** The whole run: a week is far beyond any rollout; the ledger shows where it stood. */
+export const RUN_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+interface InvokeOptions {
+  payload?: Record<string, unknown>;
+  next?: string;
+  /** Where any error not retried goes; the error lands in `$.error`. */
+  catchTo?: string;
+  comment?: string;
+}
+
+function invoke(arns: FunctionArns, fn: TaskFunction, options: InvokeOptions): AslState {
+  return {
+    Type: "Task",
+    ...(options.comment ? { Comment: options.comment } : {}),
+    Resource: LAMBDA_INVOKE,
+    Parameters: {
+      FunctionName: arns[fn],
+      ...(options.payload ? { Payload: options.payload } : { "Payload.$": "$" }),
+    },
+    OutputPath: "$.Payload",
+    TimeoutSeconds: TASK_TIMEOUT_SECONDS,
+    Retry: RETRY,
+    ...(options.catchTo
+      ? { Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: options.catchTo }] }
+      : {}),
+    ...(options.next ? { Next: options.next } : { End: true }),
+  };
+}
+
+function choice(choices: Record<string, unknown>[], defaultState: string): AslState {
+  return { Type: "Choice", Choices: choices, Default: defaultState };
+}
+
+function waitPath(secondsPath: string, next: string): AslState {
+  return { Type: "Wait", SecondsPath: secondsPath, Next: next };
+}
+
+/** Per architecture: launch a builder, STIG, FIPS, verify, image, terminate; one step per call. */
+function hardenProcessor(arns: FunctionArns) {
+  return {
+    ProcessorConfig: { Mode: "INLINE" },
+    StartAt: "HardenStep",
+    States: {
+      HardenStep: invoke(arns, "hardenStep", { next: "HardenDone", comment: "advance the bake by one step" }),
+      HardenDone: choice([{ Variable: "$.done", BooleanEquals: true, Next: "Hardened" }], "HardenWait"),
+      HardenWait: waitPath("$.waitSeconds", "HardenStep"),
+      Hardened: { Type: "Succeed" },
+    },
+  };
+}
+
+/** Per group: refresh, wait for its events (poll as backstop), check health at checkpoints, verify. */
+function groupProcessor(arns: FunctionArns) {
+  const toFailed = "GroupFailed";
+  return {
+    ProcessorConfig: { Mode: "INLINE" },
+    StartAt: "StartRefresh",
+    States: {
+      StartRefresh: invoke(arns, "startRefresh", {
+        next: "RefreshStarted",
+        catchTo: toFailed,
+        comment: "preflight, new launch template version, StartInstanceRefresh",
+      }),
+      RefreshStarted: choice(
+        [{ Variable: "$.phase", StringEquals: "waiting", Next: "WaitForRefresh" }],
+        "FinishGroup",
+      ),
+      WaitForRefresh: {
+        Type: "Task",
+        Comment: "file the task token; an instance-refresh event resumes it, a timeout means poll",
+        Resource: LAMBDA_INVOKE_WAIT,
+        Parameters: {
+          FunctionName: arns.waitForRefresh,
+          Payload: { "state.$": "$", "taskToken.$": "$$.Task.Token" },
+        },
+        TimeoutSecondsPath: "$.pollAfterSeconds",
+        ResultPath: "$.event",
+        Retry: RETRY,
+        Catch: [
+          { ErrorEquals: ["States.Timeout"], ResultPath: "$.timeout", Next: "PollRefresh" },
+          { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: toFailed },
+        ],
+        Next: "RouteRefreshEvent",
+      },
+      PollRefresh: invoke(arns, "pollRefresh", { next: "RouteRefreshEvent", catchTo: toFailed }),
+      RouteRefreshEvent: choice(
+        [
+          { Variable: "$.event.kind", StringEquals: "checkpoint", Next: "EvaluateHealth" },
+          { Variable: "$.event.kind", StringEquals: "succeeded", Next: "VerifyGroup" },
+          { Variable: "$.event.kind", StringEquals: "in-progress", Next: "WaitForRefresh" },
+        ],
+        "FinishGroup",
+      ),
+      EvaluateHealth: invoke(arns, "evaluateHealth", { next: "HealthGate", catchTo: toFailed }),
+      HealthGate: choice(
+        [{ Variable: "$.health.healthy", BooleanEquals: false, Next: "RollbackGroup" }],
+        "WaitForRefresh",
+      ),
+      RollbackGroup: invoke(arns, "rollbackGroup", { next: "RollbackStarted", catchTo: toFailed }),
+      RollbackStarted: choice(
+        [{ Variable: "$.phase", StringEquals: "waiting", Next: "WaitForRefresh" }],
+        "FinishGroup",
+      ),
+      VerifyGroup: invoke(arns, "verifyGroup", { next: "VerifyDone", catchTo: toFailed }),
+      VerifyDone: choice(
+        [{ Variable: "$.verify.done", BooleanEquals: false, Next: "VerifyWait" }],
+        "VerifyGate",
+      ),
+      VerifyWait: waitPath("$.verify.waitSeconds", "VerifyGroup"),
+      VerifyGate: choice(
+        [{ Variable: "$.health.healthy", BooleanEquals: false, Next: "RollbackGroup" }],
+        "FinishGroup",
+      ),
+      FinishGroup: invoke(arns, "finishGroup", { catchTo: toFailed }),
+      GroupFailed: invoke(arns, "finishGroup", {
+        comment: "record the failure; never leaves the group silent",
+      }),
+    },
+  };
+}
+
+/** One wave: start it (or skip it after a regression), its groups in parallel, bake, close it. */
+function waveProcessor(arns: FunctionArns) {
+  return {
+    ProcessorConfig: { Mode: "INLINE" },
+    StartAt: "StartWave",
+    States: {
+      StartWave: invoke(arns, "startWave", { next: "WaveProceeds" }),
+      WaveProceeds: choice([{ Variable: "$.proceed", BooleanEquals: false, Next: "WaveSkipped" }], "Groups"),
+      WaveSkipped: { Type: "Succeed" },
+      Groups: {
+        Type: "Map",
+        ItemsPath: "$.groups",
+        MaxConcurrencyPath: "$.maxParallelGroups",
+        ItemSelector: { "runId.$": "$.runId", "wave.$": "$.wave.name", "group.$": "$$.Map.Item.Value" },
+        ItemProcessor: groupProcessor(arns),
+        ResultPath: null,
+        Next: "BakeNeeded",
+      },
+      BakeNeeded: choice(
+        [{ Variable: "$.bakeSeconds", NumericGreaterThan: 0, Next: "WatchBake" }],
+        "EndWave",
+      ),
+      WatchBake: invoke(arns, "bakeWave", { next: "BakeDone", comment: "watch the finished wave's health" }),
+      BakeDone: choice([{ Variable: "$.bake.done", BooleanEquals: false, Next: "BakeWait" }], "EndWave"),
+      BakeWait: waitPath("$.bake.waitSeconds", "WatchBake"),
+      EndWave: invoke(arns, "endWave", {}),
+    },
+  };
+}
+
+/**
+ * The whole run as Amazon States Language (JSONPath), given the ARN of each task's function.
+ * Pure: the local runner and the deployed state machine use exactly this output.
+ *
+ * @example
+ * const definition = buildDefinition(localFunctionArns());
+ * JSON.stringify(definition); // what infra passes to aws.sfn.StateMachine
+ */
+export function buildDefinition(arns: FunctionArns): StateMachineDefinition {
+  const fail = "RecordFailure";
+  return {
+    Comment: "fleet-upgrade: move Auto Scaling groups to a hardened Amazon Linux 2023 image in canary waves",
+    StartAt: "ValidateRequest",
+    TimeoutSeconds: RUN_TIMEOUT_SECONDS,
+    States: {
+      ValidateRequest: invoke(arns, "validate", {
+        payload: {
+          "request.$": "$",
+          "runId.$": "$$.Execution.Name",
+          "startedAt.$": "$$.Execution.StartTime",
+        },
+        next: "Inventory",
+        catchTo: fail,
+        comment: "merge the request over the stage defaults; every problem at once",
+      }),
+      Inventory: invoke(arns, "inventory", { next: "SelectTarget", catchTo: fail }),
+      SelectTarget: invoke(arns, "selectTarget", { next: "NeedsHardening", catchTo: fail }),
+      NeedsHardening: choice(
+        [
+          {
+            And: [
+              { Variable: "$.hardens", BooleanEquals: true },
+              { Variable: "$.dryRun", BooleanEquals: false },
+            ],
+            Next: "Harden",
+          },
+        ],
+        "Plan",
+      ),
+      Harden: {
+        Type: "Map",
+        Comment: "one hardened image per architecture in use, in parallel",
+        ItemsPath: "$.architectures",
+        ItemSelector: { "runId.$": "$.runId", "architecture.$": "$$.Map.Item.Value" },
+        ItemProcessor: hardenProcessor(arns),
+        ResultPath: null,
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: fail }],
+        Next: "Plan",
+      },
+      Plan: invoke(arns, "plan", { next: "IsDryRun", catchTo: fail }),
+      IsDryRun: choice([{ Variable: "$.dryRun", BooleanEquals: true, Next: "Finish" }], "Waves"),
+      Waves: {
+        Type: "Map",
+        Comment: "waves one after another",
+        ItemsPath: "$.waves",
+        MaxConcurrency: 1,
+        ItemSelector: { "runId.$": "$.runId", "wave.$": "$$.Map.Item.Value" },
+        ItemProcessor: waveProcessor(arns),
+        ResultPath: null,
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: fail }],
+        Next: "Finish",
+      },
+      Finish: invoke(arns, "finish", {
+        payload: { "runId.$": "$.runId" },
+        next: "RunOutcome",
+        comment: "release locks, write the run result, notify",
+      }),
+      RunOutcome: choice(
+        [
+          { Variable: "$.status", StringEquals: "SUCCEEDED", Next: "RunSucceeded" },
+          { Variable: "$.status", StringEquals: "PLANNED", Next: "RunSucceeded" },
+        ],
+        "RunDidNotSucceed",
+      ),
+      RunSucceeded: { Type: "Succeed" },
+      RunDidNotSucceed: { Type: "Fail", ErrorPath: "$.status", CausePath: "$.reason" },
+      RecordFailure: invoke(arns, "finish", {
+        payload: { "runId.$": "$$.Execution.Name", "error.$": "$.error" },
+        next: "RunFailed",
+        comment: "an error no retry cured: the run ends FAILED with the error as its reason",
+      }),
+      RunFailed: { Type: "Fail", ErrorPath: "$.status", CausePath: "$.reason" },
+    },
+  };
+}

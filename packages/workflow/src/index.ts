@@ -1,0 +1,3 @@
+export * from "./definition";
+export * from "./local-runner";
+export * from "./task-names";

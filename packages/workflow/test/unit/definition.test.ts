@@ -1,0 +1,90 @@
+import { getLanguageService } from "amazon-states-language-service";
+import validator from "asl-validator";
+import { describe, expect, it } from "vitest";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { buildDefinition } from "../../src/definition";
+import { localFunctionArns, TASK_FUNCTIONS } from "../../src/task-names";
+
+const arns = localFunctionArns();
+const definition = buildDefinition(arns);
+
+function allStates(states: Record<string, Record<string, unknown>>): [string, Record<string, unknown>][] {
+  const out: [string, Record<string, unknown>][] = [];
+  for (const [name, state] of Object.entries(states)) {
+    out.push([name, state]);
+    const processor = state.ItemProcessor as { States: Record<string, Record<string, unknown>> } | undefined;
+    if (processor) out.push(...allStates(processor.States));
+  }
+  return out;
+}
+
+describe("the state machine definition", () => {
+  it("has no findings from asl-validator with path and ARN checks", () => {
+    const result = validator(structuredClone(definition), { checkPaths: true, checkArn: true });
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+  });
+
+  it("has no findings from the AWS Toolkit's states language service", async () => {
+    const service = getLanguageService({});
+    const text = JSON.stringify(definition, null, 2);
+    const document = TextDocument.create("file:///fleet-upgrade.asl.json", "json", 1, text);
+    const diagnostics = await service.doValidation(document, service.parseJSONDocument(document));
+    expect(diagnostics.map((d) => `${d.range.start.line}: ${d.message}`)).toEqual([]);
+  });
+
+  it("gives every Task an explicit timeout, Lambda and throttling retries", () => {
+    const tasks = allStates(definition.States).filter(([, s]) => s.Type === "Task");
+    expect(tasks.length).toBeGreaterThan(10);
+    for (const [name, state] of tasks) {
+      expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath, name).toBeDefined();
+      const retried = (state.Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+      expect(retried, name).toContain("Lambda.ServiceException");
+      expect(retried, name).toContain("ThrottlingException");
+    }
+  });
+
+  it("catches every error of every Task but the last-resort ones", () => {
+    const uncaught = allStates(definition.States)
+      .filter(([, s]) => s.Type === "Task" && !s.Catch)
+      .map(([name]) => name);
+    // StartWave and EndWave fail the Waves map, whose Catch records the failure; Finish and the
+    // failure recorders are the last resort themselves.
+    expect(uncaught.sort()).toEqual([
+      "EndWave",
+      "Finish",
+      "GroupFailed",
+      "HardenStep",
+      "RecordFailure",
+      "StartWave",
+      "WatchBake",
+    ]);
+  });
+
+  it("calls exactly the given function ARNs, each task function at least once", () => {
+    const called = new Set(
+      allStates(definition.States)
+        .map(([, s]) => (s.Parameters as { FunctionName?: string } | undefined)?.FunctionName)
+        .filter((name): name is string => typeof name === "string"),
+    );
+    expect([...called].sort()).toEqual(TASK_FUNCTIONS.map((fn) => arns[fn]).sort());
+  });
+
+  it("waits for refreshes with a task token and polls when the wait times out", () => {
+    const wait = allStates(definition.States).find(([name]) => name === "WaitForRefresh")?.[1];
+    expect(wait?.Resource).toBe("arn:aws:states:::lambda:invoke.waitForTaskToken");
+    expect(wait?.TimeoutSecondsPath).toBe("$.pollAfterSeconds");
+    expect(wait?.Catch).toContainEqual({
+      ErrorEquals: ["States.Timeout"],
+      ResultPath: "$.timeout",
+      Next: "PollRefresh",
+    });
+  });
+
+  it("runs waves one at a time and groups up to maxParallelGroups", () => {
+    const waves = definition.States.Waves as { MaxConcurrency: number };
+    expect(waves.MaxConcurrency).toBe(1);
+    const groups = allStates(definition.States).find(([name]) => name === "Groups")?.[1];
+    expect(groups?.MaxConcurrencyPath).toBe("$.maxParallelGroups");
+  });
+});
