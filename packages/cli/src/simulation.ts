@@ -50,6 +50,8 @@ export interface SimulationOutcome {
   result: RunResult;
   /** The run ended WAITING for an approval nobody gave. */
   stalled: boolean;
+  /** The simulated account after the run, for inspection. */
+  account: SimulatedAccount;
 }
 
 const TABLE_NAME = "fleet-upgrade-ledger";
@@ -166,6 +168,7 @@ export async function simulate(
     );
     const apiCalls = { ...account.apiCalls(), ...calls };
     return {
+      account,
       stalled: outcome.status === "STALLED",
       result: {
         ...result,

@@ -223,7 +223,6 @@ export function buildDefinition(arns: FunctionArns): StateMachineDefinition {
         payload: {
           "request.$": "$",
           "runId.$": "$$.Execution.Name",
-          "startedAt.$": "$$.Execution.StartTime",
         },
         next: "Inventory",
         catchTo: fail,

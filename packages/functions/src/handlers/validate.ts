@@ -2,7 +2,7 @@ import { InvalidRunRequestError, needsHardening, parseRunRequest } from "@fleet-
 import { z } from "zod";
 import { lambdaHandler, type Task } from "../lambda";
 
-const InputSchema = z.object({ request: z.unknown(), runId: z.string().min(1), startedAt: z.string() });
+const InputSchema = z.object({ request: z.unknown(), runId: z.string().min(1) });
 
 /** First state: the request merged over the stage defaults; every problem at once; nothing touched. */
 export const validateTask: Task<unknown, { runId: string; dryRun: boolean; hardens: boolean }> = async (
@@ -20,7 +20,7 @@ export const validateTask: Task<unknown, { runId: string; dryRun: boolean; harde
       status: "RUNNING",
       reason: request.reason,
       request,
-      startedAt: input.startedAt,
+      startedAt: deps.now().toISOString(),
       endedAt: null,
       inventory: null,
       target: null,

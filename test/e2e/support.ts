@@ -1,0 +1,34 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../../packages/cli/src/main";
+
+/** Runs the CLI in process and captures what it prints. */
+export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+/** Writes a file into a fresh temporary directory and returns its path. */
+export function tempFile(name: string, content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "fleet-upgrade-"));
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** Operations that change something in an account. */
+export const MUTATING_OPERATIONS = [
+  "autoscaling:StartInstanceRefresh",
+  "autoscaling:RollbackInstanceRefresh",
+  "autoscaling:CancelInstanceRefresh",
+  "autoscaling:UpdateAutoScalingGroup",
+  "ec2:CreateLaunchTemplateVersion",
+  "ec2:RunInstances",
+  "ec2:CreateImage",
+  "ec2:TerminateInstances",
+  "ec2:CreateTags",
+  "ssm:SendCommand",
+];
