@@ -24,7 +24,9 @@ export const startWaveTask: Task<unknown, Record<string, unknown>> = async (even
   // Largest groups first: with maxParallelGroups lanes, longest-first keeps the wave close to its
   // bound (total / lanes) instead of leaving one long group to run alone at the end.
   const records = await Promise.all(wave.groups.map((name) => deps.ledger.getGroup(state.runId, name)));
-  const ordered = records.sort((a, b) => b.desired - a.desired || a.name.localeCompare(b.name)).map((g) => g.name);
+  const ordered = records
+    .sort((a, b) => b.desired - a.desired || a.name.localeCompare(b.name))
+    .map((g) => g.name);
   return {
     runId: state.runId,
     wave: state.wave,
