@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseScenarioObject, type Scenario } from "@fleet-upgrade/core";
+import { loadScenario } from "@fleet-upgrade/simulator";
 import { main } from "../../packages/cli/src/main";
 
 /** Runs the CLI in process and captures what it prints. */
@@ -32,3 +34,19 @@ export const MUTATING_OPERATIONS = [
   "ec2:CreateTags",
   "ssm:SendCommand",
 ];
+
+/** The bundled example with changes applied, validated like a scenario file. */
+export function exampleWith(change: (scenario: Record<string, unknown> & Scenario) => void): Scenario {
+  const copy = structuredClone(loadScenario()) as Record<string, unknown> & Scenario;
+  change(copy);
+  const parsed = parseScenarioObject(copy);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return parsed.scenario;
+}
+
+/** The group of a scenario by name; throws when absent. */
+export function groupSpec(scenario: Scenario, name: string) {
+  const group = scenario.groups.find((g) => g.name === name);
+  if (!group) throw new Error(`no group ${name}`);
+  return group;
+}

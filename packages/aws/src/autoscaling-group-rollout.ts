@@ -7,6 +7,7 @@ import {
   type RefreshPreferences,
   RollbackInstanceRefreshCommand,
   StartInstanceRefreshCommand,
+  UpdateAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
 import { CreateLaunchTemplateVersionCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import {
@@ -52,6 +53,7 @@ export class AutoScalingGroupRollout implements GroupRollout {
                 instanceId: instance.InstanceId,
                 launchTemplateVersion: instance.LaunchTemplate?.Version ?? null,
                 healthy: instance.HealthStatus === "Healthy",
+                lifecycleState: instance.LifecycleState ?? "Unknown",
               },
             ],
       ),
@@ -78,6 +80,19 @@ export class AutoScalingGroupRollout implements GroupRollout {
     if (version === undefined)
       throw new UnexpectedResponseError("CreateLaunchTemplateVersion", "without a version number");
     return version;
+  }
+
+  async pinLaunchTemplateVersion(
+    groupName: string,
+    launchTemplateId: string,
+    version: number,
+  ): Promise<void> {
+    await this.clients.autoscaling.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: groupName,
+        LaunchTemplate: { LaunchTemplateId: launchTemplateId, Version: String(version) },
+      }),
+    );
   }
 
   async startRefresh(input: StartRefreshInput): Promise<string> {
@@ -173,5 +188,6 @@ function toRefreshState(refresh: InstanceRefresh, groupName: string): RefreshSta
     instancesToUpdate: refresh.InstancesToUpdate ?? 0,
     startTime: refresh.StartTime?.toISOString() ?? null,
     endTime: refresh.EndTime?.toISOString() ?? null,
+    desiredVersion: refresh.DesiredConfiguration?.LaunchTemplate?.Version ?? null,
   };
 }

@@ -8,17 +8,19 @@ import {
   parseRunRequest,
   type RunRequest,
   type RunResult,
-  RunResultSchema,
   runLowerBoundSeconds,
   type Scenario,
 } from "@fleet-upgrade/core";
 import {
+  abortRun,
+  approveRun,
   DEFAULT_SETTINGS,
   depsFromClients,
   type FunctionDeps,
   type FunctionSettings,
   lambdaHandler,
   REFRESH_EVENTS_TASK,
+  readRunResult,
   TASKS,
 } from "@fleet-upgrade/functions";
 import { type ProgressEvent, SIMULATED_CREDENTIALS, SimulatedAccount } from "@fleet-upgrade/simulator";
@@ -123,14 +125,20 @@ export async function simulate(
     const functions: Record<string, (event: unknown) => Promise<unknown>> = {};
     for (const name of TASK_FUNCTIONS) functions[arns[name]] = invoker(name, deps);
     const runId = options.runId ?? `sim-${scenario.name}-${scenario.seed}`;
-    const runner = new LocalRunner({
+    const onApprovalWait = scriptedOperator(scenario, runId, deps, () => runner, clock, emit);
+    const runner: LocalRunner = new LocalRunner({
       definition: buildDefinition(arns),
       functions,
       clock,
       executionName: runId,
       input: requestInput,
       crashAfterSideEffect: scenario.faults.crashAfterSideEffect,
-      onStateEntered: (state, input) => emit({ kind: "state", atMs: clock.now(), state, input }),
+      untimedWaits: ["WaitForApproval"],
+      onStateEntered: (state, input) => {
+        emit({ kind: "state", atMs: clock.now(), state, input });
+        if (state === "WaitForApproval")
+          onApprovalWait(String((input as { wave?: { name?: string } }).wave?.name));
+      },
     });
     answerCommands(sfn, "states", calls, (operation, input) => {
       const body = input as { taskToken?: string; output?: string; error?: string; cause?: string };
@@ -155,12 +163,12 @@ export async function simulate(
     const startMs = clock.now();
     const outcome = await runner.run();
     const run = await deps.ledger.getRun(runId);
-    if (!run?.result) {
+    const result = await readRunResult(deps, runId);
+    if (!run || !result) {
       throw new Error(
         `the simulated run ended ${outcome.status} without a result${outcome.error ? `: ${outcome.error}: ${outcome.cause}` : ""}`,
       );
     }
-    const result = RunResultSchema.parse(run.result);
     const bound = lowerBound(
       scenario,
       request,
@@ -199,6 +207,39 @@ export function lowerBound(scenario: Scenario, request: RunRequest, waves: strin
     hardening: scenario.hardening,
     hardens: needsHardening(request),
   });
+}
+
+/**
+ * The scenario's operator, acting through the same functions the status API calls: an abort at a
+ * virtual time, and (through the returned hook) an approval or abort once the run waits after the
+ * named wave.
+ */
+function scriptedOperator(
+  scenario: Scenario,
+  runId: string,
+  deps: FunctionDeps,
+  runner: () => LocalRunner,
+  clock: SimulatedAccount["clock"],
+  emit: (event: SimulationEvent) => void,
+): (waveName: string) => void {
+  const act = (action: "approve" | "abort", detail: string, reason: string) => {
+    void runner().track(async () => {
+      emit({ kind: "operator", atMs: clock.now(), action, detail });
+      if (action === "approve") await approveRun(deps, runId);
+      else await abortRun(deps, runId, reason);
+    });
+  };
+  for (const action of scenario.operator) {
+    if (action.atSeconds === undefined) continue;
+    const reason = action.reason ?? "the scenario's operator";
+    clock.schedule(clock.now() + action.atSeconds * 1000, () => act(action.action, reason, reason));
+  }
+  return (waveName) => {
+    const action = scenario.operator.find((a) => a.afterWave === waveName);
+    if (!action) return;
+    const reason = action.reason ?? `after wave ${waveName}`;
+    clock.schedule(clock.now(), () => act(action.action, `after wave ${waveName}`, reason));
+  };
 }
 
 function invoker(name: TaskFunction, deps: FunctionDeps) {

@@ -77,7 +77,13 @@ export interface GroupRollout {
     desired: number;
     inService: number;
     healthyInService: number;
-    instances: { instanceId: string; launchTemplateVersion: string | null; healthy: boolean }[];
+    instances: {
+      instanceId: string;
+      launchTemplateVersion: string | null;
+      healthy: boolean;
+      /** Auto Scaling lifecycle: Pending, InService, Standby, Terminating, ... */
+      lifecycleState: string;
+    }[];
   } | null>;
   /** New numbered version of the template from `sourceVersion` with a new image. Idempotent by client token. */
   createLaunchTemplateVersion(input: {
@@ -87,6 +93,8 @@ export interface GroupRollout {
     description: string;
     clientToken: string;
   }): Promise<number>;
+  /** Points the group at a numbered launch template version (UpdateAutoScalingGroup). */
+  pinLaunchTemplateVersion(groupName: string, launchTemplateId: string, version: number): Promise<void>;
   /** Starts a refresh; throws the service error (e.g. InstanceRefreshInProgressFault) as is. */
   startRefresh(input: StartRefreshInput): Promise<string>;
   /** Newest first, every page. */

@@ -7,13 +7,13 @@ import { batchSize, type RefreshPacing, refreshSegments } from "./lower-bound";
  * that found the same thing. The state machine routes on `kind`.
  */
 export const RefreshEventSchema = z.object({
-  kind: z.enum(["checkpoint", "succeeded", "failed", "cancelled", "rolled-back", "in-progress"]),
+  kind: z.enum(["checkpoint", "succeeded", "failed", "cancelled", "rolled-back", "in-progress", "abort"]),
   instanceRefreshId: z.string(),
   /** The checkpoint reached (for `checkpoint`). */
   checkpoint: z.number().nullable(),
   percentage: z.number().nullable(),
-  /** Where it came from: `event` (EventBridge) or `poll`. */
-  source: z.enum(["event", "poll"]),
+  /** Where it came from: `event` (EventBridge), `poll`, or `operator` (an abort). */
+  source: z.enum(["event", "poll", "operator"]),
   reason: z.string().nullable(),
 });
 export type RefreshEvent = z.infer<typeof RefreshEventSchema>;
@@ -144,4 +144,9 @@ export function expectedSecondsToNextStop(
 export function pollAfterSeconds(expectedSeconds: number, afterFruitlessPoll: boolean): number {
   if (afterFruitlessPoll) return Math.max(30, Math.ceil(expectedSeconds * 0.1));
   return Math.max(60, Math.ceil(expectedSeconds * 1.25) + 60);
+}
+
+/** What wakes a waiting group when an operator aborts the run: roll back what is in progress. */
+export function abortEvent(instanceRefreshId: string, reason: string): RefreshEvent {
+  return { kind: "abort", instanceRefreshId, checkpoint: null, percentage: null, source: "operator", reason };
 }

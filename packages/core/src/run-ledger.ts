@@ -17,6 +17,8 @@ export const GroupProgressSchema = z.object({
   /** Checkpoint percentages already evaluated. */
   checkpointsEvaluated: z.array(z.number()),
   notes: z.array(z.string()),
+  /** Upgraded, then failed a health check while its wave baked: reverted whatever the scope. */
+  regressed: z.boolean().default(false),
 });
 export type GroupProgress = z.infer<typeof GroupProgressSchema>;
 
@@ -70,6 +72,10 @@ export const RunRecordSchema = z.object({
   result: z.unknown().nullable(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+/** Who holds a group: one run at a time refreshes a group. */
+export const GroupLockSchema = z.object({ runId: z.string(), acquiredAt: z.string(), expiresAt: z.number() });
+export type GroupLock = z.infer<typeof GroupLockSchema>;
 
 /** A waiting task token, filed under what will wake it. */
 export const WaitTokenSchema = z.object({ token: z.string(), runId: z.string(), group: z.string() });
@@ -197,5 +203,41 @@ export class RunLedger {
   async takeWaitToken(key: string): Promise<WaitToken | undefined> {
     const item = await this.store.delete(`WAIT#${key}`, "TOKEN");
     return item ? WaitTokenSchema.parse(item.data) : undefined;
+  }
+
+  /**
+   * Takes the group's lock for the run (a conditional write). Returns the holder when another run
+   * holds it; an expired lock (its holder died) is taken over. Idempotent for the same run.
+   */
+  async acquireLock(group: string, runId: string, now: Date, ttlSeconds: number): Promise<GroupLock | null> {
+    const key = { pk: `LOCK#${group}`, sk: "LOCK" };
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const lock: GroupLock = { runId, acquiredAt: now.toISOString(), expiresAt: nowSeconds + ttlSeconds };
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const existing = await this.store.get(key.pk, key.sk);
+      if (!existing) {
+        const item = { ...key, data: lock, expiresAt: lock.expiresAt, version: 1 };
+        if (await this.store.put(item, { ifNotExists: true })) return null;
+        continue;
+      }
+      const holder = GroupLockSchema.parse(existing.data);
+      if (holder.runId !== runId && holder.expiresAt > nowSeconds) return holder;
+      const version = existing.version ?? 0;
+      const item = {
+        ...key,
+        data: holder.runId === runId ? holder : lock,
+        expiresAt: lock.expiresAt,
+        version: version + 1,
+      };
+      if (await this.store.put(item, { ifVersion: version })) return null;
+    }
+    throw new Error(`the lock of group ${group} is contended by too many writers`);
+  }
+
+  /** Releases the group's lock if the run holds it. */
+  async releaseLock(group: string, runId: string): Promise<void> {
+    const existing = await this.store.get(`LOCK#${group}`, "LOCK");
+    if (!existing || GroupLockSchema.parse(existing.data).runId !== runId) return;
+    await this.store.delete(`LOCK#${group}`, "LOCK");
   }
 }

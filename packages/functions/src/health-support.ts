@@ -24,7 +24,10 @@ export async function checkGroupHealth(
 ): Promise<HealthVerdict> {
   const alarms = alarmsOf(request, group);
   const alarmStates = alarms.length > 0 ? await deps.health.alarmStates(alarms) : {};
-  const { fresh } = await newInstancesOf(deps, group.name, version);
+  // Only instances in service are judged: a new instance still launching or warming up is not yet
+  // expected to answer SSM or pass its target group's checks.
+  const { fresh: all } = await newInstancesOf(deps, group.name, version);
+  const fresh = all.filter((i) => i.lifecycleState === "InService");
   const ids = fresh.map((i) => i.instanceId);
   const targets =
     request.health.targetGroups && group.targetGroupArns.length > 0 && ids.length > 0

@@ -1,4 +1,5 @@
 import type { TaskFunction } from "@fleet-upgrade/workflow";
+import { awaitApprovalTask } from "./handlers/await-approval";
 import { bakeWaveTask } from "./handlers/bake-wave";
 import { endWaveTask } from "./handlers/end-wave";
 import { evaluateHealthTask } from "./handlers/evaluate-health";
@@ -20,6 +21,8 @@ import type { Task } from "./lambda";
 
 export * from "./deps";
 export { lambdaHandler, type Task } from "./lambda";
+export * from "./operator";
+export * from "./run-view";
 export * from "./state";
 
 /** The task behind each Task state, by function name (the same keys as the function ARNs). */
@@ -39,6 +42,7 @@ export const TASKS: Record<TaskFunction, Task> = {
   finishGroup: finishGroupTask,
   bakeWave: bakeWaveTask,
   endWave: endWaveTask,
+  awaitApproval: awaitApprovalTask,
   finish: finishTask,
 };
 

@@ -22,6 +22,8 @@ export type WaveRef = z.infer<typeof WaveRefSchema>;
 export const WaveStateSchema = z.looseObject({
   runId: z.string(),
   wave: WaveRefSchema,
+  /** `rollout` the first pass over a wave's groups; `revert` a pass that reverts upgraded groups. */
+  mode: z.enum(["rollout", "revert"]).optional(),
   bakeSeconds: z.number().optional(),
   bake: z.object({ done: z.boolean(), waitSeconds: z.number(), remainingSeconds: z.number() }).optional(),
 });
@@ -31,6 +33,7 @@ export const GroupStateSchema = z.looseObject({
   runId: z.string(),
   wave: z.string(),
   group: z.string(),
+  mode: z.enum(["rollout", "revert"]).optional(),
   phase: z.enum(["waiting", "done"]).optional(),
   instanceRefreshId: z.string().optional(),
   pollAfterSeconds: z.number().int().positive().optional(),

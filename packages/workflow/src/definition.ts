@@ -140,9 +140,18 @@ function groupProcessor(arns: FunctionArns) {
       PollRefresh: invoke(arns, "pollRefresh", { next: "RouteRefreshEvent", catchTo: toFailed }),
       RouteRefreshEvent: choice(
         [
+          {
+            And: [
+              { Variable: "$.rollingBack", IsPresent: true },
+              { Variable: "$.rollingBack", BooleanEquals: true },
+              { Variable: "$.event.kind", StringEquals: "cancelled" },
+            ],
+            Next: "RollbackGroup",
+          },
           { Variable: "$.event.kind", StringEquals: "checkpoint", Next: "EvaluateHealth" },
           { Variable: "$.event.kind", StringEquals: "succeeded", Next: "VerifyGroup" },
           { Variable: "$.event.kind", StringEquals: "in-progress", Next: "WaitForRefresh" },
+          { Variable: "$.event.kind", StringEquals: "abort", Next: "RollbackGroup" },
         ],
         "FinishGroup",
       ),
@@ -187,7 +196,12 @@ function waveProcessor(arns: FunctionArns) {
         Type: "Map",
         ItemsPath: "$.groups",
         MaxConcurrencyPath: "$.maxParallelGroups",
-        ItemSelector: { "runId.$": "$.runId", "wave.$": "$.wave.name", "group.$": "$$.Map.Item.Value" },
+        ItemSelector: {
+          "runId.$": "$.runId",
+          "wave.$": "$.wave.name",
+          "mode.$": "$.mode",
+          "group.$": "$$.Map.Item.Value",
+        },
         ItemProcessor: groupProcessor(arns),
         ResultPath: null,
         Next: "BakeNeeded",
@@ -199,7 +213,34 @@ function waveProcessor(arns: FunctionArns) {
       WatchBake: invoke(arns, "bakeWave", { next: "BakeDone", comment: "watch the finished wave's health" }),
       BakeDone: choice([{ Variable: "$.bake.done", BooleanEquals: false, Next: "BakeWait" }], "EndWave"),
       BakeWait: waitPath("$.bake.waitSeconds", "WatchBake"),
-      EndWave: invoke(arns, "endWave", {}),
+      EndWave: invoke(arns, "endWave", { next: "AfterWave" }),
+      AfterWave: choice(
+        [
+          { Variable: "$.revertCount", NumericGreaterThan: 0, Next: "Groups" },
+          { Variable: "$.awaitApproval", BooleanEquals: true, Next: "WaitForApproval" },
+        ],
+        "WaveDone",
+      ),
+      WaitForApproval: {
+        Type: "Task",
+        Comment: "the run shows WAITING until an operator approves (or aborts) through the status API",
+        Resource: LAMBDA_INVOKE_WAIT,
+        Parameters: {
+          FunctionName: arns.awaitApproval,
+          Payload: { "state.$": "$", "taskToken.$": "$$.Task.Token" },
+        },
+        TimeoutSeconds: RUN_TIMEOUT_SECONDS,
+        ResultPath: "$.approval",
+        Retry: RETRY,
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "ApprovalMissing" }],
+        Next: "WaveDone",
+      },
+      ApprovalMissing: {
+        Type: "Fail",
+        Error: "ApprovalMissing",
+        Cause: "no approval arrived between waves; later waves were not started",
+      },
+      WaveDone: { Type: "Succeed" },
     },
   };
 }

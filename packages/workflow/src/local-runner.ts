@@ -25,6 +25,12 @@ export interface LocalRunOptions {
   crashAfterSideEffect?: string[];
   onStateEntered?: (stateName: string, input: unknown) => void;
   /**
+   * Wait states (by name) whose timeout the runner does not enforce: a simulation that reaches
+   * one with nobody to resume it ends STALLED (say, WAITING for an approval) instead of jumping
+   * days ahead to the timeout.
+   */
+  untimedWaits?: string[];
+  /**
    * Called when every branch is blocked and nothing is scheduled. Return true if it unblocked
    * something (an operator's approval, say), false to end the run as stalled.
    */
@@ -287,7 +293,7 @@ export class LocalRunner {
     const payload = { ...((parameters.Payload ?? {}) as Record<string, unknown>) };
     const tokenKey = Object.keys(payload).find((key) => payload[key] === "local-task-token");
     if (tokenKey) payload[tokenKey] = token;
-    const seconds = this.timeoutSeconds(state, parameters);
+    const seconds = this.options.untimedWaits?.includes(name) ? null : this.timeoutSeconds(state, parameters);
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
     const task: WaitingTask = { resolve, reject, timer: null };
     if (seconds !== null) {

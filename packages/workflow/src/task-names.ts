@@ -18,6 +18,7 @@ export const TASK_FUNCTIONS = [
   "finishGroup",
   "bakeWave",
   "endWave",
+  "awaitApproval",
   "finish",
 ] as const;
 export type TaskFunction = (typeof TASK_FUNCTIONS)[number];

@@ -8,6 +8,7 @@ import {
   InstanceRefreshInProgressFault,
   RollbackInstanceRefreshCommand,
   StartInstanceRefreshCommand,
+  UpdateAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
 import { CreateLaunchTemplateVersionCommand, EC2Client } from "@aws-sdk/client-ec2";
 import type { StartRefreshInput } from "@fleet-upgrade/core";
@@ -87,9 +88,9 @@ describe("AutoScalingGroupRollout.describeGroup", () => {
       inService: 2,
       healthyInService: 1,
       instances: [
-        { instanceId: "i-1", launchTemplateVersion: "7", healthy: true },
-        { instanceId: "i-2", launchTemplateVersion: "8", healthy: false },
-        { instanceId: "i-3", launchTemplateVersion: null, healthy: true },
+        { instanceId: "i-1", launchTemplateVersion: "7", healthy: true, lifecycleState: "InService" },
+        { instanceId: "i-2", launchTemplateVersion: "8", healthy: false, lifecycleState: "InService" },
+        { instanceId: "i-3", launchTemplateVersion: null, healthy: true, lifecycleState: "Pending" },
       ],
     });
     expect(autoscaling).toHaveReceivedCommandExactlyOnceWith(DescribeAutoScalingGroupsCommand, {
@@ -204,6 +205,7 @@ describe("AutoScalingGroupRollout.describeRefreshes", () => {
             PercentageComplete: 40,
             InstancesToUpdate: 3,
             StartTime: new Date("2026-10-02T10:00:00Z"),
+            DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: "lt-web", Version: "8" } },
           },
         ],
         NextToken: "refreshes-2",
@@ -235,6 +237,7 @@ describe("AutoScalingGroupRollout.describeRefreshes", () => {
         instancesToUpdate: 3,
         startTime: "2026-10-02T10:00:00.000Z",
         endTime: null,
+        desiredVersion: "8",
       },
       {
         instanceRefreshId: "refresh-1",
@@ -245,6 +248,7 @@ describe("AutoScalingGroupRollout.describeRefreshes", () => {
         instancesToUpdate: 0,
         startTime: "2026-10-01T10:00:00.000Z",
         endTime: "2026-10-01T11:30:00.000Z",
+        desiredVersion: null,
       },
     ]);
     expect(autoscaling).toHaveReceivedCommandTimes(DescribeInstanceRefreshesCommand, 2);
@@ -307,5 +311,14 @@ describe("AutoScalingGroupRollout rollback and cancel", () => {
     autoscaling.on(CancelInstanceRefreshCommand).rejects(fault);
 
     await expect(rollout.cancelRefresh("web")).rejects.toBe(fault);
+  });
+
+  it("pins a group to a numbered launch template version with UpdateAutoScalingGroup", async () => {
+    autoscaling.on(UpdateAutoScalingGroupCommand).resolves({});
+    await rollout.pinLaunchTemplateVersion("api", "lt-api", 4);
+    expect(autoscaling).toHaveReceivedCommandExactlyOnceWith(UpdateAutoScalingGroupCommand, {
+      AutoScalingGroupName: "api",
+      LaunchTemplate: { LaunchTemplateId: "lt-api", Version: "4" },
+    });
   });
 });

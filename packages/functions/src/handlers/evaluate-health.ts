@@ -8,7 +8,7 @@ import { loadRun } from "./run-request";
 /** At a checkpoint: judge the new instances before the refresh goes on. */
 export const evaluateHealthTask: Task<unknown, GroupState> = async (event, deps) => {
   const state = GroupStateSchema.parse(event);
-  const { request } = await loadRun(deps, state.runId);
+  const { run, request } = await loadRun(deps, state.runId);
   const group = await deps.ledger.getGroup(state.runId, state.group);
   const checkpoint = state.event?.checkpoint ?? null;
   const progress = await deps.ledger.updateProgress(state.runId, state.group, (p) => ({
@@ -20,7 +20,10 @@ export const evaluateHealthTask: Task<unknown, GroupState> = async (event, deps)
       ]),
     ],
   }));
-  const health = await checkGroupHealth(deps, request, group, progress.launchTemplateVersion.to);
+  const health =
+    run.halt?.status === "ABORTED"
+      ? { healthy: false, verdict: run.halt.reason }
+      : await checkGroupHealth(deps, request, group, progress.launchTemplateVersion.to);
   deps.logger.info("checkpoint evaluated", {
     group: state.group,
     checkpoint,

@@ -1,17 +1,29 @@
 import type { GroupProgress } from "@fleet-upgrade/core";
+import type { FunctionDeps } from "../deps";
 import { lambdaHandler, type Task } from "../lambda";
-import { errorMessageOf, GroupStateSchema } from "../state";
-import { loadRun } from "./run-request";
+import { errorMessageOf, type GroupState, GroupStateSchema } from "../state";
+
+/** The refresh's own StatusReason, when the event that ended the wait carried none. */
+async function reasonOf(deps: FunctionDeps, state: GroupState): Promise<string> {
+  if (state.event?.reason) return state.event.reason;
+  if (!state.instanceRefreshId) return "no reason given";
+  const [refresh] = await deps.rollout.describeRefreshes(state.group, [state.instanceRefreshId]);
+  return refresh?.statusReason ?? "no reason given";
+}
 
 /**
- * Records how the group ended. Never silent: a failure names what failed and whether the group
- * may be left part-way, and stops later waves.
+ * Records how the group ended and releases its lock. Never silent: a failure names what failed and
+ * whether the group may be left part-way, and stops later waves; instances left on the old version
+ * (standby, say) are named in the group's notes.
  */
 export const finishGroupTask: Task<unknown, { group: string; outcome: string }> = async (event, deps) => {
   const state = GroupStateSchema.parse(event);
   const { runId, group: name } = state;
   const progress = await deps.ledger.getProgress(runId, name);
-  if (state.phase === "done" && !state.error) return { group: name, outcome: progress.outcome };
+  if (state.phase === "done" && !state.error) {
+    await deps.ledger.releaseLock(name, runId);
+    return { group: name, outcome: progress.outcome };
+  }
   const halt = async (status: "FAILED" | "ROLLED_BACK", reason: string) => {
     await deps.ledger.updateRun(runId, (r) => ({
       ...r,
@@ -20,52 +32,55 @@ export const finishGroupTask: Task<unknown, { group: string; outcome: string }> 
   };
 
   let next: GroupProgress;
+  const kind = state.event?.kind;
   if (state.error) {
     const message = errorMessageOf(state.error);
-    const partWay = progress.instanceRefreshIds.length > 0;
-    const reason = partWay
-      ? `${state.error.Error}: ${message}; its refresh ${progress.instanceRefreshIds.at(-1)} may have left it part-way: check the group`
+    const refreshId = progress.instanceRefreshIds.at(-1);
+    const reason = refreshId
+      ? `${state.error.Error}: ${message}; its refresh ${refreshId} may have left it part-way: check the group`
       : `${state.error.Error}: ${message}`;
     next = { ...progress, outcome: "FAILED", reason };
     await halt("FAILED", reason);
   } else if (state.rollingBack) {
-    const kind = state.event?.kind;
     if (kind === "rolled-back" || kind === "succeeded") {
       next = { ...progress, outcome: "ROLLED_BACK" };
     } else {
-      const reason = `${progress.reason ?? "rollback"}; the rollback ended ${kind}: ${state.event?.reason ?? "no reason given"}`;
+      const reason = `${progress.reason ?? "rollback"}; the rollback ended ${kind}: ${await reasonOf(deps, state)}`;
       next = { ...progress, outcome: "FAILED", reason };
       await halt("FAILED", reason);
     }
-  } else if (state.event?.kind === "succeeded" && state.health?.healthy !== false) {
+  } else if (kind === "succeeded" && state.health?.healthy !== false) {
     next = { ...progress, outcome: "UPGRADED", reason: null };
-  } else if (state.event?.kind === "rolled-back") {
-    const reason = `the instance refresh rolled itself back (alarm AutoRollback): ${state.event.reason ?? "an alarm fired"}`;
+    const described = await deps.rollout.describeGroup(name);
+    const to = String(progress.launchTemplateVersion.to);
+    const left = (described?.instances ?? []).filter((i) => i.launchTemplateVersion !== to);
+    if (left.length > 0) {
+      const ids = left.map((i) => i.instanceId).join(", ");
+      next.notes = [
+        ...next.notes,
+        `still on the previous version after the refresh (standby or protected): ${ids}`,
+      ];
+    }
+  } else if (kind === "rolled-back") {
+    const reason = `the instance refresh rolled itself back: ${await reasonOf(deps, state)}`;
     next = { ...progress, outcome: "ROLLED_BACK", reason };
-    await deps.ledger.updateRun(runId, (r) => ({
-      ...r,
-      halt: r.halt ?? { status: "ROLLED_BACK", reason: `group ${name}: ${reason}` },
-    }));
+    await halt("ROLLED_BACK", reason);
   } else {
-    const reason = `the instance refresh ended ${state.event?.kind ?? "unexpectedly"}: ${state.event?.reason ?? "no reason given"}`;
+    const reason = `the instance refresh ended ${kind ?? "unexpectedly"}: ${await reasonOf(deps, state)}`;
     next = { ...progress, outcome: "FAILED", reason };
     await halt("FAILED", reason);
   }
 
-  const { run } = await loadRun(deps, runId);
   const group = await deps.ledger.getGroup(runId, name);
   if (progress.refreshStartedAt && group.desired > 0) {
     const lowest = await deps.health.minInService(name, new Date(progress.refreshStartedAt), deps.now());
-    if (lowest !== null)
+    if (lowest !== null) {
       next = { ...next, minHealthyPercentObserved: Math.round((lowest / group.desired) * 1000) / 10 };
+    }
   }
   await deps.ledger.putProgress(runId, [next]);
-  deps.logger.info("group finished", {
-    group: name,
-    outcome: next.outcome,
-    reason: next.reason,
-    run: run.status,
-  });
+  await deps.ledger.releaseLock(name, runId);
+  deps.logger.info("group finished", { group: name, outcome: next.outcome, reason: next.reason });
   return { group: name, outcome: next.outcome };
 };
 

@@ -53,6 +53,7 @@ export const planTask: Task<
       refreshStartedAt: null,
       checkpointsEvaluated: [],
       notes,
+      regressed: false,
     };
   });
   await deps.ledger.putProgress(state.runId, progress);

@@ -1,4 +1,4 @@
-import { pollAfterSeconds, refreshEventFromState } from "@fleet-upgrade/core";
+import { abortEvent, pollAfterSeconds, refreshEventFromState } from "@fleet-upgrade/core";
 import { expectedToNextStop } from "../group-support";
 import { lambdaHandler, type Task } from "../lambda";
 import { type GroupState, GroupStateSchema } from "../state";
@@ -11,7 +11,10 @@ export const pollRefreshTask: Task<unknown, GroupState> = async (event, deps) =>
   if (!refreshId) throw new Error(`group ${state.group} polls without a refresh id`);
   // The token of the timed-out wait is dead: remove it so no late event tries it.
   await deps.ledger.takeWaitToken(refreshId);
-  const { request } = await loadRun(deps, state.runId);
+  const { run, request } = await loadRun(deps, state.runId);
+  if (run.halt?.status === "ABORTED" && !state.rollingBack) {
+    return { ...state, timeout: undefined, event: abortEvent(refreshId, run.halt.reason) };
+  }
   const progress = await deps.ledger.getProgress(state.runId, state.group);
   const group = await deps.ledger.getGroup(state.runId, state.group);
   const [refresh] = await deps.rollout.describeRefreshes(state.group, [refreshId]);

@@ -1,8 +1,12 @@
 import { type GroupProgress, pollAfterSeconds } from "@fleet-upgrade/core";
 import { ACTIVE_REFRESH, alarmsOf, clientToken, expectedToNextStop, isOurs } from "../group-support";
 import { lambdaHandler, type Task } from "../lambda";
+import { revertGroup } from "../revert";
 import { type GroupState, GroupStateSchema } from "../state";
 import { loadRun } from "./run-request";
+
+/** A lock outlives any rollout; DynamoDB's TTL and the expiry check free it if its run died. */
+const LOCK_TTL_SECONDS = 7 * 24 * 3600;
 
 /**
  * Starts the group's refresh: preflight (halted run, already upgraded, foreign refresh), a new
@@ -21,6 +25,11 @@ export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) =
   };
   const done = (): GroupState => ({ ...state, phase: "done" });
 
+  if (state.mode === "revert") {
+    if (progress.outcome !== "UPGRADED") return done();
+    const why = `reverted with rollback scope ${request.rollback.scope}: ${run.halt?.reason ?? "a regression"}`;
+    return revertGroup(deps, request, state, why);
+  }
   if (progress.outcome !== "NOT_STARTED" && progress.outcome !== "RUNNING") return done();
   if (run.halt) {
     await save({ reason: `not started: ${run.halt.reason}` });
@@ -33,6 +42,15 @@ export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) =
     await save({
       outcome: "UPGRADED",
       notes: [...progress.notes, `already runs ${target.imageId}: nothing to refresh`],
+    });
+    return done();
+  }
+
+  const holder = await deps.ledger.acquireLock(name, runId, deps.now(), LOCK_TTL_SECONDS);
+  if (holder) {
+    await save({
+      outcome: "SKIPPED",
+      reason: `run ${holder.runId} holds the group's lock (since ${holder.acquiredAt}); the group was left alone`,
     });
     return done();
   }
@@ -65,6 +83,14 @@ export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) =
     outcome: "RUNNING",
     launchTemplateVersion: { ...progress.launchTemplateVersion, to: version },
   });
+  if (group.launchTemplate.versionSpec.startsWith("$")) {
+    // Rollback needs a numbered version: pin the group to the one its $Latest/$Default resolves to.
+    await deps.rollout.pinLaunchTemplateVersion(
+      name,
+      group.launchTemplate.launchTemplateId,
+      group.launchTemplate.resolvedVersion,
+    );
+  }
 
   let refreshId: string;
   try {

@@ -31,6 +31,7 @@ export const startWaveTask: Task<unknown, Record<string, unknown>> = async (even
     runId: state.runId,
     wave: state.wave,
     proceed: true,
+    mode: "rollout",
     groups: ordered,
     maxParallelGroups: request.rollout.maxParallelGroups,
     bakeSeconds,

@@ -1,4 +1,4 @@
-import { refreshEventFromState } from "@fleet-upgrade/core";
+import { abortEvent, refreshEventFromState } from "@fleet-upgrade/core";
 import { z } from "zod";
 import { lambdaHandler, type Task } from "../lambda";
 import { GroupStateSchema } from "../state";
@@ -24,7 +24,13 @@ export const waitForRefreshTask: Task<unknown, { filed: string }> = async (event
     expiresAt,
   );
 
-  const { request } = await loadRun(deps, state.runId);
+  const { run, request } = await loadRun(deps, state.runId);
+  if (run.halt?.status === "ABORTED" && !state.rollingBack) {
+    // The abort came while this group was between waits: it found no token to wake, so look here.
+    const token = await deps.ledger.takeWaitToken(refreshId);
+    if (token) await deps.resumer.succeed(token.token, abortEvent(refreshId, run.halt.reason));
+    return { filed: refreshId };
+  }
   const progress = await deps.ledger.getProgress(state.runId, state.group);
   const [refresh] = await deps.rollout.describeRefreshes(state.group, [refreshId]);
   if (refresh) {

@@ -4,6 +4,7 @@ import type {
   DescribeInstanceRefreshesCommandInput,
   RollbackInstanceRefreshCommandInput,
   StartInstanceRefreshCommandInput,
+  UpdateAutoScalingGroupCommandInput,
 } from "@aws-sdk/client-auto-scaling";
 import { ServiceFault, validationFault } from "../errors";
 import type { GroupState, RefreshPreferencesState, RefreshState } from "../world";
@@ -312,5 +313,31 @@ export const autoscalingHandlers: ServiceHandlers = {
     }
     ctx.engine.cancel(active);
     return { InstanceRefreshId: active.id };
+  },
+
+  UpdateAutoScalingGroup(ctx, raw) {
+    const input = raw as UpdateAutoScalingGroupCommandInput;
+    const group = groupOrFail(ctx, requireString(S, "autoScalingGroupName", input.AutoScalingGroupName));
+    const spec = input.LaunchTemplate;
+    if (spec !== undefined) {
+      if (spec.LaunchTemplateId !== undefined && spec.LaunchTemplateId !== group.template.id) {
+        throw new ServiceFault(
+          "ValidationError",
+          `launchTemplateId ${spec.LaunchTemplateId} is not the launch template of ${group.name}; the simulator does not switch templates`,
+        );
+      }
+      const version = spec.Version ?? "$Default";
+      if (/^\d+$/.test(version) && !group.template.versions.some((v) => v.number === Number(version))) {
+        throw new ServiceFault("ValidationError", `launch template version ${version} does not exist`);
+      }
+      group.versionSpec = version;
+    }
+    if (input.DesiredCapacity !== undefined || input.MinSize !== undefined || input.MaxSize !== undefined) {
+      throw new ServiceFault(
+        "ValidationError",
+        "the simulator changes only the launch template version of a group",
+      );
+    }
+    return {};
   },
 };

@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { lambdaHandler, type Task } from "../lambda";
+import { approvalKey } from "../operator";
+import { WaveStateSchema } from "../state";
+
+const InputSchema = z.object({ state: WaveStateSchema, taskToken: z.string().min(1) });
+
+const TOKEN_TTL_SECONDS = 14 * 24 * 3600;
+
+/** Between waves, when the request asks for it: files the token and shows the run WAITING. */
+export const awaitApprovalTask: Task<unknown, { waiting: string }> = async (event, deps) => {
+  const { state, taskToken } = InputSchema.parse(event);
+  const expiresAt = Math.floor(deps.now().getTime() / 1000) + TOKEN_TTL_SECONDS;
+  await deps.ledger.putWaitToken(
+    approvalKey(state.runId),
+    { token: taskToken, runId: state.runId, group: "" },
+    expiresAt,
+  );
+  const run = await deps.ledger.updateRun(state.runId, (r) => ({
+    ...r,
+    status: r.halt ? r.status : "WAITING",
+  }));
+  if (run.halt) {
+    // Aborted while this wave ran: nothing to approve, go on to the end.
+    const token = await deps.ledger.takeWaitToken(approvalKey(state.runId));
+    if (token) await deps.resumer.succeed(token.token, { decision: "abort" });
+  }
+  deps.logger.info("waiting for approval", { runId: state.runId, after: state.wave.name });
+  return { waiting: state.runId };
+};
+
+export const handler = lambdaHandler("awaitApproval", awaitApprovalTask);
