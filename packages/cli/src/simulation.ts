@@ -88,47 +88,129 @@ export function effectiveRequest(
   return parsed.request;
 }
 
+/** Real-time pacing for a live simulation: `speed` virtual seconds per real second. */
+export interface Pacing {
+  speed: number;
+}
+
 /**
- * Runs one upgrade of a simulated account end to end: the real definition on the local runner,
- * the real handlers and adapters, the simulator behind the SDK clients, the ledger on dynalite.
+ * A simulated account with its ledger and the product's functions wired to it: the real
+ * definition on the local runner, the real handlers and adapters, the simulator behind the SDK
+ * clients, the ledger on dynalite. Runs one execution at a time (the account's clock is shared).
  */
-export async function simulate(
-  scenario: Scenario,
-  options: SimulationOptions = {},
-): Promise<SimulationOutcome> {
-  const settings = options.settings ?? DEFAULT_SETTINGS;
-  const requestInput = options.request ?? scenario.request ?? {};
-  const request = effectiveRequest(scenario, requestInput, settings);
-  const account = SimulatedAccount.create(scenario);
-  const clock = account.clock;
-  const emit = options.onEvent ?? (() => {});
-  const ledgerServer = await startLedgerServer();
-  const calls: Record<string, number> = {};
-  try {
-    const dynamodb = countCommands(
+export class SimulatedEnvironment {
+  readonly account: SimulatedAccount;
+  readonly deps: FunctionDeps;
+  private runner: LocalRunner | null = null;
+  private readonly calls: Record<string, number> = {};
+  private readonly arns;
+  private readonly functions: Record<string, (event: unknown) => Promise<unknown>> = {};
+  private listeners = new Set<(event: SimulationEvent) => void>();
+  private readonly dynamodb: DynamoDBClient;
+
+  private constructor(
+    readonly scenario: Scenario,
+    readonly settings: FunctionSettings,
+    private readonly ledgerServer: { endpoint: string; close: () => Promise<void> },
+    private readonly pacing: Pacing | null,
+  ) {
+    this.account = SimulatedAccount.create(scenario);
+    const clock = this.account.clock;
+    this.dynamodb = countCommands(
       new DynamoDBClient({
-        region: account.region,
+        region: this.account.region,
         endpoint: ledgerServer.endpoint,
         credentials: SIMULATED_CREDENTIALS,
       }),
       "dynamodb",
-      calls,
+      this.calls,
     );
-    await ensureLedgerTable(dynamodb, TABLE_NAME);
-    const sfn = new SFNClient({ region: account.region, credentials: SIMULATED_CREDENTIALS });
-    const simulated = account.createClients();
-    const deps: FunctionDeps = depsFromClients(
-      { ...simulated, sfn, dynamodb },
+    const dynamodb = this.dynamodb;
+    const sfn = answerCommands(
+      new SFNClient({ region: this.account.region, credentials: SIMULATED_CREDENTIALS }),
+      "states",
+      this.calls,
+      (operation, input) => this.answerStates(operation, input),
+    );
+    this.deps = depsFromClients(
+      { ...this.account.createClients(), sfn, dynamodb },
       { tableName: TABLE_NAME, settings, now: () => new Date(clock.now()) },
     );
-    const arns = localFunctionArns(account.region, account.accountId);
-    const functions: Record<string, (event: unknown) => Promise<unknown>> = {};
-    for (const name of TASK_FUNCTIONS) functions[arns[name]] = invoker(name, deps);
+    this.arns = localFunctionArns(this.account.region, this.account.accountId);
+    for (const name of TASK_FUNCTIONS) this.functions[this.arns[name]] = invoker(name, this.deps);
+    const onRefreshEvent = lambdaHandler("refreshEvents", REFRESH_EVENTS_TASK, this.deps);
+    this.account.onRefreshEvent((event) => {
+      const work = () => onRefreshEvent(event, lambdaContext("refreshEvents"));
+      if (this.runner) void this.runner.track(work);
+      else void work();
+    });
+    this.account.onProgress((progress) => this.emit({ kind: "refresh", atMs: clock.now(), progress }));
+  }
+
+  static async start(
+    scenario: Scenario,
+    options: { settings?: FunctionSettings; pacing?: Pacing } = {},
+  ): Promise<SimulatedEnvironment> {
+    const server = await startLedgerServer();
+    const env = new SimulatedEnvironment(
+      scenario,
+      options.settings ?? DEFAULT_SETTINGS,
+      server,
+      options.pacing ?? null,
+    );
+    await ensureLedgerTable(env.dynamodb, TABLE_NAME);
+    return env;
+  }
+
+  /** True while an execution runs. */
+  get busy(): boolean {
+    return this.runner !== null;
+  }
+
+  /** Subscribes to progress of every run; returns an unsubscribe function. */
+  subscribe(listener: (event: SimulationEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: SimulationEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private answerStates(operation: string, input: unknown): unknown {
+    const body = input as { taskToken?: string; output?: string; error?: string; cause?: string };
+    const runner = this.runner;
+    if (operation === "SendTaskSuccess") {
+      if (!runner?.sendTaskSuccess(String(body.taskToken), JSON.parse(body.output ?? "null")))
+        throw taskTimedOut();
+      return {};
+    }
+    if (operation === "SendTaskFailure") {
+      if (!runner?.sendTaskFailure(String(body.taskToken), body.error ?? "Error", body.cause ?? ""))
+        throw taskTimedOut();
+      return {};
+    }
+    throw new Error(`the simulated Step Functions does not answer ${operation}`);
+  }
+
+  /**
+   * Runs one execution of the state machine to its end (or until it can make no progress) and
+   * returns its result with the simulation's metrics. Throws when another execution runs.
+   */
+  async run(options: SimulationOptions = {}): Promise<SimulationOutcome> {
+    if (this.runner) throw new Error("a simulated run is already in progress; one at a time");
+    const { scenario, account } = this;
+    const clock = account.clock;
+    const requestInput = options.request ?? scenario.request ?? {};
+    const request = effectiveRequest(scenario, requestInput, this.settings);
     const runId = options.runId ?? `sim-${scenario.name}-${scenario.seed}`;
-    const onApprovalWait = scriptedOperator(scenario, runId, deps, () => runner, clock, emit);
+    const unsubscribe = options.onEvent ? this.subscribe(options.onEvent) : () => {};
+    const emit = (event: SimulationEvent) => this.emit(event);
+    const onApprovalWait = scriptedOperator(scenario, runId, this.deps, () => runner, clock, emit);
+    const pacing = this.pacing;
     const runner: LocalRunner = new LocalRunner({
-      definition: buildDefinition(arns),
-      functions,
+      definition: buildDefinition(this.arns),
+      functions: this.functions,
       clock,
       executionName: runId,
       input: requestInput,
@@ -139,57 +221,76 @@ export async function simulate(
         if (state === "WaitForApproval")
           onApprovalWait(String((input as { wave?: { name?: string } }).wave?.name));
       },
+      ...(pacing ? { beforeAdvance: () => paceTo(clock, pacing) } : {}),
     });
-    answerCommands(sfn, "states", calls, (operation, input) => {
-      const body = input as { taskToken?: string; output?: string; error?: string; cause?: string };
-      if (operation === "SendTaskSuccess") {
-        if (!runner.sendTaskSuccess(String(body.taskToken), JSON.parse(body.output ?? "null")))
-          throw taskTimedOut();
-        return {};
-      }
-      if (operation === "SendTaskFailure") {
-        if (!runner.sendTaskFailure(String(body.taskToken), body.error ?? "Error", body.cause ?? ""))
-          throw taskTimedOut();
-        return {};
-      }
-      throw new Error(`the simulated Step Functions does not answer ${operation}`);
-    });
-    const onRefreshEvent = lambdaHandler("refreshEvents", REFRESH_EVENTS_TASK, deps);
-    account.onRefreshEvent((event) => {
-      void runner.track(() => onRefreshEvent(event, lambdaContext("refreshEvents")));
-    });
-    account.onProgress((progress) => emit({ kind: "refresh", atMs: clock.now(), progress }));
-
+    this.runner = runner;
+    const callsBefore = { ...account.apiCalls(), ...this.calls };
     const startMs = clock.now();
-    const outcome = await runner.run();
-    const run = await deps.ledger.getRun(runId);
-    const result = await readRunResult(deps, runId);
-    if (!run || !result) {
-      throw new Error(
-        `the simulated run ended ${outcome.status} without a result${outcome.error ? `: ${outcome.error}: ${outcome.cause}` : ""}`,
+    try {
+      const outcome = await runner.run();
+      const run = await this.deps.ledger.getRun(runId);
+      const result = await readRunResult(this.deps, runId);
+      if (!run || !result) {
+        throw new Error(
+          `the simulated run ended ${outcome.status} without a result${outcome.error ? `: ${outcome.error}: ${outcome.cause}` : ""}`,
+        );
+      }
+      const bound = lowerBound(
+        scenario,
+        request,
+        run.waves.map((w) => w.groups),
       );
-    }
-    const bound = lowerBound(
-      scenario,
-      request,
-      run.waves.map((w) => w.groups),
-    );
-    const apiCalls = { ...account.apiCalls(), ...calls };
-    return {
-      account,
-      stalled: outcome.status === "STALLED",
-      result: {
-        ...result,
-        metrics: {
-          virtualSeconds: (clock.now() - startMs) / 1000,
-          lowerBoundSeconds: bound,
-          apiCalls: Object.fromEntries(Object.entries(apiCalls).sort(([a], [b]) => a.localeCompare(b))),
-          stateTransitions: outcome.stateTransitions,
+      const apiCalls: Record<string, number> = {};
+      for (const [key, count] of Object.entries({ ...account.apiCalls(), ...this.calls })) {
+        const made = count - (callsBefore[key] ?? 0);
+        if (made > 0) apiCalls[key] = made;
+      }
+      return {
+        account,
+        stalled: outcome.status === "STALLED",
+        result: {
+          ...result,
+          metrics: {
+            virtualSeconds: (clock.now() - startMs) / 1000,
+            lowerBoundSeconds: bound,
+            apiCalls: Object.fromEntries(Object.entries(apiCalls).sort(([a], [b]) => a.localeCompare(b))),
+            stateTransitions: outcome.stateTransitions,
+          },
         },
-      },
-    };
+      };
+    } finally {
+      this.runner = null;
+      unsubscribe();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.ledgerServer.close();
+  }
+}
+
+/** Sleeps in real time until the clock's next event is due at the pacing's speed. */
+async function paceTo(clock: SimulatedAccount["clock"], pacing: Pacing): Promise<void> {
+  const next = clock.nextAt();
+  if (next === undefined) return;
+  const waitMs = (next - clock.now()) / pacing.speed;
+  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs, 60_000)));
+}
+
+/**
+ * Runs one upgrade of a simulated account end to end (see {@link SimulatedEnvironment}).
+ */
+export async function simulate(
+  scenario: Scenario,
+  options: SimulationOptions = {},
+): Promise<SimulationOutcome> {
+  const settings = options.settings ?? DEFAULT_SETTINGS;
+  effectiveRequest(scenario, options.request ?? scenario.request ?? {}, settings);
+  const env = await SimulatedEnvironment.start(scenario, { settings });
+  try {
+    return await env.run(options);
   } finally {
-    await ledgerServer.close();
+    await env.close();
   }
 }
 

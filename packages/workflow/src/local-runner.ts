@@ -30,6 +30,8 @@ export interface LocalRunOptions {
    * days ahead to the timeout.
    */
   untimedWaits?: string[];
+  /** Awaited before the clock jumps to its next event (a live simulation paces itself here). */
+  beforeAdvance?: () => Promise<void>;
   /**
    * Called when every branch is blocked and nothing is scheduled. Return true if it unblocked
    * something (an operator's approval, say), false to end the run as stalled.
@@ -191,6 +193,11 @@ export class LocalRunner {
     while (!finished) {
       await this.quiescent();
       if (finished) break;
+      if (this.options.beforeAdvance) {
+        await this.options.beforeAdvance();
+        await this.quiescent();
+        if (finished) break;
+      }
       if (clock.advance()) continue;
       if (this.options.onStalled?.()) continue;
       execution.abort();
