@@ -87,3 +87,17 @@ row(
 row("state transitions", String(stateTransitions));
 row("state transitions per group", (stateTransitions / groups).toFixed(1));
 row("API calls (all services)", String(Object.values(apiCalls).reduce((a, b) => a + b, 0)));
+
+// The backstop: the same fleet with every instance-refresh event lost; only polls finish the waits.
+const lost = await simulate({ ...scenario, faults: { ...scenario.faults, dropEvents: 1 } });
+const lostMetrics = lost.result.metrics;
+const lostRatio = (lostMetrics.virtualSeconds ?? 0) / (lostMetrics.lowerBoundSeconds || 1);
+console.log("");
+row("every event lost: run status", lost.result.status);
+row("every event lost: virtualSeconds / lowerBound", lostRatio.toFixed(4), "target <= 1.5");
+row(
+  "every event lost: virtual overhead vs events",
+  `${(((lostMetrics.virtualSeconds ?? 0) / (virtualSeconds || 1) - 1) * 100).toFixed(1)}%`,
+);
+row("state transitions per group, with events", (stateTransitions / groups).toFixed(1));
+row("state transitions per group, every event lost", (lostMetrics.stateTransitions / groups).toFixed(1));

@@ -1,3 +1,4 @@
+export * from "./ami-release";
 export * from "./documents";
 export * from "./errors";
 export * from "./fleet";
@@ -10,6 +11,7 @@ export * from "./run-outcome";
 export * from "./run-request";
 export * from "./run-result";
 export * from "./scenario";
+export * from "./stage";
 export * from "./target";
 export * from "./validation";
 export * from "./wave-planner";

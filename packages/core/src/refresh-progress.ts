@@ -138,12 +138,23 @@ export function expectedSecondsToNextStop(
 }
 
 /**
- * Seconds to wait for the next event before polling: the expected time with a margin, so that
- * events, not polls, normally wake the group; after a poll found nothing new, a short interval.
+ * Seconds to wait for the next event before polling. Events normally come first; when one is lost,
+ * the poll should land while the refresh still pauses at its checkpoint, so the margin past the
+ * expected time is small: a tenth of it, at least 30 s, at most half the checkpoint pause (when
+ * one follows). After a poll found nothing new, a short interval.
  */
-export function pollAfterSeconds(expectedSeconds: number, afterFruitlessPoll: boolean): number {
-  if (afterFruitlessPoll) return Math.max(30, Math.ceil(expectedSeconds * 0.1));
-  return Math.max(60, Math.ceil(expectedSeconds * 1.25) + 60);
+export function pollAfterSeconds(
+  expectedSeconds: number,
+  afterFruitlessPoll: boolean,
+  pauseSeconds = 0,
+): number {
+  const tenth = Math.ceil(expectedSeconds * 0.1);
+  if (afterFruitlessPoll) return Math.max(30, tenth);
+  const margin =
+    pauseSeconds > 0
+      ? Math.min(Math.max(30, tenth), Math.max(30, Math.floor(pauseSeconds / 2)))
+      : Math.max(30, tenth);
+  return Math.max(60, Math.ceil(expectedSeconds) + margin);
 }
 
 /** What wakes a waiting group when an operator aborts the run: roll back what is in progress. */

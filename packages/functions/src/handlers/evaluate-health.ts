@@ -35,7 +35,7 @@ export const evaluateHealthTask: Task<unknown, GroupState> = async (event, deps)
     ...state,
     health,
     lastCheckpoint: checkpoint,
-    pollAfterSeconds: pollAfterSeconds(expected, false),
+    pollAfterSeconds: pollAfterSeconds(expected, false, request.rollout.checkpointDelaySeconds),
   };
 };
 

@@ -2,6 +2,8 @@ import {
   HardeningFailedError,
   hardeningSettingsKey,
   judgeCompliance,
+  MANAGED_TAG_KEY,
+  managedTagValueOf,
   type RunRequest,
   STIG_DOCUMENT_NAME,
 } from "@fleet-upgrade/core";
@@ -152,6 +154,8 @@ export const hardenStepTask: Task<unknown, Output> = async (event, deps) => {
         Name: `fleet-upgrade builder ${architecture}`,
         "fleet-upgrade:run": runId,
         "fleet-upgrade:role": "builder",
+        // IAM lets the task launch, image and terminate only instances tagged so (infra/iam.ts).
+        [MANAGED_TAG_KEY]: managedTagValueOf(deps.settings.stage),
       },
     });
     await save({

@@ -127,7 +127,11 @@ export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) =
       phase: "waiting",
       instanceRefreshId,
       lastCheckpoint: null,
-      pollAfterSeconds: pollAfterSeconds(expectedToNextStop(deps, request, group, null), false),
+      pollAfterSeconds: pollAfterSeconds(
+        expectedToNextStop(deps, request, group, null),
+        false,
+        request.rollout.checkpointDelaySeconds,
+      ),
     };
   }
 };

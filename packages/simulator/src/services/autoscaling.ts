@@ -53,6 +53,8 @@ function describeGroup(ctx: ServiceContext, group: GroupState): object {
     MinSize: group.min,
     MaxSize: group.max,
     DesiredCapacity: group.desired,
+    // The group's own warmup, as a group set up for instance refreshes declares it.
+    DefaultInstanceWarmup: group.warmupSeconds,
     DefaultCooldown: 300,
     AvailabilityZones: [...group.availabilityZones],
     LoadBalancerNames: [],

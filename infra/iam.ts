@@ -1,0 +1,456 @@
+/**
+ * IAM as data: every role's policy documents, built by pure functions from names and ARNs, so tests
+ * can read them and a reviewer can sign them off. Infra turns them into JSON with the real ARNs.
+ *
+ * Rules the tests hold these to: no wildcard action; every mutating Auto Scaling and EC2 action is
+ * conditioned on the `fleet-upgrade:managed` tag (and builder-only actions on the builder's role
+ * tag); `iam:PassRole` only to EC2; each function gets what its handler calls and nothing more.
+ */
+import { MANAGED_TAG_KEY, STIG_DOCUMENT_NAME } from "@fleet-upgrade/core";
+import { TASK_FUNCTIONS } from "@fleet-upgrade/workflow";
+
+/** Every Lambda function of the app: one per Task state, the event callback, the trigger, the API. */
+export const FUNCTION_KEYS = [...TASK_FUNCTIONS, "refreshEvents", "newAmiCheck", "statusApi"] as const;
+export type FunctionKey = (typeof FUNCTION_KEYS)[number];
+
+/** Tag the hardening step puts on its builder instance (harden-step.ts); builder-only actions need it. */
+export const ROLE_TAG_KEY = "fleet-upgrade:role";
+export const BUILDER_ROLE_TAG_VALUE = "builder";
+
+/** The AL2023 public image parameters (region-scoped, no account). */
+const AL2023_PARAMETERS = "/aws/service/ami-amazon-linux-latest/*";
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow";
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+/** Names and ARNs the policies refer to; in infra they come from the deployed resources. */
+export interface IamContext {
+  partition: string;
+  region: string;
+  accountId: string;
+  /** Value of `fleet-upgrade:managed` on everything the product may change. */
+  managedTagValue: string;
+  ledgerTableArn: string;
+  ledgerIndexName: string;
+  stateMachineArn: string;
+  notificationTopicArn: string;
+  /** The image builder's instance role: the only role hardening passes. */
+  builderRoleArn: string;
+  /** Roles of the fleet's own instance profiles, which a refresh with their launch template passes. */
+  fleetInstanceRoleArns: string[];
+  documentNames: { fips: string; verify: string };
+  /** Bucket `AWSEC2-ConfigureSTIG` downloads its bundle from. */
+  stigBucket: string;
+  /** SSM parameters the Slack route reads (names, starting with "/"). */
+  slackParameters: string[];
+  /** Physical name of each function (its log group is `/aws/lambda/<name>`). */
+  functionNames: Record<FunctionKey, string>;
+}
+
+type LedgerAction = "GetItem" | "PutItem" | "Query" | "DeleteItem" | "BatchWriteItem" | "QueryIndex";
+
+/** What each function does with the ledger, read from its handler and the RunLedger methods it uses. */
+export const LEDGER_ACCESS: Record<FunctionKey, LedgerAction[]> = {
+  validate: ["GetItem", "PutItem"],
+  inventory: ["GetItem", "PutItem", "BatchWriteItem"],
+  selectTarget: ["GetItem", "PutItem"],
+  hardenStep: ["GetItem", "PutItem"],
+  plan: ["GetItem", "PutItem", "Query", "BatchWriteItem"],
+  startWave: ["GetItem", "PutItem"],
+  startRefresh: ["GetItem", "PutItem"],
+  waitForRefresh: ["GetItem", "PutItem", "DeleteItem"],
+  pollRefresh: ["GetItem", "DeleteItem"],
+  evaluateHealth: ["GetItem", "PutItem"],
+  rollbackGroup: ["GetItem", "PutItem"],
+  verifyGroup: ["GetItem"],
+  finishGroup: ["GetItem", "PutItem", "DeleteItem"],
+  bakeWave: ["GetItem", "PutItem"],
+  endWave: ["GetItem", "PutItem", "Query"],
+  awaitApproval: ["GetItem", "PutItem", "DeleteItem"],
+  finish: ["GetItem", "PutItem", "Query", "BatchWriteItem"],
+  refreshEvents: ["DeleteItem"],
+  newAmiCheck: ["GetItem", "PutItem"],
+  // Issue 5 (status API) may need more: approve resumes a task token (states:SendTaskSuccess).
+  statusApi: ["GetItem", "Query", "QueryIndex"],
+};
+
+const arnPrefix = (ctx: IamContext, service: string, account = ctx.accountId) =>
+  `arn:${ctx.partition}:${service}:${ctx.region}:${account}`;
+
+const managed = (ctx: IamContext, key = "aws:ResourceTag") => ({
+  StringEquals: { [`${key}/${MANAGED_TAG_KEY}`]: ctx.managedTagValue },
+});
+
+function statement(
+  Sid: string,
+  Action: string[],
+  Resource: string[],
+  Condition?: PolicyStatement["Condition"],
+): PolicyStatement {
+  return { Sid, Effect: "Allow", Action: [...Action].sort(), Resource, ...(Condition && { Condition }) };
+}
+
+function logsStatement(ctx: IamContext, key: FunctionKey): PolicyStatement {
+  return statement(
+    "WriteOwnLogs",
+    ["logs:CreateLogStream", "logs:PutLogEvents"],
+    [`${arnPrefix(ctx, "logs")}:log-group:/aws/lambda/${ctx.functionNames[key]}:*`],
+  );
+}
+
+function ledgerStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[] {
+  const access = LEDGER_ACCESS[key];
+  const table = access.filter((a) => a !== "QueryIndex").map((a) => `dynamodb:${a}`);
+  const out = table.length > 0 ? [statement("Ledger", table, [ctx.ledgerTableArn])] : [];
+  if (access.includes("QueryIndex")) {
+    out.push(
+      statement(
+        "LedgerRecentRuns",
+        ["dynamodb:Query"],
+        [`${ctx.ledgerTableArn}/index/${ctx.ledgerIndexName}`],
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * Describe and List calls: Auto Scaling, EC2, SSM inventory and CloudWatch reads offer no
+ * resource-level permissions, so `*` is the only resource AWS accepts for them.
+ */
+function readStatement(actions: string[]): PolicyStatement {
+  return statement("ReadOnlyWithoutResourceLevelPermissions", actions, ["*"]);
+}
+
+const GROUP_HEALTH_READS = [
+  "autoscaling:DescribeAutoScalingGroups",
+  "cloudwatch:DescribeAlarms",
+  "elasticloadbalancing:DescribeTargetHealth",
+  "ssm:DescribeInstanceInformation",
+];
+
+function groupArn(ctx: IamContext): string {
+  return `${arnPrefix(ctx, "autoscaling")}:autoScalingGroup:*:autoScalingGroupName/*`;
+}
+
+/**
+ * Using a launch template in StartInstanceRefresh: Auto Scaling checks that the caller could launch
+ * from it (RunInstances, CreateTags for its tag specifications, PassRole for its instance profile).
+ * Only a template tagged managed, and instances only through a launch template.
+ */
+function useLaunchTemplateStatements(ctx: IamContext): PolicyStatement[] {
+  const ec2 = arnPrefix(ctx, "ec2");
+  const templates = `${ec2}:launch-template/*`;
+  const out = [
+    statement("UseManagedLaunchTemplate", ["ec2:RunInstances"], [templates], managed(ctx)),
+    statement(
+      "LaunchOnlyThroughLaunchTemplate",
+      ["ec2:RunInstances"],
+      [
+        `${ec2}:instance/*`,
+        `${ec2}:volume/*`,
+        `${ec2}:network-interface/*`,
+        `${ec2}:subnet/*`,
+        `${ec2}:security-group/*`,
+        `${ec2}:key-pair/*`,
+        `arn:${ctx.partition}:ec2:${ctx.region}::image/*`,
+      ],
+      { ArnLike: { "ec2:LaunchTemplate": templates } },
+    ),
+    statement(
+      "TagOnLaunchThroughLaunchTemplate",
+      ["ec2:CreateTags"],
+      [`${ec2}:instance/*`, `${ec2}:volume/*`, `${ec2}:network-interface/*`],
+      { StringEquals: { "ec2:CreateAction": "RunInstances" } },
+    ),
+  ];
+  if (ctx.fleetInstanceRoleArns.length > 0) {
+    out.push(
+      statement("PassFleetInstanceRoles", ["iam:PassRole"], [...ctx.fleetInstanceRoleArns], {
+        StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" },
+      }),
+    );
+  }
+  return out;
+}
+
+function builderStatements(ctx: IamContext): PolicyStatement[] {
+  const ec2 = arnPrefix(ctx, "ec2");
+  const instances = `${ec2}:instance/*`;
+  const images = `arn:${ctx.partition}:ec2:${ctx.region}::image/*`;
+  const builderTags = {
+    [`aws:ResourceTag/${MANAGED_TAG_KEY}`]: ctx.managedTagValue,
+    [`aws:ResourceTag/${ROLE_TAG_KEY}`]: BUILDER_ROLE_TAG_VALUE,
+  };
+  const ssm = arnPrefix(ctx, "ssm");
+  return [
+    readStatement([
+      "ec2:DescribeImages",
+      "ec2:DescribeInstances",
+      "ssm:DescribeInstanceInformation",
+      "ssm:GetCommandInvocation",
+      "ssm:ListCommands",
+    ]),
+    statement("LaunchTaggedBuilder", ["ec2:RunInstances"], [instances], {
+      StringEquals: {
+        [`aws:RequestTag/${MANAGED_TAG_KEY}`]: ctx.managedTagValue,
+        [`aws:RequestTag/${ROLE_TAG_KEY}`]: BUILDER_ROLE_TAG_VALUE,
+      },
+    }),
+    statement("LaunchFromAmazonImage", ["ec2:RunInstances"], [images], {
+      StringEquals: { "ec2:Owner": "amazon" },
+    }),
+    statement(
+      "LaunchBuilderResources",
+      ["ec2:RunInstances"],
+      [`${ec2}:volume/*`, `${ec2}:network-interface/*`, `${ec2}:subnet/*`, `${ec2}:security-group/*`],
+    ),
+    statement("TagOnCreateOnly", ["ec2:CreateTags"], [instances, images, `${ec2}:snapshot/*`], {
+      StringEquals: { "ec2:CreateAction": ["RunInstances", "CreateImage"] },
+    }),
+    statement("ImageAndTerminateBuilderOnly", ["ec2:CreateImage", "ec2:TerminateInstances"], [instances], {
+      StringEquals: builderTags,
+    }),
+    statement("CreateBuilderImage", ["ec2:CreateImage"], [images, `${ec2}:snapshot/*`]),
+    statement("PassBuilderRoleToEc2", ["iam:PassRole"], [ctx.builderRoleArn], {
+      StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" },
+    }),
+    statement(
+      "RunHardeningDocuments",
+      ["ssm:SendCommand"],
+      [
+        `arn:${ctx.partition}:ssm:${ctx.region}::document/${STIG_DOCUMENT_NAME}`,
+        `${ssm}:document/${ctx.documentNames.fips}`,
+        `${ssm}:document/${ctx.documentNames.verify}`,
+      ],
+    ),
+    statement("RunDocumentsOnBuilderOnly", ["ssm:SendCommand"], [instances], {
+      StringEquals: {
+        [`ssm:resourceTag/${MANAGED_TAG_KEY}`]: ctx.managedTagValue,
+        [`ssm:resourceTag/${ROLE_TAG_KEY}`]: BUILDER_ROLE_TAG_VALUE,
+      },
+    }),
+  ];
+}
+
+/**
+ * Resuming a `.waitForTaskToken` task: tokens of service-integration Task states carry no resource
+ * IAM can scope, so `*` is the only resource that works; only the two functions that hold tokens get it.
+ */
+function resumeStatement(sid: string): PolicyStatement {
+  return statement(sid, ["states:SendTaskSuccess"], ["*"]);
+}
+
+function refreshStatements(ctx: IamContext, actions: string[], sid: string): PolicyStatement {
+  return statement(sid, actions, [groupArn(ctx)], managed(ctx));
+}
+
+/** The AWS calls of each function beyond logs and the ledger, read from its handler's adapters. */
+function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[] {
+  const ssm = arnPrefix(ctx, "ssm");
+  const publicAl2023 = `arn:${ctx.partition}:ssm:${ctx.region}::parameter${AL2023_PARAMETERS}`;
+  switch (key) {
+    case "inventory":
+      return [
+        readStatement([
+          "autoscaling:DescribeAutoScalingGroups",
+          "ec2:DescribeImages",
+          "ec2:DescribeLaunchTemplateVersions",
+          "ssm:DescribeInstanceInformation",
+          "ssm:GetInventory",
+        ]),
+        // Launch templates may name their image as `resolve:ssm:<parameter>`: public or the account's own.
+        statement(
+          "ResolveImageParameters",
+          ["ssm:GetParameters"],
+          [`arn:${ctx.partition}:ssm:${ctx.region}::parameter/aws/service/*`, `${ssm}:parameter/*`],
+        ),
+      ];
+    case "selectTarget":
+      return [
+        readStatement(["ec2:DescribeImages"]),
+        statement("ReadAl2023Parameters", ["ssm:GetParameters"], [publicAl2023]),
+      ];
+    case "hardenStep":
+      return builderStatements(ctx);
+    case "startRefresh":
+      return [
+        readStatement(["autoscaling:DescribeInstanceRefreshes"]),
+        statement(
+          "NewVersionOfManagedLaunchTemplate",
+          ["ec2:CreateLaunchTemplateVersion"],
+          [`${arnPrefix(ctx, "ec2")}:launch-template/*`],
+          managed(ctx),
+        ),
+        // UpdateAutoScalingGroup pins a `$Latest`/`$Default` group to its numbered version first.
+        refreshStatements(
+          ctx,
+          ["autoscaling:StartInstanceRefresh", "autoscaling:UpdateAutoScalingGroup"],
+          "RefreshManagedGroups",
+        ),
+        ...useLaunchTemplateStatements(ctx),
+      ];
+    case "waitForRefresh":
+      return [
+        readStatement(["autoscaling:DescribeInstanceRefreshes"]),
+        // An event that fired before the token was filed: the wait resumes itself.
+        resumeStatement("ResumeOwnWait"),
+      ];
+    case "awaitApproval":
+      // A run aborted while its wave ran: the wait resumes itself at once.
+      return [resumeStatement("ResumeOwnWait")];
+    case "pollRefresh":
+      return [readStatement(["autoscaling:DescribeInstanceRefreshes"])];
+    case "evaluateHealth":
+      return [readStatement(GROUP_HEALTH_READS)];
+    case "rollbackGroup":
+      return [
+        readStatement(["autoscaling:DescribeInstanceRefreshes"]),
+        refreshStatements(
+          ctx,
+          ["autoscaling:RollbackInstanceRefresh", "autoscaling:StartInstanceRefresh"],
+          "RollBackManagedGroups",
+        ),
+        ...useLaunchTemplateStatements(ctx),
+      ];
+    case "verifyGroup":
+      return [
+        readStatement([...GROUP_HEALTH_READS, "ssm:GetCommandInvocation", "ssm:ListCommands"]),
+        statement(
+          "RunVerifyDocumentOnly",
+          ["ssm:SendCommand"],
+          [`${ssm}:document/${ctx.documentNames.verify}`, `${arnPrefix(ctx, "ec2")}:instance/*`],
+        ),
+      ];
+    case "finishGroup":
+      return [readStatement(["autoscaling:DescribeAutoScalingGroups", "cloudwatch:GetMetricStatistics"])];
+    case "bakeWave":
+      return [readStatement(GROUP_HEALTH_READS)];
+    case "finish":
+      return [statement("NotifyRunEnd", ["sns:Publish"], [ctx.notificationTopicArn])];
+    case "refreshEvents":
+      return [resumeStatement("ResumeWaitingTask")];
+    case "newAmiCheck":
+      return [
+        statement("ReadAl2023Parameters", ["ssm:GetParameters"], [publicAl2023]),
+        statement("StartRun", ["states:StartExecution"], [ctx.stateMachineArn]),
+      ];
+    case "statusApi":
+      return [
+        ...(ctx.slackParameters.length > 0
+          ? [
+              statement(
+                "ReadSlackSettings",
+                ["ssm:GetParameter"],
+                ctx.slackParameters.map((name) => `${ssm}:parameter${name}`),
+              ),
+            ]
+          : []),
+        statement(
+          "ReadRuns",
+          ["states:DescribeExecution"],
+          [`${arnPrefix(ctx, "states")}:execution:${ctx.stateMachineArn.split(":").at(-1)}:*`],
+        ),
+        statement("StartRun", ["states:StartExecution"], [ctx.stateMachineArn]),
+      ];
+    case "validate":
+    case "plan":
+    case "startWave":
+    case "endWave":
+      return [];
+  }
+}
+
+/** The inline policy of one function's role. */
+export function functionPolicy(key: FunctionKey, ctx: IamContext): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [logsStatement(ctx, key), ...ledgerStatements(ctx, key), ...serviceStatements(ctx, key)],
+  };
+}
+
+/** Who may assume a role: one AWS service, from this account only where the service says so. */
+export function assumeRolePolicy(service: string, sourceAccount?: string) {
+  return {
+    Version: "2012-10-17" as const,
+    Statement: [
+      {
+        Effect: "Allow" as const,
+        Principal: { Service: service },
+        Action: "sts:AssumeRole",
+        ...(sourceAccount && { Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } } }),
+      },
+    ],
+  };
+}
+
+/**
+ * The state machine's role: invoke exactly its task functions; deliver its logs to CloudWatch and
+ * its traces to X-Ray (AWS accepts only `*` as the resource of these log-delivery and X-Ray calls).
+ */
+export function stateMachinePolicy(functionArns: readonly string[]): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      statement("InvokeTaskFunctions", ["lambda:InvokeFunction"], [...new Set(functionArns)].sort()),
+      statement(
+        "DeliverLogs",
+        [
+          "logs:CreateLogDelivery",
+          "logs:DeleteLogDelivery",
+          "logs:DescribeLogGroups",
+          "logs:DescribeResourcePolicies",
+          "logs:GetLogDelivery",
+          "logs:ListLogDeliveries",
+          "logs:PutResourcePolicy",
+          "logs:UpdateLogDelivery",
+        ],
+        ["*"],
+      ),
+      statement(
+        "Trace",
+        [
+          "xray:GetSamplingRules",
+          "xray:GetSamplingTargets",
+          "xray:PutTelemetryRecords",
+          "xray:PutTraceSegments",
+        ],
+        ["*"],
+      ),
+    ],
+  };
+}
+
+/** Managed policies of the builder instance: SSM agent only. */
+export const BUILDER_MANAGED_POLICIES = ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"] as const;
+
+/** The builder instance's own inline policy: the STIG bundle, nothing else. */
+export function builderInstancePolicy(ctx: Pick<IamContext, "partition" | "stigBucket">): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      statement("ReadStigBundle", ["s3:GetObject"], [`arn:${ctx.partition}:s3:::${ctx.stigBucket}/*`]),
+    ],
+  };
+}
+
+/** Mutating actions that must always carry a tag condition (checked by the tests). */
+export const TAG_CONDITIONED_ACTIONS = [
+  "autoscaling:StartInstanceRefresh",
+  "autoscaling:RollbackInstanceRefresh",
+  "autoscaling:CancelInstanceRefresh",
+  "autoscaling:UpdateAutoScalingGroup",
+  "ec2:CreateLaunchTemplateVersion",
+  "ec2:TerminateInstances",
+  "ec2:CreateTags",
+] as const;

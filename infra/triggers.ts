@@ -1,0 +1,70 @@
+/**
+ * What starts and resumes work: the AL2023 release topic (cross-region, us-east-1) to the new-AMI
+ * check, and Auto Scaling's instance-refresh events to the callback that resumes waiting tasks.
+ * The schedule is in schedule.ts (an SST component). Imports @pulumi/aws explicitly for the mocks.
+ */
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+
+/** AWS's topic announcing new AL2023 AMIs; it lives in us-east-1 whatever the app's region. */
+export const AL2023_RELEASE_TOPIC_ARN = "arn:aws:sns:us-east-1:137112412989:amazon-linux-2023-ami-updates";
+export const AL2023_RELEASE_TOPIC_REGION = "us-east-1";
+
+/** Every instance-refresh event Auto Scaling sends (best effort: the poll is the backstop). */
+export const INSTANCE_REFRESH_DETAIL_TYPES = [
+  "EC2 Auto Scaling Instance Refresh Started",
+  "EC2 Auto Scaling Instance Refresh Checkpoint Reached",
+  "EC2 Auto Scaling Instance Refresh Succeeded",
+  "EC2 Auto Scaling Instance Refresh Failed",
+  "EC2 Auto Scaling Instance Refresh Cancelled",
+  "EC2 Auto Scaling Instance Refresh Rollback Started",
+  "EC2 Auto Scaling Instance Refresh Rollback Succeeded",
+  "EC2 Auto Scaling Instance Refresh Rollback Failed",
+] as const;
+
+/** The EventBridge pattern of the refresh-events rule. */
+export function instanceRefreshEventPattern() {
+  return { source: ["aws.autoscaling"], "detail-type": [...INSTANCE_REFRESH_DETAIL_TYPES] };
+}
+
+export interface TriggerArgs {
+  name: string;
+  refreshEvents: { arn: pulumi.Input<string>; name: pulumi.Input<string> };
+  newAmiCheck: { arn: pulumi.Input<string>; name: pulumi.Input<string> };
+}
+
+export function createTriggers(args: TriggerArgs) {
+  const rule = new aws.cloudwatch.EventRule("FleetUpgradeRefreshEventsRule", {
+    name: `${args.name}-refresh-events`,
+    description: "fleet-upgrade: instance-refresh events resume the waiting group",
+    eventPattern: JSON.stringify(instanceRefreshEventPattern()),
+  });
+  const target = new aws.cloudwatch.EventTarget("FleetUpgradeRefreshEventsTarget", {
+    rule: rule.name,
+    arn: args.refreshEvents.arn,
+    retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 20 },
+  });
+  const rulePermission = new aws.lambda.Permission("FleetUpgradeRefreshEventsPermission", {
+    action: "lambda:InvokeFunction",
+    function: args.refreshEvents.name,
+    principal: "events.amazonaws.com",
+    sourceArn: rule.arn,
+  });
+
+  // A subscription must be made in the topic's region: a provider for us-east-1 does that.
+  const releaseRegion = new aws.Provider("FleetUpgradeReleaseTopicRegion", {
+    region: AL2023_RELEASE_TOPIC_REGION,
+  });
+  const releasePermission = new aws.lambda.Permission("FleetUpgradeReleaseTopicPermission", {
+    action: "lambda:InvokeFunction",
+    function: args.newAmiCheck.name,
+    principal: "sns.amazonaws.com",
+    sourceArn: AL2023_RELEASE_TOPIC_ARN,
+  });
+  const subscription = new aws.sns.TopicSubscription(
+    "FleetUpgradeReleaseTopicSubscription",
+    { topic: AL2023_RELEASE_TOPIC_ARN, protocol: "lambda", endpoint: args.newAmiCheck.arn },
+    { provider: releaseRegion, dependsOn: [releasePermission] },
+  );
+  return { rule, target, rulePermission, releasePermission, subscription };
+}

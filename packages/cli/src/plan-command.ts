@@ -1,0 +1,161 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { fromIni } from "@aws-sdk/credential-providers";
+import { type AwsClients, createAwsClients, ensureLedgerTable } from "@fleet-upgrade/aws";
+import {
+  assembleRunResult,
+  formatProblems,
+  parseRunRequest,
+  RunRequestSchema,
+  runOutcomeOf,
+} from "@fleet-upgrade/core";
+import { DEFAULT_SETTINGS, depsFromClients, type FunctionSettings, TASKS } from "@fleet-upgrade/functions";
+import { parse as parseYaml } from "yaml";
+import { summary } from "./format";
+import { startLedgerServer } from "./simulation";
+
+export interface PlanIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** The account's clients but DynamoDB: the plan keeps its ledger on a local DynamoDB. */
+export type PlanClients = Omit<AwsClients, "dynamodb">;
+
+export interface PlanOptions {
+  /** Builds the account's clients; tests inject mocked ones. */
+  clients?: (config: { region: string; profile: string | undefined }) => PlanClients;
+  settings?: FunctionSettings;
+  now?: () => Date;
+  env?: NodeJS.ProcessEnv;
+}
+
+const USAGE = "usage: fleet-upgrade plan [--request FILE|JSON] [--region R] [--profile P]";
+
+class PlanUsageError extends Error {
+  override readonly name = "PlanUsageError";
+}
+
+function defaultClients(config: { region: string; profile: string | undefined }): PlanClients {
+  return createAwsClients({
+    region: config.region,
+    ...(config.profile !== undefined && { credentials: fromIni({ profile: config.profile }) }),
+  });
+}
+
+function readRequest(value: string): unknown {
+  const inline = value.trim().startsWith("{");
+  let text = value;
+  if (!inline) {
+    try {
+      text = readFileSync(value, "utf8");
+    } catch {
+      throw new PlanUsageError(
+        `--request: cannot read file ${JSON.stringify(value)}; expected a JSON or YAML file`,
+      );
+    }
+  }
+  try {
+    return inline || value.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new PlanUsageError(`--request: not valid JSON or YAML: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * `fleet-upgrade plan`: the state machine's dry-run path (validate, inventory, select the target,
+ * plan the waves) against a real account, with read-only calls; the ledger lives on a local
+ * DynamoDB for the length of the command. Prints the inventory, the target images, the waves and
+ * each group's preflight findings. Exit codes: 0 planned, 1 the plan failed, 2 invalid input.
+ */
+export async function planCommand(args: string[], io: PlanIo, options: PlanOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const settings = options.settings ?? DEFAULT_SETTINGS;
+  let region: string;
+  let profile: string | undefined;
+  let request: unknown;
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { request: { type: "string" }, region: { type: "string" }, profile: { type: "string" } },
+    });
+    if (positionals.length > 0)
+      throw new PlanUsageError(`plan takes no arguments, got: ${positionals.join(" ")}`);
+    const given = values.request === undefined ? {} : readRequest(values.request);
+    const merged =
+      given !== null && typeof given === "object" && !Array.isArray(given)
+        ? { ...given, dryRun: true }
+        : given;
+    const parsed = parseRunRequest(merged, settings.stage);
+    if (!parsed.ok)
+      throw new PlanUsageError(`the run request is invalid:\n${formatProblems(parsed.problems)}`);
+    request = merged;
+    const chosen = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    if (!chosen) throw new PlanUsageError("no region: pass --region or set AWS_REGION");
+    region = chosen;
+    profile = values.profile ?? undefined;
+  } catch (error) {
+    const usage =
+      error instanceof PlanUsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    if (!usage) throw error;
+    io.stderr(`fleet-upgrade plan: ${(error as Error).message}`);
+    if (!(error instanceof PlanUsageError)) io.stderr(USAGE);
+    return 2;
+  }
+
+  const ledgerServer = await startLedgerServer();
+  try {
+    const dynamodb = new DynamoDBClient({
+      region,
+      endpoint: ledgerServer.endpoint,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    await ensureLedgerTable(dynamodb, "fleet-upgrade-plan");
+    const clients = (options.clients ?? defaultClients)({ region, profile });
+    const deps = depsFromClients(
+      { ...clients, dynamodb },
+      { tableName: "fleet-upgrade-plan", settings, ...(options.now && { now: options.now }) },
+    );
+    const now = deps.now();
+    const runId = `plan-${now
+      .toISOString()
+      .replace(/[^0-9]/g, "")
+      .slice(0, 14)}`;
+    io.stderr(`planning in ${region}${profile ? ` with profile ${profile}` : ""} (read-only)`);
+    const accepted = (await TASKS.validate({ request, runId, startedAt: now.toISOString() }, deps)) as object;
+    io.stderr("inventorying the fleet through SSM and Auto Scaling");
+    const inventoried = await TASKS.inventory(accepted, deps);
+    io.stderr("choosing the AL2023 image");
+    const targeted = await TASKS.selectTarget(inventoried, deps);
+    await TASKS.plan(targeted, deps);
+
+    const run = await deps.ledger.getRun(runId);
+    if (!run) throw new Error(`the plan ${runId} left no record`);
+    const effective = RunRequestSchema.parse(run.request);
+    const progress = await deps.ledger.listProgress(runId);
+    const outcome = runOutcomeOf(run, effective, progress);
+    const result = assembleRunResult(
+      { ...run, ...outcome, endedAt: now.toISOString() },
+      effective,
+      progress,
+      {
+        virtualSeconds: null,
+        lowerBoundSeconds: null,
+        apiCalls: {},
+        stateTransitions: 0,
+      },
+    );
+    io.stdout(summary(result));
+    const kernels = Object.entries(run.inventory?.byKernel ?? {})
+      .map(([kernel, n]) => `${n} ${kernel}`)
+      .join(", ");
+    if (kernels) io.stdout(`kernels: ${kernels}`);
+    return 0;
+  } catch (error) {
+    io.stderr(`fleet-upgrade plan: ${(error as Error).name}: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await ledgerServer.close();
+  }
+}

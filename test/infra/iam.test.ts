@@ -1,0 +1,199 @@
+import { describe, expect, it } from "vitest";
+import {
+  builderInstancePolicy,
+  FUNCTION_KEYS,
+  type FunctionKey,
+  functionPolicy,
+  type PolicyDocument,
+  type PolicyStatement,
+  stateMachinePolicy,
+  TAG_CONDITIONED_ACTIONS,
+} from "../../infra/iam";
+import { testContext } from "./context";
+
+const ctx = testContext();
+const functionPolicies = FUNCTION_KEYS.map((key): [FunctionKey, PolicyDocument] => [
+  key,
+  functionPolicy(key, ctx),
+]);
+const allPolicies: [string, PolicyDocument][] = [
+  ...functionPolicies,
+  ["stateMachine", stateMachinePolicy(["arn:aws:lambda:eu-west-1:111122223333:function:a"])],
+  ["builderInstance", builderInstancePolicy(ctx)],
+];
+
+function statementsWith(action: string): [string, PolicyStatement][] {
+  return allPolicies.flatMap(([owner, doc]) =>
+    doc.Statement.filter((s) => s.Action.includes(action)).map(
+      (s) => [owner, s] as [string, PolicyStatement],
+    ),
+  );
+}
+
+function holders(action: string): string[] {
+  return [...new Set(statementsWith(action).map(([owner]) => owner))].sort();
+}
+
+describe("IAM policies", () => {
+  it("never grant a wildcard action", () => {
+    for (const [owner, doc] of allPolicies) {
+      for (const s of doc.Statement) {
+        for (const action of s.Action) expect(action, `${owner} ${s.Sid}`).not.toContain("*");
+        expect(s.Effect).toBe("Allow");
+      }
+    }
+  });
+
+  it("give every statement a unique Sid within its policy", () => {
+    for (const [owner, doc] of allPolicies) {
+      const sids = doc.Statement.map((s) => s.Sid);
+      expect(new Set(sids).size, owner).toBe(sids.length);
+    }
+  });
+
+  it("condition every mutating Auto Scaling and EC2 action on the managed tag or on tagging at creation", () => {
+    for (const action of TAG_CONDITIONED_ACTIONS) {
+      for (const [owner, s] of statementsWith(action)) {
+        const conditions = JSON.stringify(s.Condition ?? {});
+        const onManagedTag = conditions.includes('ResourceTag/fleet-upgrade:managed":"true"');
+        const onCreateOnly = action === "ec2:CreateTags" && conditions.includes("ec2:CreateAction");
+        expect(onManagedTag || onCreateOnly, `${owner} ${s.Sid} ${action}`).toBe(true);
+      }
+    }
+  });
+
+  it("let the managed tag value follow the stage", () => {
+    const policy = JSON.stringify(
+      functionPolicy("startRefresh", testContext({ managedTagValue: "prod-fleet" })),
+    );
+    expect(policy).toContain('"aws:ResourceTag/fleet-upgrade:managed":"prod-fleet"');
+    expect(policy).not.toContain('fleet-upgrade:managed":"true"');
+  });
+
+  it("let hardening launch instances only when they are tagged as managed builders at launch", () => {
+    const onInstances = statementsWith("ec2:RunInstances").filter(([, s]) =>
+      s.Resource.some((r) => r.endsWith(":instance/*")),
+    );
+    expect(onInstances.length).toBeGreaterThan(0);
+    for (const [owner, s] of onInstances) {
+      const conditions = s.Condition ?? {};
+      if (owner === "hardenStep") {
+        expect(conditions.StringEquals).toEqual({
+          "aws:RequestTag/fleet-upgrade:managed": "true",
+          "aws:RequestTag/fleet-upgrade:role": "builder",
+        });
+      } else {
+        // Refreshes only prove they could launch from a managed launch template.
+        expect(conditions.ArnLike?.["ec2:LaunchTemplate"], owner).toMatch(/launch-template\/\*$/);
+      }
+    }
+  });
+
+  it("terminate and image only instances tagged as this stage's builders", () => {
+    for (const action of ["ec2:TerminateInstances", "ec2:CreateImage"]) {
+      const onInstances = statementsWith(action).filter(([, s]) =>
+        s.Resource.some((r) => r.includes(":instance/")),
+      );
+      expect(onInstances.map(([owner]) => owner)).toEqual(["hardenStep"]);
+      expect(onInstances[0]?.[1].Condition?.StringEquals).toMatchObject({
+        "aws:ResourceTag/fleet-upgrade:managed": "true",
+        "aws:ResourceTag/fleet-upgrade:role": "builder",
+      });
+    }
+    expect(holders("ec2:TerminateInstances")).toEqual(["hardenStep"]);
+  });
+
+  it("pass the builder role only from hardening and only to EC2", () => {
+    const passes = statementsWith("iam:PassRole");
+    for (const [, s] of passes) {
+      expect(s.Condition).toEqual({ StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } });
+    }
+    const builderPasses = passes.filter(([, s]) => s.Resource.includes(ctx.builderRoleArn));
+    expect(builderPasses.map(([owner]) => owner)).toEqual(["hardenStep"]);
+    expect(builderPasses[0]?.[1].Resource).toEqual([ctx.builderRoleArn]);
+    // Refreshes pass the fleet's own instance roles, listed in the stage, and nothing else.
+    for (const [owner, s] of passes.filter(([o]) => o !== "hardenStep")) {
+      expect(["startRefresh", "rollbackGroup"]).toContain(owner);
+      expect(s.Resource).toEqual(ctx.fleetInstanceRoleArns);
+    }
+  });
+
+  it("grant no PassRole for the fleet when the stage lists no fleet roles", () => {
+    const none = testContext({ fleetInstanceRoleArns: [] });
+    expect(JSON.stringify(functionPolicy("startRefresh", none))).not.toContain("iam:PassRole");
+  });
+
+  it("let only the functions that hold task tokens resume them, and none fail them", () => {
+    expect(holders("states:SendTaskSuccess")).toEqual(["awaitApproval", "refreshEvents", "waitForRefresh"]);
+    expect(holders("states:SendTaskFailure")).toEqual([]);
+    expect(holders("states:StartExecution")).toEqual(["newAmiCheck", "statusApi"]);
+  });
+
+  it("let only the state machine invoke functions, exactly the ones it names", () => {
+    const arns = ["arn:aws:lambda:eu-west-1:1:function:b", "arn:aws:lambda:eu-west-1:1:function:a"];
+    const policy = stateMachinePolicy(arns);
+    const invoke = policy.Statement.filter((s) => s.Action.includes("lambda:InvokeFunction"));
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0]?.Resource).toEqual([...arns].sort());
+    expect(holders("lambda:InvokeFunction")).toEqual(["stateMachine"]);
+  });
+
+  it("let each function write only to its own log group", () => {
+    for (const [key, doc] of functionPolicies) {
+      const logs = doc.Statement.filter((s) => s.Action.some((a) => a.startsWith("logs:")));
+      expect(logs.flatMap((s) => s.Resource)).toEqual([
+        `arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/fleet-upgrade-ci-${key}:*`,
+      ]);
+    }
+  });
+
+  it("scope SSM documents: hardening runs STIG, FIPS and verify; group verification runs verify only", () => {
+    const documents = (key: FunctionKey) =>
+      functionPolicy(key, ctx)
+        .Statement.filter((s) => s.Action.includes("ssm:SendCommand"))
+        .flatMap((s) => s.Resource.filter((r) => r.includes(":document/")));
+    expect(documents("hardenStep")).toEqual([
+      "arn:aws:ssm:eu-west-1::document/AWSEC2-ConfigureSTIG",
+      "arn:aws:ssm:eu-west-1:111122223333:document/FleetUpgrade-EnableFips-ci",
+      "arn:aws:ssm:eu-west-1:111122223333:document/FleetUpgrade-Verify-ci",
+    ]);
+    expect(documents("verifyGroup")).toEqual([
+      "arn:aws:ssm:eu-west-1:111122223333:document/FleetUpgrade-Verify-ci",
+    ]);
+    expect(holders("ssm:SendCommand")).toEqual(["hardenStep", "verifyGroup"]);
+  });
+
+  it("give the builder instance the STIG bundle only", () => {
+    expect(builderInstancePolicy(ctx).Statement).toEqual([
+      {
+        Sid: "ReadStigBundle",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: ["arn:aws:s3:::aws-windows-downloads-eu-west-1/*"],
+      },
+    ]);
+  });
+
+  it("keep `*` resources to the calls that have no resource-level permissions", () => {
+    const allowedOnStar = new Set([
+      "autoscaling:DescribeAutoScalingGroups",
+      "autoscaling:DescribeInstanceRefreshes",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:GetMetricStatistics",
+      "ec2:DescribeImages",
+      "ec2:DescribeInstances",
+      "ec2:DescribeLaunchTemplateVersions",
+      "elasticloadbalancing:DescribeTargetHealth",
+      "ssm:DescribeInstanceInformation",
+      "ssm:GetCommandInvocation",
+      "ssm:GetInventory",
+      "ssm:ListCommands",
+      "states:SendTaskSuccess",
+    ]);
+    for (const [key, doc] of functionPolicies) {
+      for (const s of doc.Statement.filter((x) => x.Resource.includes("*"))) {
+        for (const action of s.Action) expect(allowedOnStar.has(action), `${key} ${action}`).toBe(true);
+      }
+    }
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * Pulumi's own mocks (no AWS, no engine): the modules that import @pulumi/aws declare exactly the
+ * resources and policies the pure builders produce.
+ */
+import { readFileSync } from "node:fs";
+import { buildDefinition, type FunctionArns, TASK_FUNCTIONS } from "@fleet-upgrade/workflow";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  assumeRolePolicy,
+  BUILDER_MANAGED_POLICIES,
+  builderInstancePolicy,
+  FUNCTION_KEYS,
+  functionPolicy,
+  stateMachinePolicy,
+} from "../../infra/iam";
+import { testContext } from "./context";
+
+interface Declared {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+const declared: Declared[] = [];
+
+beforeAll(() => {
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        declared.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const name = (args.inputs.name as string | undefined) ?? `${args.name}-physical`;
+        return {
+          id: `${args.name}-id`,
+          state: {
+            ...args.inputs,
+            name,
+            arn:
+              (args.inputs.arn as string | undefined) ??
+              `arn:aws:mock:eu-west-1:111122223333:${args.type}/${name}`,
+          },
+        };
+      },
+      call(args) {
+        return args.inputs;
+      },
+    },
+    "fleet-upgrade",
+    "ci",
+    false,
+  );
+});
+
+function resolved<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+function only(type: string, name?: string): Declared {
+  const found = declared.filter((d) => d.type === type && (name === undefined || d.name === name));
+  expect(found, `${type} ${name ?? ""}`).toHaveLength(1);
+  return found[0] as Declared;
+}
+
+const mockArns = Object.fromEntries(
+  TASK_FUNCTIONS.map((k) => [k, `arn:aws:lambda:eu-west-1:111122223333:function:fleet-upgrade-ci-${k}`]),
+) as FunctionArns;
+
+describe("the deployed state machine", () => {
+  it("is the builder's definition with the function ARNs substituted, STANDARD, logged and traced", async () => {
+    const { createStateMachine } = await import("../../infra/state-machine");
+    const arns = Object.fromEntries(TASK_FUNCTIONS.map((k) => [k, pulumi.output(mockArns[k])])) as Record<
+      keyof FunctionArns,
+      pulumi.Output<string>
+    >;
+    const machine = createStateMachine({
+      name: "fleet-upgrade-ci",
+      accountId: "111122223333",
+      functionArns: arns,
+      logRetentionDays: 30,
+    });
+    const definition = await resolved(machine.stateMachine.definition);
+    expect(JSON.parse(definition)).toEqual(buildDefinition(mockArns));
+    expect(definition).toBe(JSON.stringify(buildDefinition(mockArns)));
+    expect(await resolved(machine.stateMachine.type)).toBe("STANDARD");
+    expect(await resolved(machine.stateMachine.tracingConfiguration)).toEqual({ enabled: true });
+    const logging = await resolved(machine.stateMachine.loggingConfiguration);
+    expect(logging).toMatchObject({ level: "ERROR", includeExecutionData: false });
+    expect(logging?.logDestination).toBe(`${await resolved(machine.logGroup.arn)}:*`);
+
+    expect(JSON.parse(await resolved(machine.policy.policy))).toEqual(
+      stateMachinePolicy(TASK_FUNCTIONS.map((k) => mockArns[k])),
+    );
+    expect(JSON.parse(await resolved(machine.role.assumeRolePolicy))).toEqual(
+      assumeRolePolicy("states.amazonaws.com", "111122223333"),
+    );
+    expect(await resolved(machine.stateMachine.roleArn)).toBe(await resolved(machine.role.arn));
+  });
+});
+
+describe("the function and builder roles", () => {
+  it("carry exactly the built policy each, assumable by Lambda only, with no managed policy", async () => {
+    const { createFunctionRoles } = await import("../../infra/roles");
+    const ctx = testContext();
+    const { roles, policies } = createFunctionRoles(ctx);
+    for (const key of FUNCTION_KEYS) {
+      expect(JSON.parse(await resolved(policies[key].policy)), key).toEqual(functionPolicy(key, ctx));
+      expect(await resolved(policies[key].role)).toBe(await resolved(roles[key].id));
+      expect(JSON.parse(await resolved(roles[key].assumeRolePolicy))).toEqual(
+        assumeRolePolicy("lambda.amazonaws.com"),
+      );
+      expect(await resolved(roles[key].managedPolicyArns)).toBeUndefined();
+    }
+    const rolePolicies = declared.filter(
+      (d) => d.type === "aws:iam/rolePolicy:RolePolicy" && d.name !== "FleetUpgradeStateMachinePolicy",
+    );
+    expect(rolePolicies).toHaveLength(FUNCTION_KEYS.length);
+  });
+
+  it("gives the builder instance SSM core and the STIG bundle, through its instance profile", async () => {
+    const { createBuilderRole } = await import("../../infra/roles");
+    const builder = createBuilderRole({
+      partition: "aws",
+      stigBucket: "aws-windows-downloads-eu-west-1",
+      name: "fleet-upgrade-ci-builder",
+    });
+    expect(await resolved(builder.role.managedPolicyArns)).toEqual([...BUILDER_MANAGED_POLICIES]);
+    expect(JSON.parse(await resolved(builder.policy.policy))).toEqual(
+      builderInstancePolicy({ partition: "aws", stigBucket: "aws-windows-downloads-eu-west-1" }),
+    );
+    expect(JSON.parse(await resolved(builder.role.assumeRolePolicy))).toEqual(
+      assumeRolePolicy("ec2.amazonaws.com"),
+    );
+    expect(await resolved(builder.profile.role)).toBe("fleet-upgrade-ci-builder");
+  });
+});
+
+describe("the triggers", () => {
+  it("route instance-refresh events to the callback and subscribe the check to the release topic in us-east-1", async () => {
+    const { createTriggers, INSTANCE_REFRESH_DETAIL_TYPES } = await import("../../infra/triggers");
+    const triggers = createTriggers({
+      name: "fleet-upgrade-ci",
+      refreshEvents: { arn: "arn:aws:lambda:eu-west-1:1:function:events", name: "events" },
+      newAmiCheck: { arn: "arn:aws:lambda:eu-west-1:1:function:check", name: "check" },
+    });
+    expect(JSON.parse(await resolved(triggers.rule.eventPattern as pulumi.Output<string>))).toEqual({
+      source: ["aws.autoscaling"],
+      "detail-type": [...INSTANCE_REFRESH_DETAIL_TYPES],
+    });
+    expect(INSTANCE_REFRESH_DETAIL_TYPES).toHaveLength(8);
+    expect(await resolved(triggers.target.arn)).toBe("arn:aws:lambda:eu-west-1:1:function:events");
+    expect(await resolved(triggers.rulePermission.principal)).toBe("events.amazonaws.com");
+    expect(await resolved(triggers.subscription.topic)).toBe(
+      "arn:aws:sns:us-east-1:137112412989:amazon-linux-2023-ami-updates",
+    );
+    expect(await resolved(triggers.subscription.endpoint)).toBe("arn:aws:lambda:eu-west-1:1:function:check");
+    expect(await resolved(triggers.releasePermission.principal)).toBe("sns.amazonaws.com");
+    expect(only("pulumi:providers:aws").inputs.region).toBe("us-east-1");
+  });
+});
+
+describe("the SSM documents", () => {
+  it("are Command documents in YAML with the repository's content", async () => {
+    const { createDocuments } = await import("../../infra/documents");
+    const docs = createDocuments({
+      rootDir: new URL("../..", import.meta.url).pathname,
+      names: { fips: "FleetUpgrade-EnableFips-ci", verify: "FleetUpgrade-Verify-ci" },
+    });
+    for (const [doc, file] of [
+      [docs.fips, "fleet-upgrade-enable-fips.yaml"],
+      [docs.verify, "fleet-upgrade-verify.yaml"],
+    ] as const) {
+      expect(await resolved(doc.documentType)).toBe("Command");
+      expect(await resolved(doc.documentFormat)).toBe("YAML");
+      expect(await resolved(doc.content)).toBe(
+        readFileSync(new URL(`../../documents/${file}`, import.meta.url), "utf8"),
+      );
+    }
+    expect(await resolved(docs.fips.name)).toBe("FleetUpgrade-EnableFips-ci");
+  });
+});
