@@ -15,6 +15,7 @@ const STATE_LINES: Record<string, (input: Record<string, unknown>) => string | n
   Inventory: () => "inventorying the fleet through SSM and Auto Scaling",
   SelectTarget: (i) => `fleet: ${i.groups} groups, ${i.instances} instances; choosing the AL2023 image`,
   Harden: (i) => `baking hardened images for ${(i.architectures as string[] | undefined)?.join(", ")}`,
+  HardenDone: (i) => (typeof i.step === "string" ? `  ${i.architecture}: ${i.step}` : null),
   Plan: () => "planning waves",
   StartWave: (i) => `wave ${(i.wave as { name?: string } | undefined)?.name}: starting`,
   StartRefresh: (i) => `  ${i.group}: new launch template version, starting the instance refresh`,

@@ -45,7 +45,8 @@ const POLL: Record<"builder" | CommandStep | "image", number> = {
   image: 30,
 };
 
-type Output = { runId: string; architecture: string; done: boolean; waitSeconds: number };
+/** `step`: what just began, for a live display (absent when nothing new began). */
+type Output = { runId: string; architecture: string; done: boolean; waitSeconds: number; step?: string };
 
 function commandsFor(request: RunRequest): CommandStep[] {
   const steps: CommandStep[] = [];
@@ -103,7 +104,13 @@ export const hardenStepTask: Task<unknown, Output> = async (event, deps) => {
   const stepKey = `harden-${architecture}`;
   const settingsKey = hardeningSettingsKey(request);
   let bake = await deps.ledger.getStep(runId, stepKey, BakeSchema);
-  const reply = (done: boolean, waitSeconds: number): Output => ({ runId, architecture, done, waitSeconds });
+  const reply = (done: boolean, waitSeconds: number, step?: string): Output => ({
+    runId,
+    architecture,
+    done,
+    waitSeconds,
+    ...(step ? { step } : {}),
+  });
   const save = async (next: Bake) => {
     bake = next;
     await deps.ledger.putStep(runId, stepKey, next);
@@ -141,7 +148,7 @@ export const hardenStepTask: Task<unknown, Output> = async (event, deps) => {
         kernelVersion: null,
       });
       deps.logger.info("reusing hardened image", { imageId: ready.imageId });
-      return reply(true, 0);
+      return reply(true, 0, `reusing hardened image ${ready.imageId}`);
     }
     const builderId = await deps.hardener.launchBuilder({
       sourceImageId: source.sourceImageId,
@@ -166,7 +173,7 @@ export const hardenStepTask: Task<unknown, Output> = async (event, deps) => {
       imageId: null,
       kernelVersion: null,
     });
-    return reply(false, FIRST_WAIT.builder);
+    return reply(false, FIRST_WAIT.builder, `builder ${builderId} launched from ${source.sourceImageId}`);
   }
 
   const builderId = bake.builderId;
@@ -183,7 +190,7 @@ export const hardenStepTask: Task<unknown, Output> = async (event, deps) => {
       const first = commandsFor(request)[0] ?? "verify";
       const commandId = await sendOnce(deps, request, runId, builderId, first);
       await save({ ...bake, phase: "command", command: first, commandId });
-      return reply(false, FIRST_WAIT[first]);
+      return reply(false, FIRST_WAIT[first], `running ${documentOf(first, deps)} on ${builderId}`);
     }
     case "command": {
       if (!builderId || !bake.command || !bake.commandId)
@@ -217,13 +224,17 @@ export const hardenStepTask: Task<unknown, Output> = async (event, deps) => {
           },
         });
         await save({ ...bake, phase: "image", imageId, kernelVersion });
-        return reply(false, FIRST_WAIT.image);
+        return reply(
+          false,
+          FIRST_WAIT.image,
+          `verified (kernel ${kernelVersion}); creating image ${imageId}`,
+        );
       }
       const steps = commandsFor(request);
       const next = steps[steps.indexOf(bake.command) + 1] ?? "verify";
       const commandId = await sendOnce(deps, request, runId, builderId, next);
       await save({ ...bake, command: next, commandId, kernelVersion });
-      return reply(false, FIRST_WAIT[next]);
+      return reply(false, FIRST_WAIT[next], `running ${documentOf(next, deps)} on ${builderId}`);
     }
     case "image": {
       if (!bake.imageId) return fail("the bake lost track of its image", bake);
@@ -235,7 +246,7 @@ export const hardenStepTask: Task<unknown, Output> = async (event, deps) => {
       await finish(bake.imageId, bake.kernelVersion);
       await save({ ...bake, phase: "done" });
       deps.logger.info("hardened image ready", { imageId: bake.imageId });
-      return reply(true, 0);
+      return reply(true, 0, `hardened image ${bake.imageId} ready; builder terminated`);
     }
   }
 };
