@@ -75,6 +75,14 @@ function namedError(name: string, message: string): Error {
   return error;
 }
 
+/** Ends a task of a stalled run: no Retry or Catch takes it (the library honours these flags). */
+function stalledError(): Error {
+  return Object.assign(namedError("States.Runtime", "the local run stalled"), {
+    isCatchable: false,
+    isRetryable: false,
+  });
+}
+
 /** The error a Lambda invocation surfaces as in Step Functions: Error = name, Cause = Lambda's JSON. */
 function lambdaError(error: unknown): Error {
   const source = error instanceof Error ? error : new Error(String(error));
@@ -108,6 +116,8 @@ export class LocalRunner {
   private readonly waiting = new Map<string, WaitingTask>();
   private readonly crashed = new Set<string>();
   private stateTransitions = 0;
+  /** Set once the run stalled: a Map iteration the library still starts must not run a task. */
+  private stopped = false;
 
   constructor(private readonly options: LocalRunOptions) {}
 
@@ -200,10 +210,13 @@ export class LocalRunner {
       }
       if (clock.advance()) continue;
       if (this.options.onStalled?.()) continue;
+      this.stopped = true;
       execution.abort();
+      // End the blocked tasks (their real-time timers would keep the process alive) with an error
+      // no Retry or Catch takes, so no failure handler runs after the run stopped.
       for (const [token, task] of this.waiting) {
         this.settle(token, task);
-        task.reject(namedError("States.Runtime", "the local run stalled"));
+        task.reject(stalledError());
       }
       await settled.catch(() => undefined);
       await logs;
@@ -271,6 +284,7 @@ export class LocalRunner {
   }
 
   private async runTask(name: string, local: AslState, original: AslState, input: unknown): Promise<unknown> {
+    if (this.stopped) throw stalledError();
     if (local.Resource === VIRTUAL_WAIT_RESOURCE) return this.virtualWait(original, input);
     const parameters = (input ?? {}) as { FunctionName?: unknown; Payload?: unknown };
     if (local.Resource === LAMBDA_INVOKE) {
