@@ -81,7 +81,8 @@ export const LEDGER_ACCESS: Record<FunctionKey, LedgerAction[]> = {
   refreshEvents: ["DeleteItem"],
   newAmiCheck: ["GetItem", "PutItem"],
   // Issue 5 (status API) may need more: approve resumes a task token (states:SendTaskSuccess).
-  statusApi: ["GetItem", "Query", "QueryIndex"],
+  // Approve and abort update the run record and take wait tokens.
+  statusApi: ["GetItem", "Query", "QueryIndex", "PutItem", "DeleteItem"],
 };
 
 const arnPrefix = (ctx: IamContext, service: string, account = ctx.accountId) =>
@@ -293,9 +294,15 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
           managed(ctx),
         ),
         // UpdateAutoScalingGroup pins a `$Latest`/`$Default` group to its numbered version first.
+        // In a revert pass (rollback scope wave or run) it reverts groups: rollback, or cancel and reverse.
         refreshStatements(
           ctx,
-          ["autoscaling:StartInstanceRefresh", "autoscaling:UpdateAutoScalingGroup"],
+          [
+            "autoscaling:StartInstanceRefresh",
+            "autoscaling:UpdateAutoScalingGroup",
+            "autoscaling:RollbackInstanceRefresh",
+            "autoscaling:CancelInstanceRefresh",
+          ],
           "RefreshManagedGroups",
         ),
         ...useLaunchTemplateStatements(ctx),
@@ -308,7 +315,7 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
       ];
     case "awaitApproval":
       // A run aborted while its wave ran: the wait resumes itself at once.
-      return [resumeStatement("ResumeOwnWait")];
+      return [resumeStatement("ResumeOwnWait"), notifyStatement(ctx)];
     case "pollRefresh":
       return [readStatement(["autoscaling:DescribeInstanceRefreshes"])];
     case "evaluateHealth":
@@ -318,10 +325,15 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
         readStatement(["autoscaling:DescribeInstanceRefreshes"]),
         refreshStatements(
           ctx,
-          ["autoscaling:RollbackInstanceRefresh", "autoscaling:StartInstanceRefresh"],
+          [
+            "autoscaling:RollbackInstanceRefresh",
+            "autoscaling:StartInstanceRefresh",
+            "autoscaling:CancelInstanceRefresh",
+          ],
           "RollBackManagedGroups",
         ),
         ...useLaunchTemplateStatements(ctx),
+        notifyStatement(ctx),
       ];
     case "verifyGroup":
       return [
@@ -337,7 +349,7 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
     case "bakeWave":
       return [readStatement(GROUP_HEALTH_READS)];
     case "finish":
-      return [statement("NotifyRunEnd", ["sns:Publish"], [ctx.notificationTopicArn])];
+      return [notifyStatement(ctx)];
     case "refreshEvents":
       return [resumeStatement("ResumeWaitingTask")];
     case "newAmiCheck":
@@ -356,19 +368,28 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
               ),
             ]
           : []),
+        // StopExecution only for an execution that has not recorded its run yet (abort's last resort).
         statement(
-          "ReadRuns",
-          ["states:DescribeExecution"],
+          "ReadAndStopRuns",
+          ["states:DescribeExecution", "states:StopExecution"],
           [`${arnPrefix(ctx, "states")}:execution:${ctx.stateMachineArn.split(":").at(-1)}:*`],
         ),
+        // Approve resumes the approval wait; abort wakes the groups that wait for their refresh.
+        resumeStatement("ResumeWaitingTasks"),
         statement("StartRun", ["states:StartExecution"], [ctx.stateMachineArn]),
       ];
     case "validate":
+    case "endWave":
+      return [notifyStatement(ctx)];
     case "plan":
     case "startWave":
-    case "endWave":
       return [];
   }
+}
+
+/** Run notifications: only the stage's own topic. */
+function notifyStatement(ctx: IamContext): PolicyStatement {
+  return statement("NotifyRun", ["sns:Publish"], [ctx.notificationTopicArn]);
 }
 
 /** The inline policy of one function's role. */

@@ -145,3 +145,32 @@ describe("the simulate command", () => {
     expect(JSON.parse(stdout).status).toBe("PLANNED");
   });
 });
+
+describe("the simulate command's report", () => {
+  it("writes an HTML report of the run with --report", async () => {
+    const { mkdtempSync, readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const path = join(mkdtempSync(join(tmpdir(), "fleet-upgrade-")), "run.html");
+    const { code, stdout } = await runCli([
+      "simulate",
+      "--json",
+      "--report",
+      path,
+      "--request",
+      '{"dryRun": true}',
+    ]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).status).toBe("PLANNED");
+    const html = readFileSync(path, "utf8");
+    expect(html).toContain("<title>fleet-upgrade run");
+    expect(html).toContain("planning waves");
+  });
+
+  it("refuses a report name that is not .html, before running", async () => {
+    const { code, stderr } = await runCli(["simulate", "--report", "run.pdf"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("--report");
+    expect(stderr).toContain("run.pdf");
+  });
+});

@@ -37,6 +37,7 @@ const IAM_PREFIX: Record<string, string> = {
   elbv2: "elasticloadbalancing",
   sfn: "states",
   dynamodb: "dynamodb",
+  sns: "sns",
 };
 /** lib-dynamodb's document commands and the DynamoDB actions they are authorised as. */
 const DOCUMENT_ACTIONS: Record<string, string> = {
@@ -95,6 +96,7 @@ async function simulateRecording(scenario: Scenario, request: unknown): Promise<
       tableName: "ledger",
       settings: DEFAULT_SETTINGS,
       now: () => new Date(clock.now()),
+      notificationTopicArn: `arn:aws:sns:${account.region}:${account.accountId}:fleet-upgrade-notifications`,
     });
     const arns = localFunctionArns(account.region, account.accountId);
     const functions: Record<string, (event: unknown) => Promise<unknown>> = {};
@@ -191,8 +193,12 @@ describe("function policies against the calls the handlers make", () => {
       "hardenStep iam:PassRole",
       // Launch templates whose image is `resolve:ssm:...`; the example has none.
       "inventory ssm:GetParameters",
-      // finish will announce run ends on the topic (NOTIFICATION_TOPIC_ARN).
-      "finish sns:Publish",
+      // Reverts in rarer paths: a scope-wave revert pass, an irreversible refresh cancelled first.
+      "startRefresh autoscaling:RollbackInstanceRefresh",
+      "startRefresh autoscaling:CancelInstanceRefresh",
+      "rollbackGroup autoscaling:CancelInstanceRefresh",
+      "rollbackGroup sns:Publish",
+      "awaitApproval sns:Publish",
       // Paths of races and rarer outcomes: an event before the token was filed, a regression
       // while baking, several groups still running when a run ends, an abort before approval.
       "waitForRefresh dynamodb:DeleteItem",

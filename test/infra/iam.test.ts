@@ -123,8 +123,14 @@ describe("IAM policies", () => {
     expect(JSON.stringify(functionPolicy("startRefresh", none))).not.toContain("iam:PassRole");
   });
 
-  it("let only the functions that hold task tokens resume them, and none fail them", () => {
-    expect(holders("states:SendTaskSuccess")).toEqual(["awaitApproval", "refreshEvents", "waitForRefresh"]);
+  it("let only the functions that hold task tokens, and the operator's API, resume them, and none fail them", () => {
+    expect(holders("states:SendTaskSuccess")).toEqual([
+      "awaitApproval",
+      "refreshEvents",
+      "statusApi",
+      "waitForRefresh",
+    ]);
+    expect(holders("states:StopExecution")).toEqual(["statusApi"]);
     expect(holders("states:SendTaskFailure")).toEqual([]);
     expect(holders("states:StartExecution")).toEqual(["newAmiCheck", "statusApi"]);
   });

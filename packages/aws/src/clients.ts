@@ -4,6 +4,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient, type SSMClientConfig } from "@aws-sdk/client-ssm";
 
 /** Every SDK client the adapters use, created once per cold start and passed down. */
@@ -15,6 +16,7 @@ export interface AwsClients {
   elbv2: ElasticLoadBalancingV2Client;
   sfn: SFNClient;
   dynamodb: DynamoDBClient;
+  sns: SNSClient;
 }
 
 export interface AwsClientsConfig {
@@ -46,5 +48,6 @@ export function createAwsClients(config: AwsClientsConfig): AwsClients {
     elbv2: new ElasticLoadBalancingV2Client(settings("elbv2")),
     sfn: new SFNClient(settings("sfn")),
     dynamodb: new DynamoDBClient(settings("dynamodb")),
+    sns: new SNSClient(settings("sns")),
   };
 }

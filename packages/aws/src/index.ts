@@ -20,5 +20,13 @@ export {
   type Ec2ImageHardenerClients,
 } from "./ec2-image-hardener";
 export { LedgerWriteError, UnexpectedResponseError } from "./errors";
+export { SfnRunStarter, type SfnRunStarterClients } from "./sfn-run-starter";
 export { SfnTaskResumer, type SfnTaskResumerClients } from "./sfn-task-resumer";
+export { SnsNotifier, type SnsNotifierOptions } from "./sns-notifier";
 export { SsmImageCatalog, type SsmImageCatalogClients } from "./ssm-image-catalog";
+export {
+  parseUserList,
+  type SlackSecrets,
+  SsmSlackSettings,
+  type SsmSlackSettingsClients,
+} from "./ssm-slack-settings";

@@ -41,6 +41,7 @@ export function progressLine(event: SimulationEvent, startMs: number): string | 
     return line ? `${at}  ${line}` : null;
   }
   if (event.kind === "operator") return `${at}  operator: ${event.action} ${event.detail}`;
+  if (event.kind === "notification") return `${at}  notified: ${event.summary}`;
   const p = event.progress;
   switch (p.kind) {
     case "instances-replaced":

@@ -38,7 +38,8 @@ import { answerCommands, countCommands } from "./sdk-answers";
 export type SimulationEvent =
   | { kind: "state"; atMs: number; state: string; input: unknown }
   | { kind: "refresh"; atMs: number; progress: ProgressEvent }
-  | { kind: "operator"; atMs: number; action: string; detail: string };
+  | { kind: "operator"; atMs: number; action: string; detail: string }
+  | { kind: "notification"; atMs: number; summary: string };
 
 export interface SimulationOptions {
   /** The run request; the scenario's `request` when absent. */
@@ -61,6 +62,11 @@ const TABLE_NAME = "fleet-upgrade-ledger";
 /** A DynamoDB implementation on a loopback port: the ledger's real API, no mock. */
 export async function startLedgerServer(): Promise<{ endpoint: string; close: () => Promise<void> }> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  let active = 0;
+  server.on("request", (_request, response) => {
+    active++;
+    response.on("close", () => active--);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
@@ -68,7 +74,16 @@ export async function startLedgerServer(): Promise<{ endpoint: string; close: ()
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Let requests in flight finish (dynalite closes its database with the server), then drop
+      // the idle keep-alive connections that would hold close() for seconds.
+      for (let waited = 0; active > 0 && waited < 5_000; waited += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }
 
@@ -107,6 +122,7 @@ export class SimulatedEnvironment {
   private readonly functions: Record<string, (event: unknown) => Promise<unknown>> = {};
   private listeners = new Set<(event: SimulationEvent) => void>();
   private readonly dynamodb: DynamoDBClient;
+  private closed = false;
 
   private constructor(
     readonly scenario: Scenario,
@@ -134,7 +150,12 @@ export class SimulatedEnvironment {
     );
     this.deps = depsFromClients(
       { ...this.account.createClients(), sfn, dynamodb },
-      { tableName: TABLE_NAME, settings, now: () => new Date(clock.now()) },
+      {
+        tableName: TABLE_NAME,
+        settings,
+        now: () => new Date(clock.now()),
+        notificationTopicArn: `arn:aws:sns:${this.account.region}:${this.account.accountId}:fleet-upgrade-notifications`,
+      },
     );
     this.arns = localFunctionArns(this.account.region, this.account.accountId);
     for (const name of TASK_FUNCTIONS) this.functions[this.arns[name]] = invoker(name, this.deps);
@@ -145,6 +166,10 @@ export class SimulatedEnvironment {
       else void work();
     });
     this.account.onProgress((progress) => this.emit({ kind: "refresh", atMs: clock.now(), progress }));
+    this.account.onNotification((published) => {
+      const summary = (JSON.parse(published.message) as { summary?: string }).summary ?? published.message;
+      this.emit({ kind: "notification", atMs: published.atMs, summary });
+    });
   }
 
   static async start(
@@ -221,7 +246,7 @@ export class SimulatedEnvironment {
         if (state === "WaitForApproval")
           onApprovalWait(String((input as { wave?: { name?: string } }).wave?.name));
       },
-      ...(pacing ? { beforeAdvance: () => paceTo(clock, pacing) } : {}),
+      ...(pacing ? { beforeAdvance: () => paceTo(clock, pacing, runner, () => this.closed) } : {}),
     });
     this.runner = runner;
     const callsBefore = { ...account.apiCalls(), ...this.calls };
@@ -265,14 +290,29 @@ export class SimulatedEnvironment {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.ledgerServer.close();
   }
 }
 
-/** Sleeps in real time until the clock's next event is due at the pacing's speed. */
-async function paceTo(clock: SimulatedAccount["clock"], pacing: Pacing): Promise<void> {
+/**
+ * Sleeps in real time until the clock's next event is due at the pacing's speed. Live, a run
+ * blocked on a wait nothing is scheduled to end (an approval) waits for an operator to answer it
+ * through the status API, as Step Functions would, instead of ending stalled.
+ */
+async function paceTo(
+  clock: SimulatedAccount["clock"],
+  pacing: Pacing,
+  runner: LocalRunner,
+  closed: () => boolean,
+): Promise<void> {
+  const waiting = runner.waitingTokens().join(" ");
+  while (clock.nextAt() === undefined && waiting !== "" && !closed()) {
+    if (runner.waitingTokens().join(" ") !== waiting) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   const next = clock.nextAt();
-  if (next === undefined) return;
+  if (next === undefined || closed()) return;
   const waitMs = (next - clock.now()) / pacing.speed;
   if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs, 60_000)));
 }

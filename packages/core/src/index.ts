@@ -4,6 +4,7 @@ export * from "./errors";
 export * from "./fleet";
 export * from "./health";
 export * from "./lower-bound";
+export * from "./notification";
 export * from "./ports";
 export * from "./refresh-progress";
 export * from "./run-ledger";

@@ -150,3 +150,26 @@ export interface LedgerStore {
   /** Deletes and returns the item; undefined when there was none. */
   delete(pk: string, sk: string): Promise<LedgerItem | undefined>;
 }
+
+/** How Step Functions sees one execution of the state machine (named by its run id). */
+export interface ExecutionView {
+  status: "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED" | "PENDING_REDRIVE";
+  /** ISO 8601. */
+  startedAt: string;
+  /** The execution's input as given to StartExecution (the run request as sent). */
+  input: unknown;
+}
+
+/**
+ * Starts runs for the status API: in AWS an execution of the state machine named after the run id,
+ * locally a simulated run. Stopping is an abort's last resort, for an execution the ledger cannot
+ * reach (it was started but has not recorded its run yet).
+ */
+export interface RunStarter {
+  /** Starts a run named runId with the request as its input (already validated by the caller). */
+  start(runId: string, request: unknown): Promise<void>;
+  /** The execution named runId; undefined when there is none. */
+  describe(runId: string): Promise<ExecutionView | undefined>;
+  /** Stops the execution named runId (Step Functions StopExecution), with the cause given. */
+  stop(runId: string, cause: string): Promise<void>;
+}

@@ -127,7 +127,12 @@ export function expectedSecondsToNextStop(
   fromCheckpoint: number | null,
 ): number {
   const segments = refreshSegments(pacing.desired, rollout.checkpoints);
-  const index = fromCheckpoint === null ? 0 : segments.findIndex((s) => s.checkpoint === fromCheckpoint) + 1;
+  // The next segment ends past the checkpoint reached (a checkpoint whose own segment was empty
+  // has none: the refresh went on to the next one).
+  const index =
+    fromCheckpoint === null
+      ? 0
+      : segments.findIndex((s) => s.checkpoint === null || s.checkpoint > fromCheckpoint);
   const next = segments[index];
   if (!next) return 0;
   const batch = batchSize(pacing.desired, rollout.minHealthyPercentage, rollout.maxHealthyPercentage);
@@ -140,8 +145,8 @@ export function expectedSecondsToNextStop(
 /**
  * Seconds to wait for the next event before polling. Events normally come first; when one is lost,
  * the poll should land while the refresh still pauses at its checkpoint, so the margin past the
- * expected time is small: a tenth of it, at least 30 s, at most half the checkpoint pause (when
- * one follows). After a poll found nothing new, a short interval.
+ * expected time is small: a tenth of it, at least 30 s, but never more than half the checkpoint
+ * pause when one follows (and at least 15 s in all). After a poll found nothing new, a short interval.
  */
 export function pollAfterSeconds(
   expectedSeconds: number,
@@ -152,9 +157,9 @@ export function pollAfterSeconds(
   if (afterFruitlessPoll) return Math.max(30, tenth);
   const margin =
     pauseSeconds > 0
-      ? Math.min(Math.max(30, tenth), Math.max(30, Math.floor(pauseSeconds / 2)))
+      ? Math.min(Math.max(30, tenth), Math.max(1, Math.floor(pauseSeconds / 2)))
       : Math.max(30, tenth);
-  return Math.max(60, Math.ceil(expectedSeconds) + margin);
+  return Math.max(15, Math.ceil(expectedSeconds) + margin);
 }
 
 /** What wakes a waiting group when an operator aborts the run: roll back what is in progress. */

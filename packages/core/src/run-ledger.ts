@@ -226,7 +226,7 @@ export class RunLedger {
       const item = {
         ...key,
         data: holder.runId === runId ? holder : lock,
-        expiresAt: lock.expiresAt,
+        expiresAt: holder.runId === runId ? holder.expiresAt : lock.expiresAt,
         version: version + 1,
       };
       if (await this.store.put(item, { ifVersion: version })) return null;

@@ -7,6 +7,7 @@ import {
   DynamoLedgerStore,
   Ec2ImageHardener,
   SfnTaskResumer,
+  SnsNotifier,
   SsmImageCatalog,
 } from "@fleet-upgrade/aws";
 import {
@@ -16,6 +17,7 @@ import {
   type HealthMonitor,
   type ImageCatalog,
   type ImageHardener,
+  type Notifier,
   RunLedger,
   StageSettingsSchema,
   type TaskResumer,
@@ -72,6 +74,8 @@ export interface FunctionDeps {
   health: HealthMonitor;
   resumer: TaskResumer;
   ledger: RunLedger;
+  /** Run notifications; null when the deployment has no topic. */
+  notifier: Notifier | null;
   now: () => Date;
   settings: FunctionSettings;
   logger: TaskLogger;
@@ -79,6 +83,8 @@ export interface FunctionDeps {
 
 export interface DepsOptions {
   tableName: string;
+  /** SNS topic for run notifications; none when absent. */
+  notificationTopicArn?: string | null;
   settings?: FunctionSettings;
   now?: () => Date;
   logger?: TaskLogger;
@@ -96,6 +102,9 @@ export function depsFromClients(clients: AwsClients, options: DepsOptions): Func
     ledger: new RunLedger(
       new DynamoLedgerStore({ dynamodb: clients.dynamodb, tableName: options.tableName }),
     ),
+    notifier: options.notificationTopicArn
+      ? new SnsNotifier({ sns: clients.sns, topicArn: options.notificationTopicArn })
+      : null,
     now: options.now ?? (() => new Date()),
     settings: options.settings ?? DEFAULT_SETTINGS,
     logger: options.logger ?? silentLogger,
@@ -107,6 +116,7 @@ const EnvironmentSchema = z.object({
   LEDGER_TABLE: z.string().min(1),
   /** JSON of FunctionSettings, written by infra from the stage file. */
   FUNCTION_SETTINGS: z.string().optional(),
+  NOTIFICATION_TOPIC_ARN: z.string().optional(),
 });
 
 /** Reads and validates the environment once per cold start; a bad variable fails loudly, naming it. */
@@ -120,5 +130,10 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv, logger: TaskLogger):
     ? FunctionSettingsSchema.parse(JSON.parse(parsed.data.FUNCTION_SETTINGS))
     : DEFAULT_SETTINGS;
   const clients = createAwsClients({ region: parsed.data.AWS_REGION });
-  return depsFromClients(clients, { tableName: parsed.data.LEDGER_TABLE, settings, logger });
+  return depsFromClients(clients, {
+    tableName: parsed.data.LEDGER_TABLE,
+    settings,
+    logger,
+    notificationTopicArn: parsed.data.NOTIFICATION_TOPIC_ARN || null,
+  });
 }

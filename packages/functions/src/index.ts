@@ -24,6 +24,10 @@ export { lambdaHandler, type Task } from "./lambda";
 export * from "./operator";
 export * from "./run-view";
 export * from "./state";
+export * from "./status/http";
+export * from "./status/router";
+export * from "./status/slack";
+export * from "./status/views";
 
 /** The task behind each Task state, by function name (the same keys as the function ARNs). */
 export const TASKS: Record<TaskFunction, Task> = {

@@ -6,6 +6,8 @@ import * as ec2Sdk from "@aws-sdk/client-ec2";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import * as elbv2Sdk from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import * as snsSdk from "@aws-sdk/client-sns";
+import { SNSClient } from "@aws-sdk/client-sns";
 import * as ssmSdk from "@aws-sdk/client-ssm";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Scenario } from "@fleet-upgrade/core";
@@ -18,11 +20,26 @@ import { cloudwatchHandlers } from "./services/cloudwatch";
 import type { ServiceContext, ServiceHandlers } from "./services/common";
 import { ec2Handlers } from "./services/ec2";
 import { elbv2Handlers } from "./services/elbv2";
+import { snsHandlers } from "./services/sns";
 import { ssmHandlers } from "./services/ssm";
 import type { VirtualClock } from "./virtual-clock";
-import { ACCOUNT_ID, type ProgressEvent, type RefreshEvent, type RefreshStatus, World } from "./world";
+import {
+  ACCOUNT_ID,
+  type ProgressEvent,
+  type PublishedMessage,
+  type RefreshEvent,
+  type RefreshStatus,
+  World,
+} from "./world";
 
-export type { ProgressEvent, ProgressKind, RefreshEvent, RefreshEventType, RefreshStatus } from "./world";
+export type {
+  ProgressEvent,
+  ProgressKind,
+  PublishedMessage,
+  RefreshEvent,
+  RefreshEventType,
+  RefreshStatus,
+} from "./world";
 
 /** The real SDK clients, each answering from the simulated account. */
 export interface SimulatedClients {
@@ -31,6 +48,7 @@ export interface SimulatedClients {
   ssm: SSMClient;
   cloudwatch: CloudWatchClient;
   elbv2: ElasticLoadBalancingV2Client;
+  sns: SNSClient;
 }
 
 export interface CreateClientsOptions {
@@ -82,6 +100,7 @@ const SERVICE_BY_CLIENT: Record<string, ServiceName> = {
   SSMClient: "ssm",
   CloudWatchClient: "cloudwatch",
   ElasticLoadBalancingV2Client: "elasticloadbalancing",
+  SNSClient: "sns",
 };
 
 const HANDLERS: Record<ServiceName, ServiceHandlers> = {
@@ -90,6 +109,7 @@ const HANDLERS: Record<ServiceName, ServiceHandlers> = {
   ssm: ssmHandlers,
   cloudwatch: cloudwatchHandlers,
   elasticloadbalancing: elbv2Handlers,
+  sns: snsHandlers,
 };
 
 type ExceptionClass = new (options: Record<string, unknown>) => Error;
@@ -109,6 +129,7 @@ const SDK_MODULES: Record<ServiceName, { exports: Record<string, unknown>; base:
     exports: elbv2Sdk,
     base: elbv2Sdk.ElasticLoadBalancingV2ServiceException as unknown as ExceptionClass,
   },
+  sns: { exports: snsSdk, base: snsSdk.SNSServiceException as unknown as ExceptionClass },
 };
 
 export interface AttachOptions {
@@ -210,6 +231,7 @@ export class SimulatedAccount {
       ssm: this.attach(new SSMClient(config), { keepRetryStrategy: true }),
       cloudwatch: this.attach(new CloudWatchClient(config), { keepRetryStrategy: true }),
       elbv2: this.attach(new ElasticLoadBalancingV2Client(config), { keepRetryStrategy: true }),
+      sns: this.attach(new SNSClient(config), { keepRetryStrategy: true }),
     };
   }
 
@@ -222,6 +244,19 @@ export class SimulatedAccount {
     return () => {
       this.world.eventListeners.delete(listener);
     };
+  }
+
+  /** Subscribes to messages published to SNS topics. Returns an unsubscribe function. */
+  onNotification(listener: (message: PublishedMessage) => void): () => void {
+    this.world.notificationListeners.add(listener);
+    return () => {
+      this.world.notificationListeners.delete(listener);
+    };
+  }
+
+  /** Every message published to SNS topics so far, in order. */
+  notifications(): PublishedMessage[] {
+    return [...this.world.notifications];
   }
 
   /** Subscribes to refresh progress for a live display (never dropped). Returns an unsubscribe function. */

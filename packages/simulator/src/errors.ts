@@ -5,7 +5,7 @@
  */
 
 /** Simulated AWS services, by the prefix of their `service:Operation` keys. */
-export type ServiceName = "autoscaling" | "ec2" | "ssm" | "cloudwatch" | "elasticloadbalancing";
+export type ServiceName = "autoscaling" | "ec2" | "ssm" | "cloudwatch" | "elasticloadbalancing" | "sns";
 
 /** An error answer of a simulated service: `code` becomes the thrown error's `name`. */
 export class ServiceFault extends Error {
@@ -27,6 +27,7 @@ export const VALIDATION_CODE: Record<ServiceName, string> = {
   ssm: "ValidationException",
   cloudwatch: "InvalidParameterValueException",
   elasticloadbalancing: "ValidationError",
+  sns: "InvalidParameterException",
 };
 
 /** The error code each service answers when it throttles a caller. */
@@ -36,6 +37,7 @@ export const THROTTLING: Record<ServiceName, { code: string; status: number }> =
   ssm: { code: "ThrottlingException", status: 400 },
   cloudwatch: { code: "Throttling", status: 400 },
   elasticloadbalancing: { code: "Throttling", status: 400 },
+  sns: { code: "ThrottledException", status: 400 },
 };
 
 export function validationFault(service: ServiceName, message: string): ServiceFault {

@@ -14,4 +14,11 @@ export { minHealthyCount } from "./refresh-engine";
 export { SIMULATED_MAX_ATTEMPTS, ZeroDelayRetryStrategy } from "./retry";
 export { EXAMPLE_SCENARIO_PATH, loadScenario, parseScenarioText } from "./scenario-loader";
 export { VirtualClock } from "./virtual-clock";
-export type { ProgressEvent, ProgressKind, RefreshEvent, RefreshEventType, RefreshStatus } from "./world";
+export type {
+  ProgressEvent,
+  ProgressKind,
+  PublishedMessage,
+  RefreshEvent,
+  RefreshEventType,
+  RefreshStatus,
+} from "./world";

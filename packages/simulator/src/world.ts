@@ -242,6 +242,14 @@ export type ProgressKind =
   | "rollback-succeeded"
   | "rollback-failed";
 
+/** A message published to a simulated SNS topic. */
+export interface PublishedMessage {
+  atMs: number;
+  topicArn: string;
+  subject: string | null;
+  message: string;
+}
+
 /** A progress notice for a live display. */
 export interface ProgressEvent {
   atMs: number;
@@ -286,6 +294,9 @@ export class World {
   readonly deliveredEvents: RefreshEvent[] = [];
   readonly eventListeners = new Set<(event: RefreshEvent) => void>();
   readonly progressListeners = new Set<(event: ProgressEvent) => void>();
+  /** Messages published to SNS topics, in order. */
+  readonly notifications: PublishedMessage[] = [];
+  readonly notificationListeners = new Set<(message: PublishedMessage) => void>();
   private ipCounter = 10;
 
   constructor(readonly scenario: Scenario) {

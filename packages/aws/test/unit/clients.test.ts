@@ -15,6 +15,7 @@ describe("createAwsClients", () => {
       "ec2",
       "elbv2",
       "sfn",
+      "sns",
       "ssm",
     ]);
     for (const client of Object.values(clients)) {

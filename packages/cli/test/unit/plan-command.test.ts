@@ -7,6 +7,7 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { SNSClient } from "@aws-sdk/client-sns";
 import {
   DescribeInstanceInformationCommand,
   GetInventoryCommand,
@@ -24,12 +25,14 @@ const others = [
   mockClient(CloudWatchClient),
   mockClient(ElasticLoadBalancingV2Client),
   mockClient(SFNClient),
+  mockClient(SNSClient),
 ];
 
 const clients = (): PlanClients => ({
   autoscaling: new AutoScalingClient({ region: "eu-west-1" }),
   ec2: new EC2Client({ region: "eu-west-1" }),
   ssm: new SSMClient({ region: "eu-west-1" }),
+  sns: new SNSClient({ region: "eu-west-1" }),
   cloudwatch: new CloudWatchClient({ region: "eu-west-1" }),
   elbv2: new ElasticLoadBalancingV2Client({ region: "eu-west-1" }),
   sfn: new SFNClient({ region: "eu-west-1" }),

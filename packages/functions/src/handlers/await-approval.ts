@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { lambdaHandler, type Task } from "../lambda";
+import { notify } from "../notify";
 import { approvalKey } from "../operator";
 import { WaveStateSchema } from "../state";
 
@@ -24,6 +25,16 @@ export const awaitApprovalTask: Task<unknown, { waiting: string }> = async (even
     // Aborted while this wave ran: nothing to approve, go on to the end.
     const token = await deps.ledger.takeWaitToken(approvalKey(state.runId));
     if (token) await deps.resumer.succeed(token.token, { decision: "abort" });
+  }
+  if (!run.halt) {
+    await notify(deps, {
+      type: "WaitingForApproval",
+      runId: state.runId,
+      status: "WAITING",
+      wave: state.wave.name,
+      group: null,
+      summary: `run ${state.runId} waits for approval after wave ${state.wave.name}: /fleet approve ${state.runId}`,
+    });
   }
   deps.logger.info("waiting for approval", { runId: state.runId, after: state.wave.name });
   return { waiting: state.runId };

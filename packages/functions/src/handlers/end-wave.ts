@@ -1,5 +1,6 @@
 import { waveStatusOf } from "@fleet-upgrade/core";
 import { lambdaHandler, type Task } from "../lambda";
+import { notify } from "../notify";
 import { WaveStateSchema } from "../state";
 import { loadRun } from "./run-request";
 
@@ -24,6 +25,17 @@ export const endWaveTask: Task<unknown, Record<string, unknown>> = async (event,
   }));
   const status = updated.waves[state.wave.index]?.status ?? "SUCCEEDED";
   deps.logger.info("wave ended", { wave: state.wave.name, status });
+  if (!reverting) {
+    const groups = updated.waves[state.wave.index]?.groups.length ?? 0;
+    await notify(deps, {
+      type: "WaveEnded",
+      runId: state.runId,
+      status,
+      wave: state.wave.name,
+      group: null,
+      summary: `run ${state.runId}: wave ${state.wave.name} (${state.wave.index + 1} of ${updated.waves.length}, ${groups} groups) ${status}`,
+    });
+  }
 
   const scope = request.rollback.scope;
   if (!reverting && run.halt && run.halt.status !== "ABORTED") {

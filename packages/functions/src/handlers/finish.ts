@@ -8,6 +8,7 @@ import {
 } from "@fleet-upgrade/core";
 import { z } from "zod";
 import { lambdaHandler, type Task } from "../lambda";
+import { notify } from "../notify";
 import { ErrorOutputSchema, errorMessageOf } from "../state";
 
 const InputSchema = z.object({ runId: z.string(), error: ErrorOutputSchema.optional() });
@@ -37,6 +38,14 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
       waves: [],
       halt: { status: "FAILED", reason },
       result: null,
+    });
+    await notify(deps, {
+      type: "RunFinished",
+      runId,
+      status: "FAILED",
+      wave: null,
+      group: null,
+      summary: `run ${runId} FAILED: ${reason}`,
     });
     return { runId, status: "FAILED", reason };
   }
@@ -81,6 +90,14 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
   );
   await deps.ledger.updateRun(runId, () => ({ ...run, result }));
   deps.logger.info("run finished", { status: outcome.status, reason: outcome.reason });
+  await notify(deps, {
+    type: "RunFinished",
+    runId,
+    status: outcome.status,
+    wave: null,
+    group: null,
+    summary: `run ${runId} ${outcome.status}: ${outcome.reason}`,
+  });
   return { runId, status: outcome.status, reason: outcome.reason };
 };
 

@@ -1,4 +1,5 @@
 import { lambdaHandler, type Task } from "../lambda";
+import { notify } from "../notify";
 import { revertGroup } from "../revert";
 import { type GroupState, GroupStateSchema } from "../state";
 import { loadRun } from "./run-request";
@@ -21,7 +22,16 @@ export const rollbackGroupTask: Task<unknown, GroupState> = async (event, deps) 
       halt: r.halt ?? { status: "ROLLED_BACK", reason: `group ${state.group}: ${verdict}` },
     }));
   }
-  return revertGroup(deps, request, state, verdict);
+  const next = await revertGroup(deps, request, state, verdict);
+  await notify(deps, {
+    type: "GroupRolledBack",
+    runId: state.runId,
+    status: "ROLLED_BACK",
+    wave: state.wave,
+    group: state.group,
+    summary: `run ${state.runId}: rolling back group ${state.group}: ${verdict}`,
+  });
+  return next;
 };
 
 export const handler = lambdaHandler("rollbackGroup", rollbackGroupTask);

@@ -1,6 +1,7 @@
 import { InvalidRunRequestError, needsHardening, parseRunRequest } from "@fleet-upgrade/core";
 import { z } from "zod";
 import { lambdaHandler, type Task } from "../lambda";
+import { notify } from "../notify";
 
 const InputSchema = z.object({ request: z.unknown(), runId: z.string().min(1) });
 
@@ -27,6 +28,16 @@ export const validateTask: Task<unknown, { runId: string; dryRun: boolean; harde
       waves: [],
       halt: null,
       result: null,
+    });
+  }
+  if (!existing) {
+    await notify(deps, {
+      type: "RunStarted",
+      runId: input.runId,
+      status: "RUNNING",
+      wave: null,
+      group: null,
+      summary: `run ${input.runId} started${request.dryRun ? " (dry run)" : ""}: ${request.reason}`,
     });
   }
   deps.logger.info("run accepted", { runId: input.runId, dryRun: request.dryRun });

@@ -19,6 +19,7 @@ const INVALID_TOKEN_CODE: Record<ServiceName, string> = {
   ssm: "InvalidNextToken",
   cloudwatch: "InvalidNextToken",
   elasticloadbalancing: "ValidationError",
+  sns: "InvalidParameterException",
 };
 
 /** Rejects a number outside [min, max] the way the service does, naming the parameter. */

@@ -1,0 +1,407 @@
+import { describe, expect, it } from "vitest";
+import type { GroupRecord } from "../../src/fleet";
+import type { LedgerItem, LedgerStore } from "../../src/ports";
+import { type GroupProgress, RunLedger, type RunRecord } from "../../src/run-ledger";
+
+/**
+ * An in-memory single table with the store's conditional writes. `conflicts` makes that many
+ * upcoming conditional puts fail as if another writer had won the race, and bumps the stored version
+ * as that writer would have.
+ */
+class MemoryStore implements LedgerStore {
+  readonly items = new Map<string, LedgerItem>();
+  conflicts = 0;
+  conditionalPuts = 0;
+
+  private key(pk: string, sk: string): string {
+    return `${pk}\u0000${sk}`;
+  }
+
+  async put(item: LedgerItem, options: { ifNotExists?: boolean; ifVersion?: number } = {}): Promise<boolean> {
+    const key = this.key(item.pk, item.sk);
+    const stored = this.items.get(key);
+    const conditional = options.ifNotExists === true || options.ifVersion !== undefined;
+    if (conditional) {
+      this.conditionalPuts++;
+      if (this.conflicts > 0) {
+        this.conflicts--;
+        if (stored) this.items.set(key, { ...stored, version: (stored.version ?? 0) + 1 });
+        return false;
+      }
+    }
+    if (options.ifNotExists && stored) return false;
+    if (options.ifVersion !== undefined && (stored?.version ?? 0) !== options.ifVersion) return false;
+    this.items.set(key, structuredClone(item));
+    return true;
+  }
+
+  async putMany(items: LedgerItem[]): Promise<void> {
+    for (const item of items) await this.put(item);
+  }
+
+  async get(pk: string, sk: string): Promise<LedgerItem | undefined> {
+    const item = this.items.get(this.key(pk, sk));
+    return item ? structuredClone(item) : undefined;
+  }
+
+  async query(pk: string, skPrefix = ""): Promise<LedgerItem[]> {
+    return [...this.items.values()]
+      .filter((i) => i.pk === pk && i.sk.startsWith(skPrefix))
+      .sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0))
+      .map((i) => structuredClone(i));
+  }
+
+  async queryRecent(gsi1pk: string, limit: number): Promise<LedgerItem[]> {
+    return [...this.items.values()]
+      .filter((i) => i.gsi1pk === gsi1pk && i.gsi1sk !== undefined)
+      .sort((a, b) => ((a.gsi1sk ?? "") < (b.gsi1sk ?? "") ? 1 : -1))
+      .slice(0, limit)
+      .map((i) => structuredClone(i));
+  }
+
+  async delete(pk: string, sk: string): Promise<LedgerItem | undefined> {
+    const key = this.key(pk, sk);
+    const item = this.items.get(key);
+    this.items.delete(key);
+    return item;
+  }
+}
+
+const runRecord = (runId: string, over: Partial<RunRecord> = {}): RunRecord => ({
+  runId,
+  status: "RUNNING",
+  reason: "running",
+  request: { dryRun: false },
+  startedAt: "2026-11-21T09:00:00.000Z",
+  endedAt: null,
+  inventory: null,
+  target: null,
+  waves: [{ name: "canary", groups: ["web-canary"], instances: 2, status: "RUNNING" }],
+  halt: null,
+  result: null,
+  ...over,
+});
+
+const groupRecord = (name: string): GroupRecord => ({
+  name,
+  arn: `arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:uuid:autoScalingGroupName/${name}`,
+  desired: 2,
+  min: 1,
+  max: 4,
+  launchTemplate: {
+    launchTemplateId: "lt-1",
+    launchTemplateName: name,
+    versionSpec: "$Latest",
+    resolvedVersion: 3,
+    imageRef: "ami-al2",
+  },
+  imageId: "ami-al2",
+  architecture: "x86_64",
+  tags: { app: "web" },
+  instanceIds: ["i-1", "i-2"],
+  targetGroupArns: [],
+  defaultInstanceWarmup: null,
+});
+
+const progress = (name: string, over: Partial<GroupProgress> = {}): GroupProgress => ({
+  name,
+  wave: "canary",
+  outcome: "RUNNING",
+  reason: null,
+  fromImageId: "ami-al2",
+  toImageId: "ami-hardened",
+  launchTemplateVersion: { from: 3, to: 4 },
+  minHealthyPercentObserved: null,
+  instanceRefreshIds: [],
+  refreshStartedAt: null,
+  checkpointsEvaluated: [],
+  notes: [],
+  regressed: false,
+  ...over,
+});
+
+const setup = () => {
+  const store = new MemoryStore();
+  return { store, ledger: new RunLedger(store) };
+};
+
+describe("RunLedger runs", () => {
+  it("gives back the run it stored", async () => {
+    const { ledger } = setup();
+    await ledger.putRun(runRecord("run-1"));
+    expect(await ledger.getRun("run-1")).toEqual(runRecord("run-1"));
+  });
+
+  it("finds no run that was never stored", async () => {
+    const { ledger } = setup();
+    await ledger.putRun(runRecord("run-1"));
+    expect(await ledger.getRun("run-2")).toBeUndefined();
+  });
+
+  it("refuses to store a run that is not a run record", async () => {
+    const { ledger, store } = setup();
+    await expect(
+      ledger.putRun({ ...runRecord("run-1"), status: "DONE" } as unknown as RunRecord),
+    ).rejects.toThrow();
+    expect(store.items.size).toBe(0);
+  });
+
+  it("applies an update to the stored run and returns the new record", async () => {
+    const { ledger } = setup();
+    await ledger.putRun(runRecord("run-1"));
+    const next = await ledger.updateRun("run-1", (r) => ({ ...r, status: "SUCCEEDED", reason: "done" }));
+    expect(next).toMatchObject({ status: "SUCCEEDED", reason: "done" });
+    expect(await ledger.getRun("run-1")).toEqual(next);
+  });
+
+  it("keeps both of two updates made one after the other", async () => {
+    const { ledger } = setup();
+    await ledger.putRun(runRecord("run-1"));
+    await ledger.updateRun("run-1", (r) => ({ ...r, reason: "baking" }));
+    await ledger.updateRun("run-1", (r) => ({ ...r, endedAt: "2026-11-21T10:00:00.000Z" }));
+    expect(await ledger.getRun("run-1")).toMatchObject({
+      reason: "baking",
+      endedAt: "2026-11-21T10:00:00.000Z",
+    });
+  });
+
+  it("reads again and reapplies its change when another writer changed the run in between", async () => {
+    const { ledger, store } = setup();
+    await ledger.putRun(runRecord("run-1"));
+    let reads = 0;
+    const realPut = store.put.bind(store);
+    // The other writer lands its change after our read, before our conditional write.
+    store.put = async (item, options) => {
+      if (options?.ifVersion !== undefined && reads === 1) {
+        const stored = await store.get("RUN#run-1", "META");
+        const other = {
+          ...(stored?.data as RunRecord),
+          halt: { status: "FAILED" as const, reason: "arm64 bake failed" },
+        };
+        await realPut({ ...(stored as LedgerItem), data: other, version: (stored?.version ?? 0) + 1 });
+      }
+      return realPut(item, options);
+    };
+    const next = await ledger.updateRun("run-1", (r) => {
+      reads++;
+      return { ...r, target: { kernel: "6.1", kernelVersion: "6.1.1", images: [] } };
+    });
+    expect(reads).toBe(2);
+    expect(next.halt).toEqual({ status: "FAILED", reason: "arm64 bake failed" });
+    expect(await ledger.getRun("run-1")).toMatchObject({
+      halt: { status: "FAILED", reason: "arm64 bake failed" },
+      target: { kernelVersion: "6.1.1" },
+    });
+  });
+
+  it("retries when a conditional write fails once", async () => {
+    const { ledger, store } = setup();
+    await ledger.putRun(runRecord("run-1"));
+    store.conflicts = 1;
+    let calls = 0;
+    await ledger.updateRun("run-1", (r) => {
+      calls++;
+      return { ...r, reason: "updated" };
+    });
+    expect(calls).toBe(2);
+    expect((await ledger.getRun("run-1"))?.reason).toBe("updated");
+  });
+
+  it("gives up, naming the run, when writers keep conflicting", async () => {
+    const { ledger, store } = setup();
+    await ledger.putRun(runRecord("run-1"));
+    store.conflicts = Number.POSITIVE_INFINITY;
+    await expect(ledger.updateRun("run-1", (r) => ({ ...r, reason: "lost" }))).rejects.toThrow(
+      "run run-1 is updated by too many writers at once",
+    );
+    expect(store.conditionalPuts).toBe(50);
+    expect((await ledger.getRun("run-1"))?.reason).toBe("running");
+  });
+
+  it("refuses to update a run that is not in the ledger", async () => {
+    const { ledger } = setup();
+    await expect(ledger.updateRun("run-9", (r) => r)).rejects.toThrow("run run-9 is not in the ledger");
+  });
+
+  it("lists runs newest first, up to the limit", async () => {
+    const { ledger } = setup();
+    await ledger.putRun(runRecord("run-b", { startedAt: "2026-11-21T10:00:00.000Z" }));
+    await ledger.putRun(runRecord("run-c", { startedAt: "2026-11-22T08:00:00.000Z" }));
+    await ledger.putRun(runRecord("run-a", { startedAt: "2026-11-20T12:00:00.000Z" }));
+    expect((await ledger.listRuns(10)).map((r) => r.runId)).toEqual(["run-c", "run-b", "run-a"]);
+    expect((await ledger.listRuns(2)).map((r) => r.runId)).toEqual(["run-c", "run-b"]);
+  });
+
+  it("keeps an updated run in the list once, in its place", async () => {
+    const { ledger } = setup();
+    await ledger.putRun(runRecord("run-a", { startedAt: "2026-11-20T12:00:00.000Z" }));
+    await ledger.putRun(runRecord("run-b", { startedAt: "2026-11-21T10:00:00.000Z" }));
+    await ledger.updateRun("run-a", (r) => ({ ...r, status: "SUCCEEDED" }));
+    const runs = await ledger.listRuns(10);
+    expect(runs.map((r) => [r.runId, r.status])).toEqual([
+      ["run-b", "RUNNING"],
+      ["run-a", "SUCCEEDED"],
+    ]);
+  });
+});
+
+describe("RunLedger groups and progress", () => {
+  it("gives back the groups stored for a run, and only those", async () => {
+    const { ledger } = setup();
+    await ledger.putGroups("run-1", [groupRecord("web-b"), groupRecord("web-a")]);
+    await ledger.putGroups("run-2", [groupRecord("other")]);
+    expect(await ledger.getGroups("run-1")).toEqual([groupRecord("web-a"), groupRecord("web-b")]);
+    expect(await ledger.getGroup("run-1", "web-b")).toEqual(groupRecord("web-b"));
+  });
+
+  it("names the group and the run when a group is missing", async () => {
+    const { ledger } = setup();
+    await expect(ledger.getGroup("run-1", "web-x")).rejects.toThrow(
+      "group web-x of run run-1 is not in the ledger",
+    );
+  });
+
+  it("keeps group progress apart from the group inventory of the same run", async () => {
+    const { ledger } = setup();
+    await ledger.putGroups("run-1", [groupRecord("web-a")]);
+    await ledger.putProgress("run-1", [progress("web-a"), progress("web-b", { outcome: "NOT_STARTED" })]);
+    expect(await ledger.listProgress("run-1")).toEqual([
+      progress("web-a"),
+      progress("web-b", { outcome: "NOT_STARTED" }),
+    ]);
+    expect(await ledger.getGroups("run-1")).toEqual([groupRecord("web-a")]);
+  });
+
+  it("stores the progress of a single group and replaces it on the next write", async () => {
+    const { ledger } = setup();
+    await ledger.putProgress("run-1", [progress("web-a")]);
+    await ledger.putProgress("run-1", [progress("web-a", { outcome: "UPGRADED" })]);
+    expect(await ledger.getProgress("run-1", "web-a")).toEqual(progress("web-a", { outcome: "UPGRADED" }));
+    expect(await ledger.listProgress("run-1")).toHaveLength(1);
+  });
+
+  it("applies a change to one group's progress", async () => {
+    const { ledger } = setup();
+    await ledger.putProgress("run-1", [progress("web-a"), progress("web-b")]);
+    const next = await ledger.updateProgress("run-1", "web-a", (p) => ({ ...p, checkpointsEvaluated: [20] }));
+    expect(next.checkpointsEvaluated).toEqual([20]);
+    expect((await ledger.getProgress("run-1", "web-a")).checkpointsEvaluated).toEqual([20]);
+    expect((await ledger.getProgress("run-1", "web-b")).checkpointsEvaluated).toEqual([]);
+  });
+
+  it("names the group and the run when its progress is missing", async () => {
+    const { ledger } = setup();
+    await expect(ledger.getProgress("run-1", "web-x")).rejects.toThrow(
+      "progress of group web-x in run run-1 is not in the ledger",
+    );
+  });
+});
+
+describe("RunLedger wait tokens", () => {
+  const token = { token: "tok-1", runId: "run-1", group: "web-a" };
+
+  it("hands a filed token to the first taker only", async () => {
+    const { ledger } = setup();
+    await ledger.putWaitToken("r-1", token, 1_900_000_000);
+    expect(await ledger.takeWaitToken("r-1")).toEqual(token);
+    expect(await ledger.takeWaitToken("r-1")).toBeUndefined();
+  });
+
+  it("finds no token under a key nothing was filed under", async () => {
+    const { ledger } = setup();
+    await ledger.putWaitToken("r-1", token, 1_900_000_000);
+    expect(await ledger.takeWaitToken("r-2")).toBeUndefined();
+    expect(await ledger.takeWaitToken("r-1")).toEqual(token);
+  });
+
+  it("files the token with its expiry so the table's TTL removes a forgotten one", async () => {
+    const { ledger, store } = setup();
+    await ledger.putWaitToken("r-1", token, 1_900_000_000);
+    expect((await store.get("WAIT#r-1", "TOKEN"))?.expiresAt).toBe(1_900_000_000);
+  });
+});
+
+describe("RunLedger group locks", () => {
+  const t0 = new Date("2026-11-21T09:00:00.000Z");
+  const later = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+
+  it("gives a free lock to the run that asks", async () => {
+    const { ledger } = setup();
+    expect(await ledger.acquireLock("web-a", "run-1", t0, 3600)).toBeNull();
+  });
+
+  it("lets the holding run take its lock again", async () => {
+    const { ledger } = setup();
+    await ledger.acquireLock("web-a", "run-1", t0, 3600);
+    expect(await ledger.acquireLock("web-a", "run-1", later(60), 3600)).toBeNull();
+  });
+
+  it("answers another run with the holder", async () => {
+    const { ledger } = setup();
+    await ledger.acquireLock("web-a", "run-1", t0, 3600);
+    expect(await ledger.acquireLock("web-a", "run-2", later(60), 3600)).toEqual({
+      runId: "run-1",
+      acquiredAt: "2026-11-21T09:00:00.000Z",
+      expiresAt: Math.floor(t0.getTime() / 1000) + 3600,
+    });
+  });
+
+  it("locks each group on its own", async () => {
+    const { ledger } = setup();
+    await ledger.acquireLock("web-a", "run-1", t0, 3600);
+    expect(await ledger.acquireLock("web-b", "run-2", t0, 3600)).toBeNull();
+  });
+
+  it("lets another run take over an expired lock, which then holds it", async () => {
+    const { ledger } = setup();
+    await ledger.acquireLock("web-a", "run-1", t0, 3600);
+    expect(await ledger.acquireLock("web-a", "run-2", later(3601), 3600)).toBeNull();
+    expect(await ledger.acquireLock("web-a", "run-1", later(3700), 3600)).toMatchObject({ runId: "run-2" });
+  });
+
+  it("keeps the holder's original lock when it takes it again", async () => {
+    const { ledger } = setup();
+    await ledger.acquireLock("web-a", "run-1", t0, 3600);
+    await ledger.acquireLock("web-a", "run-1", later(3000), 3600);
+    expect(await ledger.acquireLock("web-a", "run-2", later(3500), 3600)).toEqual({
+      runId: "run-1",
+      acquiredAt: "2026-11-21T09:00:00.000Z",
+      expiresAt: Math.floor(t0.getTime() / 1000) + 3600,
+    });
+  });
+
+  it("takes a free lock after losing the race for it to a run that then released it", async () => {
+    const { ledger, store } = setup();
+    store.conflicts = 1;
+    expect(await ledger.acquireLock("web-a", "run-1", t0, 3600)).toBeNull();
+    expect(await ledger.acquireLock("web-a", "run-2", t0, 3600)).toMatchObject({ runId: "run-1" });
+  });
+
+  it("frees the lock when its holder releases it", async () => {
+    const { ledger } = setup();
+    await ledger.acquireLock("web-a", "run-1", t0, 3600);
+    await ledger.releaseLock("web-a", "run-1");
+    expect(await ledger.acquireLock("web-a", "run-2", later(60), 3600)).toBeNull();
+  });
+
+  it("keeps the lock when a run that does not hold it releases it", async () => {
+    const { ledger } = setup();
+    await ledger.acquireLock("web-a", "run-1", t0, 3600);
+    await ledger.releaseLock("web-a", "run-2");
+    expect(await ledger.acquireLock("web-a", "run-2", later(60), 3600)).toMatchObject({ runId: "run-1" });
+  });
+
+  it("does nothing when releasing a lock nobody holds", async () => {
+    const { ledger, store } = setup();
+    await ledger.releaseLock("web-a", "run-1");
+    expect(store.items.size).toBe(0);
+  });
+
+  it("gives up, naming the group, when the lock stays contended", async () => {
+    const { ledger, store } = setup();
+    store.conflicts = Number.POSITIVE_INFINITY;
+    await expect(ledger.acquireLock("web-a", "run-1", t0, 3600)).rejects.toThrow(
+      "the lock of group web-a is contended by too many writers",
+    );
+  });
+});

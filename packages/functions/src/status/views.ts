@@ -1,0 +1,209 @@
+/**
+ * What the status API shows, as data and as chat-ready text: a run's progress (wave n of m, groups
+ * done and failing), the recent runs, the fleet. The JSON answers and the text answers (plain text
+ * and Slack) are built from the same views, so they never disagree.
+ */
+import type { InventorySummary, RunRecord, RunResult } from "@fleet-upgrade/core";
+
+/** Amazon Linux 2's end of support (the last day supported). */
+export const AL2_END_OF_SUPPORT = "2026-06-30";
+
+const SETTLED = new Set(["UPGRADED", "ROLLED_BACK", "SKIPPED", "FAILED"]);
+const FAILING = new Set(["ROLLED_BACK", "FAILED"]);
+
+/** Where a run stands: the wave it is in (or last finished) and its groups' tally. */
+export interface RunProgress {
+  /** null before the waves are planned. */
+  wave: { number: number; of: number; name: string } | null;
+  groups: { total: number; done: number; upgraded: number; failing: number; running: number };
+  /** Groups rolled back or failed, with why. */
+  failing: { name: string; outcome: string; reason: string | null }[];
+}
+
+interface ProgressInput {
+  waves: ReadonlyArray<{ name: string; status: string; groups: ReadonlyArray<string> }>;
+  groups: ReadonlyArray<{ name: string; outcome: string; reason?: string | null | undefined }>;
+}
+
+/** Progress from a run's waves and groups (a run result, or a run record with its group progress). */
+export function progressOf(run: ProgressInput): RunProgress {
+  const { waves, groups } = run;
+  let index = waves.findIndex((w) => w.status === "RUNNING");
+  if (index < 0) index = waves.findLastIndex((w) => w.status !== "NOT_STARTED");
+  const current = index >= 0 ? waves[index] : undefined;
+  const planned = waves.reduce((sum, w) => sum + w.groups.length, 0);
+  const failing = groups
+    .filter((g) => FAILING.has(g.outcome))
+    .map((g) => ({ name: g.name, outcome: g.outcome, reason: g.reason ?? null }));
+  return {
+    wave: current
+      ? { number: index + 1, of: waves.length, name: current.name }
+      : waves[0]
+        ? { number: 0, of: waves.length, name: waves[0].name }
+        : null,
+    groups: {
+      total: Math.max(planned, groups.length),
+      done: groups.filter((g) => SETTLED.has(g.outcome)).length,
+      upgraded: groups.filter((g) => g.outcome === "UPGRADED").length,
+      failing: failing.length,
+      running: groups.filter((g) => g.outcome === "RUNNING").length,
+    },
+    failing,
+  };
+}
+
+/** One line of `GET /runs`. */
+export interface RunListItem {
+  runId: string;
+  status: RunRecord["status"];
+  startedAt: string;
+  endedAt: string | null;
+  reason: string;
+  progress: RunProgress;
+}
+
+/** `GET /fleet`: the newest inventory and the AL2 deadline. */
+export interface FleetView {
+  /** The run whose inventory this is; null when no run has inventoried the fleet yet. */
+  runId: string | null;
+  /** When that run started (its inventory is taken then). */
+  inventoriedAt: string | null;
+  groups: number;
+  instances: number;
+  byPlatform: Record<string, number>;
+  byKernel: Record<string, number>;
+  architectures: string[];
+  /** Instances reporting "Amazon Linux 2" at that inventory. */
+  al2Instances: number;
+  al2EndOfSupport: string;
+  /** Whole days from today (UTC) to the end of support; negative once it has passed. */
+  daysToAl2EndOfSupport: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Days from `now`'s UTC date to `day` (YYYY-MM-DD): 0 on the day itself, -1 the day after. */
+export function daysUntil(day: string, now: Date): number {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return Math.round((Date.parse(`${day}T00:00:00Z`) - today) / DAY_MS);
+}
+
+export function fleetView(
+  source: { runId: string; startedAt: string; inventory: InventorySummary } | null,
+  now: Date,
+): FleetView {
+  const inventory = source?.inventory;
+  return {
+    runId: source?.runId ?? null,
+    inventoriedAt: source?.startedAt ?? null,
+    groups: inventory?.groups ?? 0,
+    instances: inventory?.instances ?? 0,
+    byPlatform: inventory?.byPlatform ?? {},
+    byKernel: inventory?.byKernel ?? {},
+    architectures: inventory?.architectures ?? [],
+    al2Instances: inventory?.byPlatform["Amazon Linux 2"] ?? 0,
+    al2EndOfSupport: AL2_END_OF_SUPPORT,
+    daysToAl2EndOfSupport: daysUntil(AL2_END_OF_SUPPORT, now),
+  };
+}
+
+// ---- text ------------------------------------------------------------------------------------
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+export function deadlineText(days: number): string {
+  if (days > 0) return `AL2 end of support (${AL2_END_OF_SUPPORT}) is in ${plural(days, "day")}`;
+  if (days === 0) return `AL2 end of support (${AL2_END_OF_SUPPORT}) is today`;
+  return `AL2 end of support (${AL2_END_OF_SUPPORT}) ended ${plural(-days, "day")} ago`;
+}
+
+function counts(record: Record<string, number>): string {
+  const entries = Object.entries(record).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  return entries.length === 0 ? "none" : entries.map(([k, n]) => `${k} ${n}`).join(", ");
+}
+
+export function fleetText(view: FleetView): string {
+  if (view.runId === null) {
+    return [
+      "no inventory yet: no run has inventoried the fleet. Start a dry run to take one " +
+        '(POST /runs with {"dryRun": true}).',
+      deadlineText(view.daysToAl2EndOfSupport),
+    ].join("\n");
+  }
+  return [
+    `fleet as of run ${view.runId} (${view.inventoriedAt}): ${plural(view.groups, "group")}, ${plural(view.instances, "instance")}`,
+    `by platform: ${counts(view.byPlatform)}`,
+    `by kernel: ${counts(view.byKernel)}`,
+    `AL2 still running: ${plural(view.al2Instances, "instance")}; ${deadlineText(view.daysToAl2EndOfSupport)}`,
+  ].join("\n");
+}
+
+/** "wave 2 of 3 (early)", or what stands in for it before and between waves. */
+export function waveText(status: string, progress: RunProgress): string {
+  const wave = progress.wave;
+  if (!wave) return "waves not planned yet";
+  if (wave.number === 0) return `no wave started yet (${wave.of} planned)`;
+  if (status === "WAITING")
+    return `waiting for approval after wave ${wave.number} of ${wave.of} (${wave.name})`;
+  return `wave ${wave.number} of ${wave.of} (${wave.name})`;
+}
+
+export function groupsText(progress: RunProgress): string {
+  const g = progress.groups;
+  const parts = [`${g.done} of ${plural(g.total, "group")} done`, `${g.upgraded} upgraded`];
+  if (g.failing > 0) parts.push(`${g.failing} failing`);
+  if (g.running > 0) parts.push(`${g.running} running`);
+  return parts.join(", ");
+}
+
+/** The short summary of one run: status, wave n of m, groups done and failing, the reason. */
+export function runText(result: Pick<RunResult, "runId" | "status" | "reason" | "waves" | "groups">): string {
+  const progress = progressOf(result);
+  const lines = [
+    `run ${result.runId}: ${result.status}, ${waveText(result.status, progress)}`,
+    `groups: ${groupsText(progress)}`,
+  ];
+  for (const f of progress.failing.slice(0, 5))
+    lines.push(`  ${f.name} ${f.outcome}${f.reason ? `: ${f.reason}` : ""}`);
+  if (progress.failing.length > 5) lines.push(`  ... and ${progress.failing.length - 5} more`);
+  lines.push(`reason: ${result.reason}`);
+  return lines.join("\n");
+}
+
+export function runListText(runs: ReadonlyArray<RunListItem>): string {
+  if (runs.length === 0) return "no runs yet";
+  const lines = [`${plural(runs.length, "recent run")}, newest first:`];
+  for (const run of runs) {
+    lines.push(
+      `${run.runId}  ${run.status}  started ${run.startedAt}  ${waveText(run.status, run.progress)}; ` +
+        `${groupsText(run.progress)}; ${run.reason}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+// ---- Slack -----------------------------------------------------------------------------------
+
+/** Slack's mrkdwn needs &, < and > escaped; nothing else. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+export interface SlackMessage {
+  response_type: "ephemeral" | "in_channel";
+  /** The plain-text fallback (notifications, clients without blocks). */
+  text: string;
+  blocks: unknown[];
+}
+
+/** A Block Kit message with the same content as the text: the first line as its header. */
+export function slackMessage(text: string, responseType: SlackMessage["response_type"]): SlackMessage {
+  const [first = "", ...rest] = text.split("\n");
+  const blocks: unknown[] = [{ type: "section", text: { type: "mrkdwn", text: `*${escapeMrkdwn(first)}*` } }];
+  // A section's text holds at most 3,000 characters.
+  const body = rest.join("\n");
+  for (let i = 0; i < body.length && blocks.length < 40; i += 2900) {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: escapeMrkdwn(body.slice(i, i + 2900)) } });
+  }
+  return { response_type: responseType, text, blocks };
+}
