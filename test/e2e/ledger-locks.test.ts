@@ -62,7 +62,7 @@ describe("group locks in the DynamoDB ledger", () => {
         status: "NOT_STARTED",
       })),
       halt: null,
-      result: null,
+      groupOutcomes: null,
     });
     await Promise.all(
       ["a", "b", "c", "d", "e"].map((name) =>

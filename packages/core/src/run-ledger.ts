@@ -68,8 +68,21 @@ export const RunRecordSchema = z.object({
   waves: z.array(WaveRecordSchema),
   /** Set when something stops later waves: the first regression or failure, in one sentence. */
   halt: z.object({ status: z.enum(["ROLLED_BACK", "FAILED", "ABORTED"]), reason: z.string() }).nullable(),
-  /** The final run result, once written. */
-  result: z.unknown().nullable(),
+  /**
+   * How each group ended, once the run ended (failing groups with their reason): enough for a list
+   * of runs without reading every group. The full run result is assembled from this record and the
+   * group items, never stored whole: at 1,000 groups it would outgrow a DynamoDB item (400 KB).
+   */
+  groupOutcomes: z
+    .array(
+      z.object({
+        name: z.string(),
+        outcome: GroupProgressSchema.shape.outcome,
+        reason: z.string().nullable(),
+      }),
+    )
+    .nullable()
+    .default(null),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 

@@ -2,14 +2,13 @@ import { assembleRunResult, RunRequestSchema, type RunResult, RunResultSchema } 
 import type { FunctionDeps } from "./deps";
 
 /**
- * The run result as it stands: the final one once the run ended, else assembled live from the
- * ledger (status RUNNING or WAITING, groups as far as they got). Undefined for an unknown run and
+ * The run result as it stands, assembled from the run's record and its group items: final once
+ * the run ended, live before (status RUNNING or WAITING, groups as far as they got). Undefined for an unknown run and
  * for a run whose request was refused (it has no request to show).
  */
 export async function readRunResult(deps: FunctionDeps, runId: string): Promise<RunResult | undefined> {
   const run = await deps.ledger.getRun(runId);
   if (!run) return undefined;
-  if (run.result) return RunResultSchema.parse(run.result);
   const request = RunRequestSchema.safeParse(run.request);
   if (!request.success) return undefined;
   const progress = await deps.ledger.listProgress(runId);

@@ -78,7 +78,7 @@ const runRecord = (runId: string, over: Partial<RunRecord> = {}): RunRecord => (
   target: null,
   waves: [{ name: "canary", groups: ["web-canary"], instances: 2, status: "RUNNING" }],
   halt: null,
-  result: null,
+  groupOutcomes: null,
   ...over,
 });
 

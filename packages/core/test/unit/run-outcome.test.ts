@@ -54,7 +54,7 @@ const run = (over: Partial<RunRecord> = {}): RunRecord => ({
     { name: "rest", groups: ["web-b", "web-a"], instances: 4, status: "SUCCEEDED" },
   ],
   halt: null,
-  result: null,
+  groupOutcomes: null,
   ...over,
 });
 

@@ -37,7 +37,7 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
       target: null,
       waves: [],
       halt: { status: "FAILED", reason },
-      result: null,
+      groupOutcomes: null,
     });
     await notify(deps, {
       type: "RunFinished",
@@ -88,7 +88,13 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
       stateTransitions: 0,
     }),
   );
-  await deps.ledger.updateRun(runId, () => ({ ...run, result }));
+  const failing = new Set(["FAILED", "ROLLED_BACK", "SKIPPED"]);
+  const groupOutcomes = result.groups.map((g) => ({
+    name: g.name,
+    outcome: g.outcome,
+    reason: failing.has(g.outcome) ? (g.reason ?? null) : null,
+  }));
+  await deps.ledger.updateRun(runId, () => ({ ...run, groupOutcomes }));
   deps.logger.info("run finished", { status: outcome.status, reason: outcome.reason });
   await notify(deps, {
     type: "RunFinished",

@@ -27,7 +27,7 @@ export const validateTask: Task<unknown, { runId: string; dryRun: boolean; harde
       target: null,
       waves: [],
       halt: null,
-      result: null,
+      groupOutcomes: null,
     });
   }
   if (!existing) {

@@ -11,7 +11,6 @@ import {
   parseRunRequest,
   type RunRecord,
   type RunResult,
-  RunResultSchema,
   type RunStarter,
 } from "@fleet-upgrade/core";
 import type { FunctionDeps } from "../deps";
@@ -295,8 +294,7 @@ function listLimit(query: Record<string, string | undefined>): number {
 
 /** A run's list entry: ended runs from their result, live ones from their groups' progress. */
 async function listItem(run: RunRecord, context: StatusContext): Promise<RunListItem> {
-  const result = run.result ? RunResultSchema.safeParse(run.result) : undefined;
-  const groups = result?.success ? result.data.groups : await context.deps.ledger.listProgress(run.runId);
+  const groups = run.groupOutcomes ?? (await context.deps.ledger.listProgress(run.runId));
   return {
     runId: run.runId,
     status: run.status,
@@ -339,7 +337,7 @@ async function startingRun(runId: string, context: StatusContext): Promise<RunRe
     target: null,
     waves: [],
     halt: null,
-    result: null,
+    groupOutcomes: null,
   };
   return assembleRunResult(record, parsed.request, [], {
     virtualSeconds: null,
