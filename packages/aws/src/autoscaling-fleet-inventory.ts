@@ -32,8 +32,11 @@ export interface AutoScalingFleetInventoryClients {
 /** Prefix of a launch template `ImageId` that EC2 resolves from an SSM parameter at launch. */
 export const SSM_IMAGE_REF_PREFIX = "resolve:ssm:";
 
-/** The inventory package whose version is the installed kernel. */
-const KERNEL_PACKAGE = "kernel";
+/**
+ * The inventory packages whose version is the installed kernel: `kernel` (AL2, AL2023's 6.1), and
+ * the versioned names AL2023 uses for its newer tracks (`kernel6.12`, `kernel6.18`).
+ */
+const KERNEL_PACKAGES = ["kernel", "kernel6.12", "kernel6.18"];
 /** Launch template look-ups in flight at once: enough for 1,000 groups, gentle on EC2's request rate. */
 const LAUNCH_TEMPLATE_CONCURRENCY = 8;
 
@@ -244,14 +247,14 @@ export class AutoScalingFleetInventory implements FleetInventory {
     return instances;
   }
 
-  /** Installed kernel per instance from SSM inventory: `Version-Release` of the newest `kernel` package. */
+  /** Installed kernel per instance from SSM inventory: `Version-Release` of the newest kernel package. */
   private async kernelVersions(): Promise<Map<string, string>> {
     const kernels = new Map<string, string>();
     let nextToken: string | undefined;
     do {
       const out = await this.clients.ssm.send(
         new GetInventoryCommand({
-          Filters: [{ Key: "AWS:Application.Name", Values: [KERNEL_PACKAGE], Type: "Equal" }],
+          Filters: [{ Key: "AWS:Application.Name", Values: KERNEL_PACKAGES, Type: "Equal" }],
           ResultAttributes: [{ TypeName: "AWS:Application" }],
           MaxResults: 50,
           NextToken: nextToken,
@@ -260,7 +263,8 @@ export class AutoScalingFleetInventory implements FleetInventory {
       for (const entity of out.Entities ?? []) {
         if (entity.Id === undefined) continue;
         for (const row of entity.Data?.["AWS:Application"]?.Content ?? []) {
-          if (row.Name !== KERNEL_PACKAGE || row.Version === undefined) continue;
+          if (row.Name === undefined || !KERNEL_PACKAGES.includes(row.Name) || row.Version === undefined)
+            continue;
           const version = row.Release ? `${row.Version}-${row.Release}` : row.Version;
           const known = kernels.get(entity.Id);
           if (known === undefined || compareRpmVersions(version, known) > 0) kernels.set(entity.Id, version);

@@ -28,7 +28,9 @@ const managedTags = [
 ];
 
 const kernelFilter = {
-  Filters: [{ Key: "AWS:Application.Name", Values: ["kernel"], Type: "Equal" as const }],
+  Filters: [
+    { Key: "AWS:Application.Name", Values: ["kernel", "kernel6.12", "kernel6.18"], Type: "Equal" as const },
+  ],
   ResultAttributes: [{ TypeName: "AWS:Application" }],
   MaxResults: 50,
 };
@@ -234,7 +236,8 @@ function givenAccount(): void {
             "AWS:Application": {
               TypeName: "AWS:Application",
               SchemaVersion: "1.1",
-              Content: [{ Name: "kernel", Version: "6.1.158", Release: "180.294.amzn2023" }],
+              // AL2023's newer tracks name their kernel package by version.
+              Content: [{ Name: "kernel6.18", Version: "6.18.4", Release: "12.51.amzn2023" }],
             },
           },
         },
@@ -302,7 +305,7 @@ describe("AutoScalingFleetInventory.readFleet", () => {
     ]);
   });
 
-  it("lists every SSM-managed instance and every group member SSM does not know, with the newest kernel package", async () => {
+  it("lists every SSM-managed instance and every group member SSM does not know, with the newest kernel package (kernel, or kernel6.x on newer AL2023 tracks)", async () => {
     givenAccount();
 
     const fleet = await inventory.readFleet({
@@ -332,7 +335,7 @@ describe("AutoScalingFleetInventory.readFleet", () => {
         groupName: null,
         platformName: "Amazon Linux",
         platformVersion: "2023",
-        kernelVersion: "6.1.158-180.294.amzn2023",
+        kernelVersion: "6.18.4-12.51.amzn2023",
         pingStatus: "ConnectionLost",
       },
       {
