@@ -1,13 +1,13 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { formatProblems, type Problem, type Scenario } from "@fleet-upgrade/core";
 import { DEFAULT_SETTINGS } from "@fleet-upgrade/functions";
 import { EXAMPLE_SCENARIO_PATH, loadScenario } from "@fleet-upgrade/simulator";
-import { parse as parseYaml } from "yaml";
 import { progressLine, summary } from "./format";
 import { planCommand } from "./plan-command";
 import { REMOTE_COMMANDS, type RemoteCommand, RemoteUsageError, remoteCommand } from "./remote";
 import { renderHtmlReport } from "./report";
+import { readRequestFlag } from "./request-flag";
 import { DEFAULT_PORT, DEFAULT_SPEED, serveCommand } from "./serve";
 import { effectiveRequest, simulate } from "./simulation";
 
@@ -52,26 +52,6 @@ function problemsOf(error: unknown): Problem[] | null {
 }
 
 /** A request from `--request`: inline JSON, or a JSON or YAML file. */
-export function readRequest(value: string): unknown {
-  const text = value.trim().startsWith("{") ? value : readText(value, "--request");
-  try {
-    return value.trim().startsWith("{") || value.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new UsageError(
-      `--request: ${JSON.stringify(value.slice(0, 80))} is not valid JSON or YAML: ${(error as Error).message}`,
-    );
-  }
-}
-
-function readText(path: string, flag: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    throw new UsageError(
-      `${flag}: cannot read file ${JSON.stringify(path)}; expected a readable JSON or YAML file`,
-    );
-  }
-}
 
 async function simulateCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -92,7 +72,10 @@ async function simulateCommand(args: string[], io: Io): Promise<number> {
     throw new UsageError(`simulate takes one SCENARIO, got ${positionals.length}: ${positionals.join(" ")}`);
   const path = positionals[0] ?? EXAMPLE_SCENARIO_PATH;
   const scenario = loadScenarioOrRefuse(path);
-  const request = values.request === undefined ? undefined : readRequest(values.request);
+  const request =
+    values.request === undefined
+      ? undefined
+      : readRequestFlag(values.request, (message) => new UsageError(message));
   try {
     effectiveRequest(scenario, request, DEFAULT_SETTINGS);
   } catch (error) {

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { fromIni } from "@aws-sdk/credential-providers";
@@ -11,8 +10,8 @@ import {
   runOutcomeOf,
 } from "@fleet-upgrade/core";
 import { DEFAULT_SETTINGS, depsFromClients, type FunctionSettings, TASKS } from "@fleet-upgrade/functions";
-import { parse as parseYaml } from "yaml";
 import { summary } from "./format";
+import { readRequestFlag } from "./request-flag";
 import { startLedgerServer } from "./simulation";
 
 export interface PlanIo {
@@ -44,25 +43,6 @@ function defaultClients(config: { region: string; profile: string | undefined })
   });
 }
 
-function readRequest(value: string): unknown {
-  const inline = value.trim().startsWith("{");
-  let text = value;
-  if (!inline) {
-    try {
-      text = readFileSync(value, "utf8");
-    } catch {
-      throw new PlanUsageError(
-        `--request: cannot read file ${JSON.stringify(value)}; expected a JSON or YAML file`,
-      );
-    }
-  }
-  try {
-    return inline || value.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new PlanUsageError(`--request: not valid JSON or YAML: ${(error as Error).message}`);
-  }
-}
-
 /**
  * `fleet-upgrade plan`: the state machine's dry-run path (validate, inventory, select the target,
  * plan the waves) against a real account, with read-only calls; the ledger lives on a local
@@ -82,7 +62,10 @@ export async function planCommand(args: string[], io: PlanIo, options: PlanOptio
     });
     if (positionals.length > 0)
       throw new PlanUsageError(`plan takes no arguments, got: ${positionals.join(" ")}`);
-    const given = values.request === undefined ? {} : readRequest(values.request);
+    const given =
+      values.request === undefined
+        ? {}
+        : readRequestFlag(values.request, (message) => new PlanUsageError(message));
     const merged =
       given !== null && typeof given === "object" && !Array.isArray(given)
         ? { ...given, dryRun: true }

@@ -2,15 +2,15 @@
  * `fleet-upgrade start | status | approve | abort` against a deployed status API, each request
  * signed with SigV4 (service `execute-api`) from the standard AWS credential chain.
  */
+
 import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { formatProblems, type Problem, type RunResult } from "@fleet-upgrade/core";
 import { runText } from "@fleet-upgrade/functions";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, Provider, SourceData } from "@smithy/types";
-import { parse as parseYaml } from "yaml";
+import { readRequestFlag } from "./request-flag";
 
 export interface RemoteIo {
   stdout(text: string): void;
@@ -179,25 +179,6 @@ function apiError(status: number, json: unknown): RemoteApiError {
   return new RemoteApiError(`the API answered ${status}: ${message}${hint}`, 1);
 }
 
-function readRequestFlag(value: string): unknown {
-  const inline = value.trim().startsWith("{");
-  let text = value;
-  if (!inline) {
-    try {
-      text = readFileSync(value, "utf8");
-    } catch {
-      throw new RemoteUsageError(
-        `--request: cannot read file ${JSON.stringify(value)}; expected a JSON or YAML file`,
-      );
-    }
-  }
-  try {
-    return inline || value.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new RemoteUsageError(`--request: not valid JSON or YAML: ${(error as Error).message}`);
-  }
-}
-
 const COMMON = { api: { type: "string" }, region: { type: "string" } } as const;
 
 function apiOf(values: { api?: string | undefined }, env: NodeJS.ProcessEnv): string {
@@ -225,7 +206,10 @@ async function start(args: string[], io: RemoteIo, options: RemoteOptions): Prom
   const { values, positionals } = parseArgs({ args, options: { ...COMMON, request: { type: "string" } } });
   if (positionals.length > 0)
     throw new RemoteUsageError(`start takes no arguments, got ${positionals.join(" ")}`);
-  const request = values.request === undefined ? {} : readRequestFlag(values.request);
+  const request =
+    values.request === undefined
+      ? {}
+      : readRequestFlag(values.request, (message) => new RemoteUsageError(message));
   const client = apiClient(apiOf(values, env), values.region, options);
   const { status, json } = await client.call("POST", "/runs", request);
   if (status !== 202) throw apiError(status, json);
