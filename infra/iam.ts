@@ -293,13 +293,11 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
           [`${arnPrefix(ctx, "ec2")}:launch-template/*`],
           managed(ctx),
         ),
-        // UpdateAutoScalingGroup pins a `$Latest`/`$Default` group to its numbered version first.
         // In a revert pass (rollback scope wave or run) it reverts groups: rollback, or cancel and reverse.
         refreshStatements(
           ctx,
           [
             "autoscaling:StartInstanceRefresh",
-            "autoscaling:UpdateAutoScalingGroup",
             "autoscaling:RollbackInstanceRefresh",
             "autoscaling:CancelInstanceRefresh",
           ],
@@ -382,6 +380,8 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
     case "endWave":
       return [notifyStatement(ctx)];
     case "plan":
+      // Pins $Latest/$Default groups to their numbered version before any new version exists.
+      return [refreshStatements(ctx, ["autoscaling:UpdateAutoScalingGroup"], "PinManagedGroups")];
     case "startWave":
       return [];
   }

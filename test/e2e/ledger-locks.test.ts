@@ -63,6 +63,7 @@ describe("group locks in the DynamoDB ledger", () => {
       })),
       halt: null,
       groupOutcomes: null,
+      abortRequested: null,
     });
     await Promise.all(
       ["a", "b", "c", "d", "e"].map((name) =>

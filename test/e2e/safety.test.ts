@@ -215,3 +215,46 @@ describe("operator control", () => {
     );
   });
 });
+
+describe("reverts that must hold", () => {
+  it("reverts a group whose rollback Lambda died after starting the reverse refresh, without undoing the revert", async () => {
+    const scenario = exampleWith((s) => {
+      groupSpec(s, "api-canary").onNewImage = { complianceFails: true };
+      s.faults = { ...s.faults, crashAfterSideEffect: ["RollbackGroup"] };
+    });
+    const { result, account } = await simulate(scenario);
+    const group = result.groups.find((g) => g.name === "api-canary");
+    expect(group?.outcome).toBe("ROLLED_BACK");
+    expect(account.group("api-canary")?.instances.every((i) => i.imageId === "ami-0a1b2c3d4e5f60002")).toBe(
+      true,
+    );
+    expect(account.group("api-canary")?.refreshes.map((r) => r.status)).toEqual(["Successful", "Successful"]);
+  });
+
+  it("keeps reverting the wave when an operator aborts after a regression", async () => {
+    const { loadScenario } = await import("@fleet-upgrade/simulator");
+    const scenario = loadScenario(
+      new URL("../scenarios/abort-after-regression.yaml", import.meta.url).pathname,
+    );
+    const { result, account } = await simulate(scenario);
+    const outcomes = Object.fromEntries(result.groups.map((g) => [g.name, g.outcome]));
+    expect(outcomes).toEqual({ bad: "ROLLED_BACK", good: "ROLLED_BACK" });
+    expect(account.group("good")?.instances.every((i) => i.imageId === "ami-al2")).toBe(true);
+    expect(result.status).toBe("ROLLED_BACK");
+    expect(result.reason).toContain("bad");
+  });
+});
+
+describe("launch templates shared on $Latest", () => {
+  it("pins every $Latest group before the first new version, so a group the run never refreshed keeps its image", async () => {
+    // api-canary and api share api-lt on $Latest; the canary regresses, api never starts.
+    const scenario = exampleWith((s) => {
+      groupSpec(s, "api-canary").onNewImage = { unhealthyTargets: true };
+    });
+    const { result, account } = await simulate(scenario);
+    expect(result.groups.find((g) => g.name === "api-canary")?.outcome).toBe("ROLLED_BACK");
+    expect(result.groups.find((g) => g.name === "api")?.outcome).toBe("NOT_STARTED");
+    expect(account.group("api")?.launchTemplateVersion).toBe("1");
+    expect(result.groups.find((g) => g.name === "api")?.notes?.[0]).toContain("is pinned to version 1");
+  });
+});

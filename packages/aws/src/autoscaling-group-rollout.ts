@@ -104,7 +104,7 @@ export class AutoScalingGroupRollout implements GroupRollout {
       CheckpointPercentages: [...input.checkpointPercentages, 100],
       CheckpointDelay: input.checkpointDelaySeconds,
       SkipMatching: false,
-      AutoRollback: true,
+      AutoRollback: input.autoRollback ?? true,
       ...(input.alarmNames.length > 0 && { AlarmSpecification: { Alarms: input.alarmNames } }),
       ScaleInProtectedInstances: "Refresh",
       StandbyInstances: "Ignore",

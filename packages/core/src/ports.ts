@@ -69,6 +69,8 @@ export interface StartRefreshInput {
   checkpointPercentages: number[];
   checkpointDelaySeconds: number;
   alarmNames: string[];
+  /** Alarm-based AutoRollback (default true); off for a reverse refresh. */
+  autoRollback?: boolean;
 }
 
 /** Launch template versions and instance refreshes of Auto Scaling groups. */

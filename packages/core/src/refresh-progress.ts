@@ -21,7 +21,8 @@ export type RefreshEvent = z.infer<typeof RefreshEventSchema>;
 const DETAIL_PREFIX = "EC2 Auto Scaling Instance Refresh ";
 
 /**
- * Reads an `aws.autoscaling` instance-refresh event; null for events nothing waits on
+ * Reads an `aws.autoscaling` instance-refresh event; null for events nothing waits on. Events carry
+ * no reason (only ids): whoever reports an end asks Auto Scaling for the refresh's StatusReason.
  * (Started, Rollback Started) and for other detail types.
  */
 export function refreshEventFromEventBridge(
@@ -47,13 +48,13 @@ export function refreshEventFromEventBridge(
     case "Succeeded":
       return { ...base, kind: "succeeded", percentage: 100 };
     case "Failed":
-      return { ...base, kind: "failed", reason: "the instance refresh failed" };
+      return { ...base, kind: "failed" };
     case "Cancelled":
-      return { ...base, kind: "cancelled", reason: "the instance refresh was cancelled" };
+      return { ...base, kind: "cancelled" };
     case "Rollback Succeeded":
       return { ...base, kind: "rolled-back" };
     case "Rollback Failed":
-      return { ...base, kind: "failed", reason: "the rollback of the instance refresh failed" };
+      return { ...base, kind: "failed" };
     default:
       return null;
   }

@@ -66,6 +66,8 @@ export const RunRecordSchema = z.object({
   inventory: InventorySummarySchema.nullable(),
   target: TargetSchema.nullable(),
   waves: z.array(WaveRecordSchema),
+  /** An operator's abort, in one sentence: waiting groups roll back, no new group starts. */
+  abortRequested: z.string().nullable().default(null),
   /** Set when something stops later waves: the first regression or failure, in one sentence. */
   halt: z.object({ status: z.enum(["ROLLED_BACK", "FAILED", "ABORTED"]), reason: z.string() }).nullable(),
   /**

@@ -20,8 +20,17 @@ export function runOutcomeOf(
   if (request.dryRun) {
     return { status: "PLANNED", reason: `dry run: ${groups.length} groups planned, nothing changed` };
   }
-  if (run.halt) return { status: run.halt.status, reason: run.halt.reason };
   const failed = groups.find((g) => g.outcome === "FAILED");
+  if (run.halt) {
+    // A group left FAILED (a rollback that failed, say) must not hide behind a ROLLED_BACK headline.
+    if (run.halt.status === "ROLLED_BACK" && failed) {
+      return {
+        status: "FAILED",
+        reason: `group ${failed.name}: ${failed.reason ?? "failed"} (after ${run.halt.reason})`,
+      };
+    }
+    return { status: run.halt.status, reason: run.halt.reason };
+  }
   if (failed) return { status: "FAILED", reason: `group ${failed.name}: ${failed.reason ?? "failed"}` };
   const upgraded = groups.filter((g) => g.outcome === "UPGRADED").length;
   const skipped = groups.filter((g) => g.outcome === "SKIPPED").length;

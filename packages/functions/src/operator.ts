@@ -54,7 +54,13 @@ export async function abortRun(
     throw new OperatorRequestError(`run ${runId} already ended ${run.status}; nothing to abort`, "RunEnded");
   }
   const why = `aborted by an operator: ${reason}`;
-  await deps.ledger.updateRun(runId, (r) => ({ ...r, halt: { status: "ABORTED", reason: why } }));
+  // A regression already halted the run keeps its halt (and its rollback scope); the abort is
+  // recorded beside it.
+  await deps.ledger.updateRun(runId, (r) => ({
+    ...r,
+    abortRequested: why,
+    halt: r.halt ?? { status: "ABORTED", reason: why },
+  }));
   const rollingBack: string[] = [];
   for (const group of await deps.ledger.listProgress(runId)) {
     const refreshId = group.instanceRefreshIds.at(-1);

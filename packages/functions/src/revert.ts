@@ -1,6 +1,6 @@
 import { pollAfterSeconds, type RunRequest } from "@fleet-upgrade/core";
 import type { FunctionDeps } from "./deps";
-import { ACTIVE_REFRESH, alarmsOf, expectedToNextStop } from "./group-support";
+import { ACTIVE_REFRESH, expectedToNextStop } from "./group-support";
 import type { GroupState } from "./state";
 
 /**
@@ -18,9 +18,28 @@ export async function revertGroup(
 ): Promise<GroupState> {
   const group = await deps.ledger.getGroup(state.runId, state.group);
   let progress = await deps.ledger.getProgress(state.runId, state.group);
+  const from = String(progress.launchTemplateVersion.from);
+  const startReverse = () =>
+    deps.rollout.startRefresh({
+      groupName: state.group,
+      launchTemplateId: group.launchTemplate.launchTemplateId,
+      version: progress.launchTemplateVersion.from,
+      minHealthyPercentage: request.rollout.minHealthyPercentage,
+      maxHealthyPercentage: request.rollout.maxHealthyPercentage,
+      instanceWarmupSeconds: request.rollout.instanceWarmupSeconds,
+      checkpointPercentages: [],
+      checkpointDelaySeconds: 0,
+      // The way back must not roll itself back to the version that regressed.
+      alarmNames: [],
+      autoRollback: false,
+    });
   const refreshes = await deps.rollout.describeRefreshes(state.group);
   const active = refreshes.find((r) => ACTIVE_REFRESH.has(r.status));
-  const ours = active !== undefined && progress.instanceRefreshIds.includes(active.instanceRefreshId);
+  // A refresh to the recorded previous version is the revert itself (perhaps started by an
+  // attempt that died before recording it): wait for it, never roll it back.
+  const reversing = active !== undefined && active.desiredVersion === from;
+  const ours =
+    active !== undefined && (reversing || progress.instanceRefreshIds.includes(active.instanceRefreshId));
   let refreshId: string;
   let cancelling = false;
   if (active && !ours) {
@@ -35,34 +54,29 @@ export async function revertGroup(
   if (active) {
     refreshId = active.instanceRefreshId;
     if (active.status === "Cancelling") cancelling = true;
-    else if (active.status !== "RollbackInProgress") {
+    else if (!reversing && active.status !== "RollbackInProgress") {
       try {
         refreshId = await deps.rollout.rollbackRefresh(state.group);
       } catch (error) {
-        if ((error as Error).name !== "IrreversibleInstanceRefreshFault") throw error;
-        await deps.rollout.cancelRefresh(state.group);
-        cancelling = true;
-        progress = {
-          ...progress,
-          notes: [
-            ...progress.notes,
-            "the refresh could not be rolled back in place: cancelled, then reversed",
-          ],
-        };
+        const name = (error as Error).name;
+        if (name === "ActiveInstanceRefreshNotFoundFault") {
+          // The refresh finished between the look and the rollback: reverse it instead.
+          refreshId = await startReverse();
+        } else if (name === "IrreversibleInstanceRefreshFault") {
+          await deps.rollout.cancelRefresh(state.group);
+          cancelling = true;
+          progress = {
+            ...progress,
+            notes: [
+              ...progress.notes,
+              "the refresh could not be rolled back in place: cancelled, then reversed",
+            ],
+          };
+        } else throw error;
       }
     }
   } else {
-    refreshId = await deps.rollout.startRefresh({
-      groupName: state.group,
-      launchTemplateId: group.launchTemplate.launchTemplateId,
-      version: progress.launchTemplateVersion.from,
-      minHealthyPercentage: request.rollout.minHealthyPercentage,
-      maxHealthyPercentage: request.rollout.maxHealthyPercentage,
-      instanceWarmupSeconds: request.rollout.instanceWarmupSeconds,
-      checkpointPercentages: [],
-      checkpointDelaySeconds: 0,
-      alarmNames: alarmsOf(request, group),
-    });
+    refreshId = await startReverse();
   }
   await deps.ledger.putProgress(state.runId, [
     {

@@ -151,6 +151,14 @@ function groupProcessor(arns: FunctionArns) {
           { Variable: "$.event.kind", StringEquals: "checkpoint", Next: "EvaluateHealth" },
           { Variable: "$.event.kind", StringEquals: "succeeded", Next: "VerifyGroup" },
           { Variable: "$.event.kind", StringEquals: "in-progress", Next: "WaitForRefresh" },
+          {
+            And: [
+              { Variable: "$.rollingBack", IsPresent: true },
+              { Variable: "$.rollingBack", BooleanEquals: true },
+              { Variable: "$.event.kind", StringEquals: "abort" },
+            ],
+            Next: "WaitForRefresh",
+          },
           { Variable: "$.event.kind", StringEquals: "abort", Next: "RollbackGroup" },
         ],
         "FinishGroup",

@@ -146,7 +146,7 @@ describe("fleet-upgrade plan", () => {
       /waves: canary NOT_STARTED \(1\), early NOT_STARTED \(\d\), rest NOT_STARTED \(\d\)/,
     );
     expect(text).toMatch(/web\s+canary\s+NOT_STARTED/);
-    expect(text).toContain("api: launch template version $Latest is pinned to version 3");
+    expect(text).toContain("api: launch template version $Latest would be pinned to version 3");
   });
 
   it("only reads: every call it makes is a Describe, Get or List", async () => {

@@ -79,6 +79,7 @@ const runRecord = (runId: string, over: Partial<RunRecord> = {}): RunRecord => (
   waves: [{ name: "canary", groups: ["web-canary"], instances: 2, status: "RUNNING" }],
   halt: null,
   groupOutcomes: null,
+  abortRequested: null,
   ...over,
 });
 

@@ -55,6 +55,7 @@ const run = (over: Partial<RunRecord> = {}): RunRecord => ({
   ],
   halt: null,
   groupOutcomes: null,
+  abortRequested: null,
   ...over,
 });
 
@@ -101,13 +102,28 @@ describe("runOutcomeOf", () => {
     );
   });
 
-  it("ends as the halt says when something halted the run, before looking at failed groups", () => {
+  it("ends as the halt says when something halted the run", () => {
     const halt = {
       status: "ROLLED_BACK" as const,
       reason: "group web-canary regressed: alarm web-5xx is ALARM",
     };
-    const groups = [progress("web-canary", { outcome: "FAILED", reason: "boom" })];
+    const groups = [progress("web-canary", { outcome: "ROLLED_BACK", reason: "rolled back" })];
     expect(runOutcomeOf({ status: "RUNNING", halt }, request(), groups)).toEqual(halt);
+    const failedHalt = { status: "FAILED" as const, reason: "group api: the refresh failed" };
+    expect(
+      runOutcomeOf({ status: "RUNNING", halt: failedHalt }, request(), [
+        progress("api", { outcome: "FAILED" }),
+      ]),
+    ).toEqual(failedHalt);
+  });
+
+  it("fails a rolled-back run whose rollback left a group FAILED, naming both", () => {
+    const halt = { status: "ROLLED_BACK" as const, reason: "group web-canary: alarm web-5xx is ALARM" };
+    const groups = [progress("web-canary", { outcome: "FAILED", reason: "the rollback ended failed" })];
+    expect(runOutcomeOf({ status: "RUNNING", halt }, request(), groups)).toEqual({
+      status: "FAILED",
+      reason: "group web-canary: the rollback ended failed (after group web-canary: alarm web-5xx is ALARM)",
+    });
   });
 
   it("fails the run naming the failed group and its reason", () => {

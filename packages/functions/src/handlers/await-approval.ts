@@ -12,15 +12,17 @@ const TOKEN_TTL_SECONDS = 14 * 24 * 3600;
 export const awaitApprovalTask: Task<unknown, { waiting: string }> = async (event, deps) => {
   const { state, taskToken } = InputSchema.parse(event);
   const expiresAt = Math.floor(deps.now().getTime() / 1000) + TOKEN_TTL_SECONDS;
+  // WAITING first, then the token: an approval can only come once the token is filed, so it
+  // always finds (and ends) the WAITING status.
+  const run = await deps.ledger.updateRun(state.runId, (r) => ({
+    ...r,
+    status: r.halt ? r.status : "WAITING",
+  }));
   await deps.ledger.putWaitToken(
     approvalKey(state.runId),
     { token: taskToken, runId: state.runId, group: "" },
     expiresAt,
   );
-  const run = await deps.ledger.updateRun(state.runId, (r) => ({
-    ...r,
-    status: r.halt ? r.status : "WAITING",
-  }));
   if (run.halt) {
     // Aborted while this wave ran: nothing to approve, go on to the end.
     const token = await deps.ledger.takeWaitToken(approvalKey(state.runId));

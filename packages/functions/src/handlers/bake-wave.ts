@@ -5,6 +5,7 @@ import { loadRun } from "./run-request";
 
 /** Longest single wait between two looks at a baking wave. */
 const LOOK_EVERY_SECONDS = 300;
+const LOOK_IN_PARALLEL = 10;
 
 /**
  * Watches a finished wave for `bakeSeconds` before the next one starts: every upgraded group's
@@ -17,19 +18,28 @@ export const bakeWaveTask: Task<unknown, WaveState> = async (event, deps) => {
   const remaining = state.bake?.remainingSeconds ?? state.bakeSeconds ?? 0;
   const wave = run.waves[state.wave.index];
   if (wave && !run.halt) {
-    for (const name of wave.groups) {
-      const progress = await deps.ledger.getProgress(state.runId, name);
-      if (progress.outcome !== "UPGRADED") continue;
-      const group = await deps.ledger.getGroup(state.runId, name);
-      const verdict = await checkGroupHealth(deps, request, group, progress.launchTemplateVersion.to);
-      if (verdict.healthy) continue;
-      const reason = `group ${name} while wave ${wave.name} baked: ${verdict.verdict}`;
+    // Groups are looked at ten at a time: a wave of hundreds stays well inside the task's timeout.
+    for (let i = 0; i < wave.groups.length; i += LOOK_IN_PARALLEL) {
+      const looks = await Promise.all(
+        wave.groups.slice(i, i + LOOK_IN_PARALLEL).map(async (name) => {
+          const progress = await deps.ledger.getProgress(state.runId, name);
+          if (progress.outcome !== "UPGRADED") return null;
+          const group = await deps.ledger.getGroup(state.runId, name);
+          const verdict = await checkGroupHealth(deps, request, group, progress.launchTemplateVersion.to);
+          return verdict.healthy ? null : { name, progress, verdict: verdict.verdict ?? "unhealthy" };
+        }),
+      );
+      const regressed = looks.find((look) => look !== null);
+      if (!regressed) continue;
+      const reason = `group ${regressed.name} while wave ${wave.name} baked: ${regressed.verdict}`;
       await deps.ledger.updateRun(state.runId, (r) => ({
         ...r,
         halt: r.halt ?? { status: "ROLLED_BACK", reason },
       }));
-      await deps.ledger.putProgress(state.runId, [{ ...progress, regressed: true, reason: verdict.verdict }]);
-      deps.logger.warn("regression while baking", { group: name, verdict: verdict.verdict });
+      await deps.ledger.putProgress(state.runId, [
+        { ...regressed.progress, regressed: true, reason: regressed.verdict },
+      ]);
+      deps.logger.warn("regression while baking", { group: regressed.name, verdict: regressed.verdict });
       return { ...state, bake: { done: true, waitSeconds: 0, remainingSeconds: 0 } };
     }
   }

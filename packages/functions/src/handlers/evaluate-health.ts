@@ -20,10 +20,9 @@ export const evaluateHealthTask: Task<unknown, GroupState> = async (event, deps)
       ]),
     ],
   }));
-  const health =
-    run.halt?.status === "ABORTED"
-      ? { healthy: false, verdict: run.halt.reason }
-      : await checkGroupHealth(deps, request, group, progress.launchTemplateVersion.to);
+  const health = run.abortRequested
+    ? { healthy: false, verdict: run.abortRequested }
+    : await checkGroupHealth(deps, request, group, progress.launchTemplateVersion.to);
   deps.logger.info("checkpoint evaluated", {
     group: state.group,
     checkpoint,

@@ -42,8 +42,19 @@ export const finishGroupTask: Task<unknown, { group: string; outcome: string }> 
     next = { ...progress, outcome: "FAILED", reason };
     await halt("FAILED", reason);
   } else if (state.rollingBack) {
-    if (kind === "rolled-back" || kind === "succeeded") {
+    const described =
+      kind === "rolled-back" || kind === "succeeded" ? await deps.rollout.describeGroup(name) : null;
+    const to = String(progress.launchTemplateVersion.to);
+    const stillNew = (described?.instances ?? []).filter(
+      (i) => i.launchTemplateVersion === to && i.lifecycleState !== "Terminating",
+    );
+    if ((kind === "rolled-back" || kind === "succeeded") && stillNew.length === 0) {
       next = { ...progress, outcome: "ROLLED_BACK" };
+    } else if (kind === "rolled-back" || kind === "succeeded") {
+      const ids = stillNew.map((i) => i.instanceId).join(", ");
+      const reason = `${progress.reason ?? "rollback"}; but instances still run the new version ${to}: ${ids}: check the group`;
+      next = { ...progress, outcome: "FAILED", reason };
+      await halt("FAILED", reason);
     } else {
       const reason = `${progress.reason ?? "rollback"}; the rollback ended ${kind}: ${await reasonOf(deps, state)}`;
       next = { ...progress, outcome: "FAILED", reason };

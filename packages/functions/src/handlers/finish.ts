@@ -38,6 +38,7 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
       waves: [],
       halt: { status: "FAILED", reason },
       groupOutcomes: null,
+      abortRequested: null,
     });
     await notify(deps, {
       type: "RunFinished",
@@ -94,7 +95,16 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
     outcome: g.outcome,
     reason: failing.has(g.outcome) ? (g.reason ?? null) : null,
   }));
-  await deps.ledger.updateRun(runId, () => ({ ...run, groupOutcomes }));
+  // Applied to the record as it is now: an abort that landed meanwhile keeps its note.
+  await deps.ledger.updateRun(runId, (latest) => ({
+    ...latest,
+    halt: latest.halt ?? run.halt,
+    status: run.status,
+    reason: run.reason,
+    endedAt: run.endedAt,
+    waves: run.waves,
+    groupOutcomes,
+  }));
   deps.logger.info("run finished", { status: outcome.status, reason: outcome.reason });
   await notify(deps, {
     type: "RunFinished",

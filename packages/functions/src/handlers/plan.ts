@@ -28,7 +28,9 @@ export const planTask: Task<
     const notes: string[] = [];
     if (group.launchTemplate.versionSpec.startsWith("$")) {
       notes.push(
-        `launch template version ${group.launchTemplate.versionSpec} is pinned to version ${group.launchTemplate.resolvedVersion}, which rollback returns to`,
+        request.dryRun
+          ? `launch template version ${group.launchTemplate.versionSpec} would be pinned to version ${group.launchTemplate.resolvedVersion}, which rollback returns to`
+          : `launch template version ${group.launchTemplate.versionSpec} is pinned to version ${group.launchTemplate.resolvedVersion}, which rollback returns to`,
       );
     }
     if (group.launchTemplate.imageRef.startsWith(SSM_IMAGE_PREFIX)) {
@@ -56,6 +58,17 @@ export const planTask: Task<
       regressed: false,
     };
   });
+  // Rollback needs a numbered version, and a new version of a template shared on $Latest would
+  // switch groups this run never refreshes: pin every $Latest/$Default group to the number it
+  // resolves to now, before any version is created. A dry run changes nothing and only says so.
+  for (const group of groups) {
+    if (!group.launchTemplate.versionSpec.startsWith("$") || request.dryRun) continue;
+    await deps.rollout.pinLaunchTemplateVersion(
+      group.name,
+      group.launchTemplate.launchTemplateId,
+      group.launchTemplate.resolvedVersion,
+    );
+  }
   await deps.ledger.putProgress(state.runId, progress);
   await deps.ledger.updateRun(state.runId, (r) => ({
     ...r,

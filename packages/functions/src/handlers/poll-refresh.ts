@@ -12,8 +12,8 @@ export const pollRefreshTask: Task<unknown, GroupState> = async (event, deps) =>
   // The token of the timed-out wait is dead: remove it so no late event tries it.
   await deps.ledger.takeWaitToken(refreshId);
   const { run, request } = await loadRun(deps, state.runId);
-  if (run.halt?.status === "ABORTED" && !state.rollingBack) {
-    return { ...state, timeout: undefined, event: abortEvent(refreshId, run.halt.reason) };
+  if (run.abortRequested && !state.rollingBack) {
+    return { ...state, timeout: undefined, event: abortEvent(refreshId, run.abortRequested) };
   }
   const progress = await deps.ledger.getProgress(state.runId, state.group);
   const group = await deps.ledger.getGroup(state.runId, state.group);

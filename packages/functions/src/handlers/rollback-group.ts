@@ -23,14 +23,16 @@ export const rollbackGroupTask: Task<unknown, GroupState> = async (event, deps) 
     }));
   }
   const next = await revertGroup(deps, request, state, verdict);
-  await notify(deps, {
-    type: "GroupRolledBack",
-    runId: state.runId,
-    status: "ROLLED_BACK",
-    wave: state.wave,
-    group: state.group,
-    summary: `run ${state.runId}: rolling back group ${state.group}: ${verdict}`,
-  });
+  // Once per group: a cancel-then-reverse revert comes through here more than once.
+  if (!state.rollingBack)
+    await notify(deps, {
+      type: "GroupRolledBack",
+      runId: state.runId,
+      status: "ROLLED_BACK",
+      wave: state.wave,
+      group: state.group,
+      summary: `run ${state.runId}: rolling back group ${state.group}: ${verdict}`,
+    });
   return next;
 };
 

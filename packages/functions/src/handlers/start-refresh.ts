@@ -83,14 +83,6 @@ export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) =
     outcome: "RUNNING",
     launchTemplateVersion: { ...progress.launchTemplateVersion, to: version },
   });
-  if (group.launchTemplate.versionSpec.startsWith("$")) {
-    // Rollback needs a numbered version: pin the group to the one its $Latest/$Default resolves to.
-    await deps.rollout.pinLaunchTemplateVersion(
-      name,
-      group.launchTemplate.launchTemplateId,
-      group.launchTemplate.resolvedVersion,
-    );
-  }
 
   let refreshId: string;
   try {

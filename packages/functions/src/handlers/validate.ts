@@ -28,6 +28,7 @@ export const validateTask: Task<unknown, { runId: string; dryRun: boolean; harde
       waves: [],
       halt: null,
       groupOutcomes: null,
+      abortRequested: null,
     });
   }
   if (!existing) {

@@ -25,10 +25,10 @@ export const waitForRefreshTask: Task<unknown, { filed: string }> = async (event
   );
 
   const { run, request } = await loadRun(deps, state.runId);
-  if (run.halt?.status === "ABORTED" && !state.rollingBack) {
+  if (run.abortRequested && !state.rollingBack) {
     // The abort came while this group was between waits: it found no token to wake, so look here.
     const token = await deps.ledger.takeWaitToken(refreshId);
-    if (token) await deps.resumer.succeed(token.token, abortEvent(refreshId, run.halt.reason));
+    if (token) await deps.resumer.succeed(token.token, abortEvent(refreshId, run.abortRequested));
     return { filed: refreshId };
   }
   const progress = await deps.ledger.getProgress(state.runId, state.group);

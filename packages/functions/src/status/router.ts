@@ -338,6 +338,7 @@ async function startingRun(runId: string, context: StatusContext): Promise<RunRe
     waves: [],
     halt: null,
     groupOutcomes: null,
+    abortRequested: null,
   };
   return assembleRunResult(record, parsed.request, [], {
     virtualSeconds: null,
