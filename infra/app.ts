@@ -97,6 +97,7 @@ export function createApp(loaded: LoadedStage, options: AppOptions) {
   const machine = createStateMachine({
     name: machineName,
     accountId,
+    arn: machineArn,
     functionArns: Object.fromEntries(TASK_FUNCTIONS.map((k) => [k, functions[k].arn])) as Record<
       (typeof TASK_FUNCTIONS)[number],
       pulumi.Output<string>

@@ -419,11 +419,15 @@ export function assumeRolePolicy(service: string, sourceAccount?: string) {
  * The state machine's role: invoke exactly its task functions; deliver its logs to CloudWatch and
  * its traces to X-Ray (AWS accepts only `*` as the resource of these log-delivery and X-Ray calls).
  */
-export function stateMachinePolicy(functionArns: readonly string[]): PolicyDocument {
+export function stateMachinePolicy(functionArns: readonly string[], ownArn: string): PolicyDocument {
+  // The groups of a wave run as child executions of this same machine (Distributed Map).
+  const executions = `${ownArn.replace(":stateMachine:", ":execution:")}/*`;
   return {
     Version: "2012-10-17",
     Statement: [
       statement("InvokeTaskFunctions", ["lambda:InvokeFunction"], [...new Set(functionArns)].sort()),
+      statement("RunGroupsAsChildExecutions", ["states:StartExecution"], [ownArn]),
+      statement("FollowChildExecutions", ["states:DescribeExecution", "states:StopExecution"], [executions]),
       statement(
         "DeliverLogs",
         [

@@ -12,6 +12,8 @@ export interface StateMachineArgs {
   /** Physical name (its ARN is known before it exists: functions receive it in their environment). */
   name: string;
   accountId: pulumi.Input<string>;
+  /** The ARN the machine will have (its role lets it start its own child executions). */
+  arn: pulumi.Input<string>;
   functionArns: { [K in keyof FunctionArns]: pulumi.Input<string> };
   logRetentionDays: number;
 }
@@ -31,7 +33,14 @@ export function createStateMachine(args: StateMachineArgs) {
   });
   const policy = new aws.iam.RolePolicy("FleetUpgradeStateMachinePolicy", {
     role: role.id,
-    policy: arns.apply((a) => JSON.stringify(stateMachinePolicy(TASK_FUNCTIONS.map((k) => a[k])))),
+    policy: pulumi.all([arns, args.arn]).apply(([a, own]) =>
+      JSON.stringify(
+        stateMachinePolicy(
+          TASK_FUNCTIONS.map((k) => a[k]),
+          own,
+        ),
+      ),
+    ),
   });
   // The vended-logs prefix keeps CloudWatch's resource policy small however many machines log.
   const logGroup = new aws.cloudwatch.LogGroup("FleetUpgradeStateMachineLogs", {

@@ -18,7 +18,13 @@ const functionPolicies = FUNCTION_KEYS.map((key): [FunctionKey, PolicyDocument] 
 ]);
 const allPolicies: [string, PolicyDocument][] = [
   ...functionPolicies,
-  ["stateMachine", stateMachinePolicy(["arn:aws:lambda:eu-west-1:111122223333:function:a"])],
+  [
+    "stateMachine",
+    stateMachinePolicy(
+      ["arn:aws:lambda:eu-west-1:111122223333:function:a"],
+      "arn:aws:states:eu-west-1:111122223333:stateMachine:m",
+    ),
+  ],
   ["builderInstance", builderInstancePolicy(ctx)],
 ];
 
@@ -130,18 +136,27 @@ describe("IAM policies", () => {
       "statusApi",
       "waitForRefresh",
     ]);
-    expect(holders("states:StopExecution")).toEqual(["statusApi"]);
+    // The state machine follows (and stops) its own child executions: a wave's groups.
+    expect(holders("states:StopExecution")).toEqual(["stateMachine", "statusApi"]);
     expect(holders("states:SendTaskFailure")).toEqual([]);
-    expect(holders("states:StartExecution")).toEqual(["newAmiCheck", "statusApi"]);
+    expect(holders("states:StartExecution")).toEqual(["newAmiCheck", "stateMachine", "statusApi"]);
   });
 
   it("let only the state machine invoke functions, exactly the ones it names", () => {
     const arns = ["arn:aws:lambda:eu-west-1:1:function:b", "arn:aws:lambda:eu-west-1:1:function:a"];
-    const policy = stateMachinePolicy(arns);
+    const policy = stateMachinePolicy(arns, "arn:aws:states:eu-west-1:1:stateMachine:m");
     const invoke = policy.Statement.filter((s) => s.Action.includes("lambda:InvokeFunction"));
     expect(invoke).toHaveLength(1);
     expect(invoke[0]?.Resource).toEqual([...arns].sort());
     expect(holders("lambda:InvokeFunction")).toEqual(["stateMachine"]);
+  });
+
+  it("let the state machine start only itself (the groups of a wave) and follow only its own executions", () => {
+    const policy = stateMachinePolicy([], "arn:aws:states:eu-west-1:1:stateMachine:m");
+    const start = policy.Statement.filter((s) => s.Action.includes("states:StartExecution"));
+    expect(start.flatMap((s) => s.Resource)).toEqual(["arn:aws:states:eu-west-1:1:stateMachine:m"]);
+    const follow = policy.Statement.filter((s) => s.Action.includes("states:StopExecution"));
+    expect(follow.flatMap((s) => s.Resource)).toEqual(["arn:aws:states:eu-west-1:1:execution:m/*"]);
   });
 
   it("let each function write only to its own log group", () => {

@@ -74,6 +74,7 @@ describe("the deployed state machine", () => {
     const machine = createStateMachine({
       name: "fleet-upgrade-ci",
       accountId: "111122223333",
+      arn: "arn:aws:states:eu-west-1:111122223333:stateMachine:fleet-upgrade-ci",
       functionArns: arns,
       logRetentionDays: 30,
     });
@@ -87,7 +88,10 @@ describe("the deployed state machine", () => {
     expect(logging?.logDestination).toBe(`${await resolved(machine.logGroup.arn)}:*`);
 
     expect(JSON.parse(await resolved(machine.policy.policy))).toEqual(
-      stateMachinePolicy(TASK_FUNCTIONS.map((k) => mockArns[k])),
+      stateMachinePolicy(
+        TASK_FUNCTIONS.map((k) => mockArns[k]),
+        "arn:aws:states:eu-west-1:111122223333:stateMachine:fleet-upgrade-ci",
+      ),
     );
     expect(JSON.parse(await resolved(machine.role.assumeRolePolicy))).toEqual(
       assumeRolePolicy("states.amazonaws.com", "111122223333"),

@@ -104,11 +104,15 @@ function hardenProcessor(arns: FunctionArns) {
   };
 }
 
-/** Per group: refresh, wait for its events (poll as backstop), check health at checkpoints, verify. */
+/**
+ * Per group: refresh, wait for its events (poll as backstop), check health at checkpoints, verify.
+ * Each group runs as a child execution (Distributed Map): its history is its own, so a run of
+ * 1,000 groups stays far below an execution's 25,000-event history limit.
+ */
 function groupProcessor(arns: FunctionArns) {
   const toFailed = "GroupFailed";
   return {
-    ProcessorConfig: { Mode: "INLINE" },
+    ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
     StartAt: "StartRefresh",
     States: {
       StartRefresh: invoke(arns, "startRefresh", {
@@ -202,6 +206,7 @@ function waveProcessor(arns: FunctionArns) {
       WaveSkipped: { Type: "Succeed" },
       Groups: {
         Type: "Map",
+        Label: "Groups",
         ItemsPath: "$.groups",
         MaxConcurrencyPath: "$.maxParallelGroups",
         ItemSelector: {

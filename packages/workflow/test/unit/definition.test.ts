@@ -86,5 +86,10 @@ describe("the state machine definition", () => {
     expect(waves.MaxConcurrency).toBe(1);
     const groups = allStates(definition.States).find(([name]) => name === "Groups")?.[1];
     expect(groups?.MaxConcurrencyPath).toBe("$.maxParallelGroups");
+    // Each group is a child execution: the run's own history stays small at 1,000 groups.
+    expect((groups?.ItemProcessor as { ProcessorConfig?: unknown } | undefined)?.ProcessorConfig).toEqual({
+      Mode: "DISTRIBUTED",
+      ExecutionType: "STANDARD",
+    });
   });
 });
