@@ -14,9 +14,23 @@ describe("AnswerCache", () => {
     now = 499;
     expect((await cache.get("k", load)).text).toBe("load 1");
     now = 500;
+    // Past its time: the last answer at once, a fresh one loading behind it.
+    expect((await cache.get("k", load)).text).toBe("load 1");
+    await Promise.resolve();
     expect((await cache.get("k", load)).text).toBe("load 2");
+    expect(loads).toBe(2);
     cache.clear();
     expect((await cache.get("k", load)).text).toBe("load 3");
+  });
+
+  it("never gives an answer older than its staleness bound: it waits for a fresh one", async () => {
+    let now = 0;
+    let loads = 0;
+    const cache = new AnswerCache(500, () => now, 5_000);
+    const load = async () => answer(`load ${++loads}`);
+    expect((await cache.get("k", load)).text).toBe("load 1");
+    now = 6_000;
+    expect((await cache.get("k", load)).text).toBe("load 2");
   });
 
   it("keeps no failure: the next read tries again", async () => {
