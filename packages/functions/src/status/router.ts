@@ -3,7 +3,7 @@
  * The Lambda handler (API Gateway HTTP API) and `fleet-upgrade serve` (node:http over a simulated
  * account) both call it, so they answer alike.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   assembleRunResult,
   formatProblems,
@@ -137,6 +137,9 @@ export const STATUS_ROUTES = [
 ] as const;
 
 type Route = (typeof STATUS_ROUTES)[number]["path"];
+
+/** An Idempotency-Key header of POST /runs. */
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Execution names: letters, digits, `-` and `_`, at most 80 (run ids are execution names). */
 const RUN_ID = /^[A-Za-z0-9_-]{1,80}$/;
@@ -390,7 +393,31 @@ async function startRun(request: StatusRequest, context: StatusContext): Promise
       },
     );
   }
-  const runId = (context.newRunId ?? (() => newRunId(wallClock(context))))();
+  const key = request.headers["idempotency-key"];
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new ApiError(
+      400,
+      "InvalidRequest",
+      `Idempotency-Key: got ${quote(key.slice(0, 80))}, expected 1-64 letters, digits, "-" or "_"`,
+      { problems: [{ field: "Idempotency-Key", value: key, expected: '1-64 letters, digits, "-" or "_"' }] },
+    );
+  }
+  // A key names the run: the same key again answers with the run it started, never a second run.
+  const runId =
+    key === undefined
+      ? (context.newRunId ?? (() => newRunId(wallClock(context))))()
+      : `run-key-${createHash("sha256").update(key).digest("hex").slice(0, 24)}`;
+  if (key !== undefined) {
+    const known = await context.deps.ledger.getRun(runId);
+    const status = known?.status ?? ((await context.starter.describe(runId)) ? "RUNNING" : undefined);
+    if (status !== undefined) {
+      return {
+        status: 202,
+        json: { runId, status, location: `/runs/${runId}` },
+        text: `run ${runId} was already started with this Idempotency-Key; follow it with GET /runs/${runId}`,
+      };
+    }
+  }
   try {
     await context.starter.start(runId, input ?? {});
   } catch (error) {
