@@ -5,6 +5,7 @@ import { type AwsClients, createAwsClients, ensureLedgerTable } from "@fleet-upg
 import {
   assembleRunResult,
   formatProblems,
+  NO_METRICS,
   parseRunRequest,
   RunRequestSchema,
   runOutcomeOf,
@@ -122,12 +123,7 @@ export async function planCommand(args: string[], io: PlanIo, options: PlanOptio
       { ...run, ...outcome, endedAt: now.toISOString() },
       effective,
       progress,
-      {
-        virtualSeconds: null,
-        lowerBoundSeconds: null,
-        apiCalls: {},
-        stateTransitions: 0,
-      },
+      NO_METRICS,
     );
     io.stdout(summary(result));
     const kernels = Object.entries(run.inventory?.byKernel ?? {})

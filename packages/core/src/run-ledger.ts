@@ -92,6 +92,22 @@ export type RunRecord = z.infer<typeof RunRecordSchema>;
 export const GroupLockSchema = z.object({ runId: z.string(), acquiredAt: z.string(), expiresAt: z.number() });
 export type GroupLock = z.infer<typeof GroupLockSchema>;
 
+/** A run's first record: nothing found or decided yet. */
+export function newRunRecord(
+  fields: Pick<RunRecord, "runId" | "status" | "reason" | "request" | "startedAt"> & Partial<RunRecord>,
+): RunRecord {
+  return {
+    endedAt: null,
+    inventory: null,
+    target: null,
+    waves: [],
+    halt: null,
+    groupOutcomes: null,
+    abortRequested: null,
+    ...fields,
+  };
+}
+
 /** A waiting task token, filed under what will wake it. */
 export const WaitTokenSchema = z.object({ token: z.string(), runId: z.string(), group: z.string() });
 export type WaitToken = z.infer<typeof WaitTokenSchema>;

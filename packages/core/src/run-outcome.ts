@@ -49,6 +49,14 @@ export interface RunMetrics {
   stateTransitions: number;
 }
 
+/** The metrics of a run outside simulation: nothing measured. */
+export const NO_METRICS: RunMetrics = Object.freeze({
+  virtualSeconds: null,
+  lowerBoundSeconds: null,
+  apiCalls: Object.freeze({}) as Record<string, number>,
+  stateTransitions: 0,
+});
+
 /**
  * The run result (CONTRACTS section 2) from the ledger's records: the run, its waves and the
  * progress of every group. Groups come in wave order, then unplanned ones.

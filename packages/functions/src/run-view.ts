@@ -1,4 +1,10 @@
-import { assembleRunResult, RunRequestSchema, type RunResult, RunResultSchema } from "@fleet-upgrade/core";
+import {
+  assembleRunResult,
+  NO_METRICS,
+  RunRequestSchema,
+  type RunResult,
+  RunResultSchema,
+} from "@fleet-upgrade/core";
 import type { FunctionDeps } from "./deps";
 
 /**
@@ -15,12 +21,5 @@ export async function readRunResult(deps: FunctionDeps, runId: string): Promise<
   const reason =
     run.halt?.reason ??
     (run.status === "WAITING" ? "waiting for an approval to start the next wave" : run.reason);
-  return RunResultSchema.parse(
-    assembleRunResult({ ...run, reason }, request.data, progress, {
-      virtualSeconds: null,
-      lowerBoundSeconds: null,
-      apiCalls: {},
-      stateTransitions: 0,
-    }),
-  );
+  return RunResultSchema.parse(assembleRunResult({ ...run, reason }, request.data, progress, NO_METRICS));
 }

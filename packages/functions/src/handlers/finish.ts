@@ -1,5 +1,7 @@
 import {
   assembleRunResult,
+  NO_METRICS,
+  newRunRecord,
   RunRequestSchema,
   RunResultSchema,
   type RunStatus,
@@ -26,20 +28,17 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
   const errorReason = error ? `${error.Error}: ${errorMessageOf(error)}` : null;
   if (!existing) {
     const reason = errorReason ?? "the run ended before it was recorded";
-    await deps.ledger.putRun({
-      runId,
-      status: "FAILED",
-      reason,
-      request: null,
-      startedAt: now,
-      endedAt: now,
-      inventory: null,
-      target: null,
-      waves: [],
-      halt: { status: "FAILED", reason },
-      groupOutcomes: null,
-      abortRequested: null,
-    });
+    await deps.ledger.putRun(
+      newRunRecord({
+        runId,
+        status: "FAILED",
+        reason,
+        request: null,
+        startedAt: now,
+        endedAt: now,
+        halt: { status: "FAILED", reason },
+      }),
+    );
     await notify(deps, {
       type: "RunFinished",
       runId,
@@ -81,14 +80,7 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
       return w.status === "RUNNING" ? { ...w, status: waveStatusOf(outcomes) } : w;
     }),
   };
-  const result = RunResultSchema.parse(
-    assembleRunResult(run, request, progress, {
-      virtualSeconds: null,
-      lowerBoundSeconds: null,
-      apiCalls: {},
-      stateTransitions: 0,
-    }),
-  );
+  const result = RunResultSchema.parse(assembleRunResult(run, request, progress, NO_METRICS));
   const failing = new Set(["FAILED", "ROLLED_BACK", "SKIPPED"]);
   const groupOutcomes = result.groups.map((g) => ({
     name: g.name,

@@ -1,4 +1,4 @@
-import { InvalidRunRequestError, needsHardening, parseRunRequest } from "@fleet-upgrade/core";
+import { InvalidRunRequestError, needsHardening, newRunRecord, parseRunRequest } from "@fleet-upgrade/core";
 import { z } from "zod";
 import { lambdaHandler, type Task } from "../lambda";
 import { notify } from "../notify";
@@ -16,22 +16,15 @@ export const validateTask: Task<unknown, { runId: string; dryRun: boolean; harde
   const request = parsed.request;
   const existing = await deps.ledger.getRun(input.runId);
   if (!existing) {
-    await deps.ledger.putRun({
-      runId: input.runId,
-      status: "RUNNING",
-      reason: request.reason,
-      request,
-      startedAt: deps.now().toISOString(),
-      endedAt: null,
-      inventory: null,
-      target: null,
-      waves: [],
-      halt: null,
-      groupOutcomes: null,
-      abortRequested: null,
-    });
-  }
-  if (!existing) {
+    await deps.ledger.putRun(
+      newRunRecord({
+        runId: input.runId,
+        status: "RUNNING",
+        reason: request.reason,
+        request,
+        startedAt: deps.now().toISOString(),
+      }),
+    );
     await notify(deps, {
       type: "RunStarted",
       runId: input.runId,

@@ -8,6 +8,8 @@ import {
   assembleRunResult,
   formatProblems,
   isPlainObject,
+  NO_METRICS,
+  newRunRecord,
   parseRunRequest,
   type RunRecord,
   type RunResult,
@@ -358,26 +360,14 @@ async function startingRun(runId: string, context: StatusContext): Promise<RunRe
   if (execution?.status !== "RUNNING") return undefined;
   const parsed = parseRunRequest(execution.input ?? {}, context.deps.settings.stage);
   if (!parsed.ok) return undefined;
-  const record: RunRecord = {
+  const record = newRunRecord({
     runId,
     status: "RUNNING",
     reason: "starting: the request is being validated",
     request: parsed.request,
     startedAt: execution.startedAt,
-    endedAt: null,
-    inventory: null,
-    target: null,
-    waves: [],
-    halt: null,
-    groupOutcomes: null,
-    abortRequested: null,
-  };
-  return assembleRunResult(record, parsed.request, [], {
-    virtualSeconds: null,
-    lowerBoundSeconds: null,
-    apiCalls: {},
-    stateTransitions: 0,
   });
+  return assembleRunResult(record, parsed.request, [], NO_METRICS);
 }
 
 async function startRun(request: StatusRequest, context: StatusContext): Promise<Answer> {
