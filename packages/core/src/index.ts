@@ -7,6 +7,7 @@ export * from "./lower-bound";
 export * from "./notification";
 export * from "./ports";
 export * from "./refresh-progress";
+export * from "./regression-analysis";
 export * from "./regression-judge";
 export * from "./run-ledger";
 export * from "./run-outcome";
