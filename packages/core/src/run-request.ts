@@ -53,7 +53,7 @@ const DEFAULT_WAVES: WaveSpec[] = [
  * classic ones or a percentile `p0`-`p100` with up to two decimals
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html).
  */
-const STATISTIC = /^(Average|Minimum|Maximum|Sum|SampleCount|p(100|[0-9]{1,2})(\.[0-9]{1,2})?)$/;
+const STATISTIC = /^(Average|Minimum|Maximum|Sum|SampleCount|p(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?))$/;
 const STATISTIC_PHRASE =
   'a statistic: "Average", "Minimum", "Maximum", "Sum", "SampleCount" or a percentile like "p90"';
 /** At most this many metrics per judgement: each costs one GetMetricData query per instance. */

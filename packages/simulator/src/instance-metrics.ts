@@ -111,7 +111,7 @@ export function minuteSamples(
   return out;
 }
 
-const PERCENTILE = /^p(100|[0-9]{1,2})(\.[0-9]{1,2})?$/;
+const PERCENTILE = /^p(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$/;
 
 /** True for a statistic this model can compute: the five classic ones and percentiles pNN(.NN). */
 export function isStatistic(stat: string): boolean {

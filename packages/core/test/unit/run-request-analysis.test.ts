@@ -69,7 +69,7 @@ describe("health.analysis in the run request", () => {
     for (const stat of ["p50", "p99.9", "p100", "p0", "Maximum", "SampleCount"]) {
       expect(parseRunRequest(analysis({ metrics: [{ ...cpu, stat }] })).ok, stat).toBe(true);
     }
-    for (const stat of ["p101", "p9.999", "P90", "avg", ""]) {
+    for (const stat of ["p101", "p100.5", "p9.999", "P90", "avg", ""]) {
       expect(problemsOf(analysis({ metrics: [{ ...cpu, stat }] }))[0]?.field, stat).toBe(
         "health.analysis.metrics[0].stat",
       );
