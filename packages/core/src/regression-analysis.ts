@@ -134,3 +134,35 @@ export async function analyzeGroup(reader: MetricReader, input: AnalyzeGroupInpu
       : "PASS";
   return { verdict, entries, reason: failures.length === 0 ? null : failures.join("; ") };
 }
+
+/**
+ * A group's in-service instances split by image: those on the new launch template version are the
+ * canary, the others the baseline. Instances not InService (Pending, Terminating, ...) are left out:
+ * they do not serve the same traffic.
+ *
+ * @example
+ * const group = await rollout.describeGroup("web");
+ * const { canary, baseline } = splitByVersion(group.instances, 4);
+ */
+export function splitByVersion(
+  instances: readonly { instanceId: string; launchTemplateVersion: string | null; lifecycleState: string }[],
+  newVersion: number,
+): { canary: string[]; baseline: string[] } {
+  const serving = instances.filter((i) => i.lifecycleState === "InService");
+  return {
+    canary: serving.filter((i) => i.launchTemplateVersion === String(newVersion)).map((i) => i.instanceId),
+    baseline: serving.filter((i) => i.launchTemplateVersion !== String(newVersion)).map((i) => i.instanceId),
+  };
+}
+
+/**
+ * One judgement as a line for the status text and the report:
+ * `checkpoint 20% AWS/EC2 CPUUtilization: FAIL, median 63 on 2 new vs 41.2 on 8 old (+53%), p = 0.004`.
+ */
+export function formatAnalysisEntry(entry: AnalysisEntry): string {
+  const side = (s: AnalysisEntry["canary"], what: string) =>
+    `${s.median === null ? "no data" : `median ${significant(s.median)}`} on ${s.instances} ${what}`;
+  const change = entry.change === null ? "" : ` (${percent(entry.change)})`;
+  const p = entry.pValue === null ? "" : `, p = ${significant(entry.pValue)}`;
+  return `${entry.at} ${entry.metric}: ${entry.verdict}, ${side(entry.canary, "new")} vs ${side(entry.baseline, "old")}${change}${p}`;
+}

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { MetricReader } from "../../src/ports";
-import { analyzeGroup, metricLabel } from "../../src/regression-analysis";
+import {
+  analyzeGroup,
+  formatAnalysisEntry,
+  metricLabel,
+  splitByVersion,
+} from "../../src/regression-analysis";
 import { RunRequestSchema } from "../../src/run-request";
 
 type ReadInput = Parameters<MetricReader["readInstanceSeries"]>[0];
@@ -162,5 +167,47 @@ describe("analyzeGroup", () => {
       "AWS/EC2 CPUUtilization",
     );
     expect(metricLabel({ namespace: "App", name: "latency", stat: "p99" })).toBe("App latency p99");
+  });
+});
+
+describe("splitByVersion", () => {
+  it("puts in-service instances on the new version in the canary, the other in-service ones in the baseline", () => {
+    const instances = [
+      { instanceId: "i-old", launchTemplateVersion: "3", lifecycleState: "InService" },
+      { instanceId: "i-new", launchTemplateVersion: "4", lifecycleState: "InService" },
+      { instanceId: "i-warming", launchTemplateVersion: "4", lifecycleState: "Pending" },
+      { instanceId: "i-leaving", launchTemplateVersion: "3", lifecycleState: "Terminating" },
+      { instanceId: "i-unknown", launchTemplateVersion: null, lifecycleState: "InService" },
+    ];
+    expect(splitByVersion(instances, 4)).toEqual({ canary: ["i-new"], baseline: ["i-old", "i-unknown"] });
+  });
+});
+
+describe("formatAnalysisEntry", () => {
+  it("reads as a line: where, metric, verdict, both medians and counts, change, p-value", () => {
+    expect(
+      formatAnalysisEntry({
+        at: "checkpoint 20%",
+        metric: "AWS/EC2 CPUUtilization",
+        baseline: { instances: 8, median: 41.2 },
+        canary: { instances: 2, median: 63 },
+        change: 0.529,
+        pValue: 0.00412,
+        verdict: "FAIL",
+      }),
+    ).toBe(
+      "checkpoint 20% AWS/EC2 CPUUtilization: FAIL, median 63 on 2 new vs median 41.2 on 8 old (+53%), p = 0.00412",
+    );
+    expect(
+      formatAnalysisEntry({
+        at: "checkpoint 10%",
+        metric: "AWS/EC2 CPUUtilization",
+        baseline: { instances: 9, median: 30 },
+        canary: { instances: 0, median: null },
+        change: null,
+        pValue: null,
+        verdict: "INCONCLUSIVE",
+      }),
+    ).toBe("checkpoint 10% AWS/EC2 CPUUtilization: INCONCLUSIVE, no data on 0 new vs median 30 on 9 old");
   });
 });
