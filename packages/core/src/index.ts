@@ -1,6 +1,7 @@
 export * from "./ami-release";
 export * from "./documents";
 export * from "./errors";
+export * from "./estimate";
 export * from "./fleet";
 export * from "./health";
 export * from "./lower-bound";
