@@ -16,6 +16,7 @@ export * from "./run-result";
 export * from "./scenario";
 export * from "./stage";
 export * from "./target";
+export * from "./untargeted";
 export * from "./user-data";
 export * from "./validation";
 export * from "./wave-planner";
