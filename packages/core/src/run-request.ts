@@ -177,6 +177,8 @@ const RunRequestShape = strictObject({
       .default(null),
     bakeSeconds: integerIn(0, 172800).default(900),
     approval: ApprovalModeSchema.default("none"),
+    /** An empty first wave (no canary, e.g. a mistyped ring) fails the run unless true. */
+    allowEmptyFirstWave: flag().default(false),
   }).prefault({}),
   health: strictObject({
     alarms: stringList("CloudWatch alarm names").default(() => []),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ArchitectureSchema } from "./fleet";
+import { GroupReadinessSchema } from "./readiness";
 import { KernelTrackSchema, runRequestSchema } from "./run-request";
 import { integerIn, nonEmptyString, numberIn, oneOf, stringList } from "./validation";
 
@@ -103,6 +104,14 @@ export const GroupResultSchema = z.object({
 });
 export type GroupResult = z.infer<typeof GroupResultSchema>;
 
+/** A group the run does not target, with its instances by "PlatformName PlatformVersion". */
+export const UntargetedGroupSchema = z.object({
+  group: z.string({ error: "a string" }),
+  instances: integerIn(0),
+  platforms: z.record(z.string(), integerIn(0), { error: "an object of instance counts" }),
+});
+export type UntargetedGroup = z.infer<typeof UntargetedGroupSchema>;
+
 /**
  * The run result (CONTRACTS.md section 2): returned by `simulate --json` and `GET /runs/{runId}`,
  * written to the ledger. Unknown keys are stripped, not refused: the project may add fields.
@@ -125,9 +134,15 @@ export const RunResultSchema = z.object({
     instances: integerIn(0),
     /** Instances by "PlatformName PlatformVersion", e.g. "Amazon Linux 2". */
     byPlatform: z.record(z.string(), integerIn(0), { error: "an object of instance counts" }),
+    /** Groups the run does not target (tags do not match), with their platforms: still on AL2? */
+    untargeted: z.array(UntargetedGroupSchema, { error: "a list of groups" }).optional(),
   }),
+  /** Expected duration from the plan: a dry run's whole run; while running, the time left. */
+  estimate: z.object({ seconds: numberIn(0) }).optional(),
   waves: z.array(WaveResultSchema, { error: "a list of waves" }),
   groups: z.array(GroupResultSchema, { error: "a list of groups" }),
+  /** Preflight, per targeted group then run-level entries (`group: null`), before anything changes. */
+  readiness: z.array(GroupReadinessSchema, { error: "a list of readiness entries" }).optional(),
   metrics: z.object({
     /** Simulation only: the simulated duration; null outside simulation. */
     virtualSeconds: numberIn(0).nullable(),

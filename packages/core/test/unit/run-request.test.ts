@@ -29,6 +29,7 @@ const FULL_DEFAULT: RunRequest = {
     instanceWarmupSeconds: null,
     bakeSeconds: 900,
     approval: "none",
+    allowEmptyFirstWave: false,
   },
   health: {
     alarms: [],
