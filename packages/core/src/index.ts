@@ -9,6 +9,8 @@ export * from "./notification";
 export * from "./ports";
 export * from "./readiness";
 export * from "./refresh-progress";
+export * from "./regression-analysis";
+export * from "./regression-judge";
 export * from "./run-ledger";
 export * from "./run-outcome";
 export * from "./run-request";

@@ -52,6 +52,35 @@ export const WaveResultSchema = z.object({
 });
 export type WaveResult = z.infer<typeof WaveResultSchema>;
 
+export const AnalysisVerdictSchema = oneOf(["PASS", "FAIL", "INCONCLUSIVE"]);
+export type AnalysisVerdict = z.infer<typeof AnalysisVerdictSchema>;
+
+/** One side of a judgement: how many instances gave data, and the median of their samples. */
+const AnalysisSideSchema = z.object({
+  instances: integerIn(0),
+  /** null when no instance of this side gave a sample. */
+  median: z.number({ error: "a number or null" }).nullable(),
+});
+
+/**
+ * One judgement of the regression judge (CONTRACTS.md section 2, `groups[].analysis`): a metric of
+ * the new-image instances (canary) against the old-image ones (baseline) over the same window.
+ */
+export const AnalysisEntrySchema = z.object({
+  /** When it was judged: `checkpoint 20%`, `verify`, `bake`. */
+  at: nonEmptyString("a non-empty label"),
+  /** `<namespace> <name>`, e.g. `AWS/EC2 CPUUtilization`. */
+  metric: nonEmptyString("a metric label"),
+  baseline: AnalysisSideSchema,
+  canary: AnalysisSideSchema,
+  /** Relative change of the median, canary against baseline; null when a side has no data or the baseline median is 0. */
+  change: z.number({ error: "a number or null" }).nullable(),
+  /** One-sided p-value in the worse direction; null when the test did not run (INCONCLUSIVE). */
+  pValue: numberIn(0, 1).nullable(),
+  verdict: AnalysisVerdictSchema,
+});
+export type AnalysisEntry = z.infer<typeof AnalysisEntrySchema>;
+
 export const GroupResultSchema = z.object({
   name: z.string({ error: "a string" }),
   wave: z.string({ error: "a string" }),
@@ -70,6 +99,8 @@ export const GroupResultSchema = z.object({
   instanceRefreshIds: z.array(z.string({ error: "a string" }), { error: "a list of refresh ids" }),
   /** Findings worth showing (preflight and the like). */
   notes: stringList("notes").optional(),
+  /** Every judgement of the regression judge, in order (checkpoint, verify, bake look). */
+  analysis: z.array(AnalysisEntrySchema, { error: "a list of analysis entries" }).optional(),
 });
 export type GroupResult = z.infer<typeof GroupResultSchema>;
 
