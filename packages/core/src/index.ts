@@ -3,6 +3,7 @@ export * from "./documents";
 export * from "./errors";
 export * from "./fleet";
 export * from "./health";
+export * from "./limits";
 export * from "./lower-bound";
 export * from "./notification";
 export * from "./ports";
