@@ -461,12 +461,10 @@ describe("AutoScalingFleetInventory.readFleet", () => {
 
   it("leaves out a group whose SSM image parameter does not exist", async () => {
     givenAccount();
-    ssm
-      .on(GetParametersCommand)
-      .resolves({
-        Parameters: [],
-        InvalidParameters: ["/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64"],
-      });
+    ssm.on(GetParametersCommand).resolves({
+      Parameters: [],
+      InvalidParameters: ["/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64"],
+    });
 
     const fleet = await inventory.readFleet({ tags: { env: "prod" }, autoScalingGroupNames: [] });
 

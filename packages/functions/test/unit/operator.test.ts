@@ -155,7 +155,7 @@ describe("approve and abort at once", () => {
       expect(lost[0]).toBeInstanceOf(OperatorRequestError);
       // The approval wait was answered once, with the winner's decision.
       expect(world.resumer.succeeded, first).toHaveLength(1);
-      const decision = (world.resumer.succeeded[0]?.output as { decision: string }).decision;
+      const decision = (world.resumer.succeeded[0]?.output as { decision?: string } | undefined)?.decision;
       const run = await world.ledger.getRun(RUN_ID);
       if (decision === "approve") {
         expect(run?.abortRequested).toBeNull();
