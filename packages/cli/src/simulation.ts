@@ -14,12 +14,12 @@ import {
 import {
   abortRun,
   approveRun,
-  OperatorRequestError,
   DEFAULT_SETTINGS,
   depsFromClients,
   type FunctionDeps,
   type FunctionSettings,
   lambdaHandler,
+  OperatorRequestError,
   REFRESH_EVENTS_TASK,
   readRunResult,
   TASKS,
