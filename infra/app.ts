@@ -18,6 +18,7 @@ import { stageNames } from "./names";
 import { createNotifications } from "./notifications";
 import { createBuilderRole, createFunctionRoles } from "./roles";
 import { createSchedule } from "./schedule";
+import { createSlackSecret } from "./secrets";
 import type { LoadedStage } from "./stage";
 import { createStateMachine, stateMachineArn } from "./state-machine";
 import { createTriggers } from "./triggers";
@@ -79,6 +80,17 @@ export function createApp(loaded: LoadedStage, options: AppOptions) {
       functionNames: names,
     }));
   const { roles } = createFunctionRoles(context);
+  if (config.slack) {
+    createSlackSecret({
+      prefix,
+      partition,
+      region: config.region,
+      accountId,
+      statusApiRoleArn: roles.statusApi.arn,
+      signingSecretParameter: config.slack.signingSecretParameter,
+      protect: options.protect,
+    });
+  }
 
   const settings = builder.profile.name.apply((instanceProfileName) =>
     functionSettingsOf(stage, config, { instanceProfileName }),

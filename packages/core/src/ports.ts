@@ -172,8 +172,11 @@ export interface LedgerStore {
   query(pk: string, skPrefix?: string): Promise<LedgerItem[]>;
   /** Items of the recent-runs index under gsi1pk, newest (largest gsi1sk) first. */
   queryRecent(gsi1pk: string, limit: number): Promise<LedgerItem[]>;
-  /** Deletes and returns the item; undefined when there was none. */
-  delete(pk: string, sk: string): Promise<LedgerItem | undefined>;
+  /**
+   * Deletes and returns the item; undefined when there was none. `ifVersion`: only when the stored
+   * item's `version` is this one (0: it has none); undefined, deleting nothing, when it is not.
+   */
+  delete(pk: string, sk: string, options?: { ifVersion?: number }): Promise<LedgerItem | undefined>;
 }
 
 /** How Step Functions sees one execution of the state machine (named by its run id). */

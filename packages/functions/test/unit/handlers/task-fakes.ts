@@ -67,9 +67,15 @@ export class MemoryLedgerStore implements LedgerStore {
       .map((i) => structuredClone(i));
   }
 
-  async delete(pk: string, sk: string): Promise<LedgerItem | undefined> {
+  async delete(
+    pk: string,
+    sk: string,
+    options: { ifVersion?: number } = {},
+  ): Promise<LedgerItem | undefined> {
     const key = this.key(pk, sk);
     const item = this.items.get(key);
+    if (options.ifVersion !== undefined && (!item || (item.version ?? 0) !== options.ifVersion))
+      return undefined;
     this.items.delete(key);
     return item;
   }
