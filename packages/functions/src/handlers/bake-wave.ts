@@ -38,7 +38,11 @@ export const bakeWaveTask: Task<unknown, WaveState> = async (event, deps) => {
     }
     const [first] = regressed;
     if (first) {
-      const others = regressed.length > 1 ? ` (${regressed.length - 1} more groups regressed)` : "";
+      const rest = regressed.slice(1).map((r) => r.name);
+      const others =
+        rest.length === 0
+          ? ""
+          : ` (also regressed: ${rest.slice(0, 5).join(", ")}${rest.length > 5 ? ` and ${rest.length - 5} more` : ""})`;
       const reason = `group ${first.name} while wave ${wave.name} baked: ${first.verdict}${others}`;
       await deps.ledger.updateRun(state.runId, (r) => ({
         ...r,
