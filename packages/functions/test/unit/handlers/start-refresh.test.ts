@@ -219,7 +219,12 @@ describe("startRefresh", () => {
     });
 
     it("takes the group's lock again before reverting, so no other run can take the group meanwhile", async () => {
-      await seed(world.ledger, runRecord({ rollback: { scope: "wave" } }, halted), [groupRecord("web")], [upgraded]);
+      await seed(
+        world.ledger,
+        runRecord({ rollback: { scope: "wave" } }, halted),
+        [groupRecord("web")],
+        [upgraded],
+      );
       world.rollout.refreshes = [refreshState("ir-1", "web", "Successful", "4")];
 
       const next = await startRefreshTask({ ...state, mode: "revert" }, world.deps);
@@ -230,7 +235,12 @@ describe("startRefresh", () => {
     });
 
     it("reverts nothing and says so when another run took the group after it was upgraded", async () => {
-      await seed(world.ledger, runRecord({ rollback: { scope: "wave" } }, halted), [groupRecord("web")], [upgraded]);
+      await seed(
+        world.ledger,
+        runRecord({ rollback: { scope: "wave" } }, halted),
+        [groupRecord("web")],
+        [upgraded],
+      );
       await world.ledger.acquireLock("web", "run-2", NOW, 3600);
 
       const next = await startRefreshTask({ ...state, mode: "revert" }, world.deps);
