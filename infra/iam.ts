@@ -380,8 +380,12 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
     case "endWave":
       return [notifyStatement(ctx)];
     case "plan":
-      // Pins $Latest/$Default groups to their numbered version before any new version exists.
-      return [refreshStatements(ctx, ["autoscaling:UpdateAutoScalingGroup"], "PinManagedGroups")];
+      // Pins $Latest/$Default groups to their numbered version before any new version exists, after
+      // reading every group's template to refuse one shared beyond the run (TEMPLATE_SHARED).
+      return [
+        readStatement(["autoscaling:DescribeAutoScalingGroups"]),
+        refreshStatements(ctx, ["autoscaling:UpdateAutoScalingGroup"], "PinManagedGroups"),
+      ];
     case "startWave":
       return [];
   }
