@@ -77,8 +77,10 @@ export const finishGroupTask: Task<unknown, { group: string; outcome: string }> 
   const kind = state.event?.kind;
   if (state.error) {
     const message = errorMessageOf(state.error);
-    const stopped =
-      progress.instanceRefreshIds.length > 0 ? await stopOurRefresh(deps, state, progress) : null;
+    // A refresh whose start was never recorded (the task died after StartInstanceRefresh) is still
+    // recognised by its desired version, so it is looked for once a version was made.
+    const mayRefresh = progress.instanceRefreshIds.length > 0 || progress.launchTemplateVersion.to !== null;
+    const stopped = mayRefresh ? await stopOurRefresh(deps, state, progress) : null;
     const reason = stopped
       ? `${state.error.Error}: ${message}; ${stopped}`
       : `${state.error.Error}: ${message}`;

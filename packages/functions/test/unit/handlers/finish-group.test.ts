@@ -159,6 +159,23 @@ describe("finishGroup", () => {
     expect(await lockHolder()).toBeNull();
   });
 
+  it("rolls back a refresh whose start was never recorded, found by the run's desired version", async () => {
+    await seed(
+      world.ledger,
+      runRecord(),
+      [groupRecord("web")],
+      [groupProgress("web", { outcome: "RUNNING", launchTemplateVersion: { from: 3, to: 4 } })],
+    );
+    world.rollout.refreshes = [refreshState("ir-9", "web", "InProgress", "4")];
+
+    await finishGroupTask({ ...waiting, error: { Error: "Sandbox.Timedout" } }, world.deps);
+
+    expect(world.rollout.rolledBack).toEqual(["web"]);
+    expect((await world.ledger.getProgress(RUN_ID, "web")).reason).toContain(
+      "its refresh ir-9 was rolled back",
+    );
+  });
+
   it("cancels the refresh when it cannot be rolled back, and says the replaced instances keep the new version", async () => {
     await seedRefreshing();
     world.rollout.refreshes = [refreshState("ir-1", "web", "InProgress", "4")];
