@@ -393,9 +393,11 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
     case "endWave":
       return [notifyStatement(ctx)];
     case "plan":
-      // Pins $Latest/$Default groups to their numbered version before any new version exists; Auto
+      // Pins $Latest/$Default groups to their numbered version before any new version exists, after
+      // reading every group's template to refuse one shared beyond the run (TEMPLATE_SHARED); Auto
       // Scaling checks that the caller could launch from the template it names.
       return [
+        readStatement(["autoscaling:DescribeAutoScalingGroups"]),
         refreshStatements(ctx, ["autoscaling:UpdateAutoScalingGroup"], "PinManagedGroups"),
         ...useLaunchTemplateStatements(ctx),
       ];

@@ -95,6 +95,12 @@ export interface GroupRollout {
     description: string;
     clientToken: string;
   }): Promise<number>;
+  /**
+   * Every group of the account with the launch template each launches from and the version it names
+   * ("3", "$Latest", "$Default"), its own or its mixed instances policy's. Groups that use a launch
+   * configuration are left out. Read-only; used to find templates shared beyond a run.
+   */
+  listTemplateUsers(): Promise<TemplateUser[]>;
   /** Points the group at a numbered launch template version (UpdateAutoScalingGroup). */
   pinLaunchTemplateVersion(groupName: string, launchTemplateId: string, version: number): Promise<void>;
   /** Starts a refresh; throws the service error (e.g. InstanceRefreshInProgressFault) as is. */
@@ -103,6 +109,14 @@ export interface GroupRollout {
   describeRefreshes(groupName: string, instanceRefreshIds?: string[]): Promise<RefreshState[]>;
   rollbackRefresh(groupName: string): Promise<string>;
   cancelRefresh(groupName: string): Promise<string>;
+}
+
+/** A group and the launch template version it names. */
+export interface TemplateUser {
+  groupName: string;
+  launchTemplateId: string | null;
+  launchTemplateName: string | null;
+  version: string;
 }
 
 /** Health signals. */
