@@ -95,7 +95,8 @@ export const OperatorActionSchema = strictObject({
   afterWave: nonEmptyString("a non-empty wave name").optional(),
   /** Acts at this many virtual seconds after the start. */
   atSeconds: numberIn(0).optional(),
-  action: oneOf(["approve", "abort"]),
+  /** `stop`: StopExecution from the console, outside the product (CONTRACTS section 3). */
+  action: oneOf(["approve", "abort", "stop"]),
   reason: z.string({ error: "a string" }).optional(),
 });
 export type OperatorAction = z.infer<typeof OperatorActionSchema>;
