@@ -79,7 +79,10 @@ export const LEDGER_ACCESS: Record<FunctionKey, LedgerAction[]> = {
   bakeWave: ["GetItem", "PutItem"],
   endWave: ["GetItem", "PutItem", "Query"],
   awaitApproval: ["GetItem", "PutItem", "DeleteItem"],
-  finish: ["GetItem", "PutItem", "Query", "BatchWriteItem"],
+  // Closes the record and releases the run's locks; it never writes group items.
+  finish: ["GetItem", "PutItem", "Query", "DeleteItem"],
+  // Settles the groups it left running, releases the run's locks, closes the record.
+  reconcile: ["GetItem", "PutItem", "Query", "BatchWriteItem", "DeleteItem"],
   refreshEvents: ["DeleteItem"],
   newAmiCheck: ["GetItem", "PutItem"],
   // Issue 5 (status API) may need more: approve resumes a task token (states:SendTaskSuccess).
@@ -361,6 +364,18 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
       return [readStatement(GROUP_HEALTH_READS)];
     case "finish":
       return [notifyStatement(ctx)];
+    case "reconcile":
+      // A run that ended outside Finish: roll back (or cancel) the refreshes it left running.
+      return [
+        readStatement(["autoscaling:DescribeInstanceRefreshes"]),
+        refreshStatements(
+          ctx,
+          ["autoscaling:RollbackInstanceRefresh", "autoscaling:CancelInstanceRefresh"],
+          "StopRunRefreshes",
+        ),
+        ...useLaunchTemplateStatements(ctx),
+        notifyStatement(ctx),
+      ];
     case "refreshEvents":
       return [resumeStatement("ResumeWaitingTask")];
     case "newAmiCheck":
@@ -472,6 +487,55 @@ export function stateMachinePolicy(functionArns: readonly string[], ownArn: stri
         ["*"],
       ),
     ],
+  };
+}
+
+/** Log delivery and tracing of a state machine: AWS accepts only `*` as their resource. */
+function deliveryStatements(): PolicyStatement[] {
+  return [
+    statement(
+      "DeliverLogs",
+      [
+        "logs:CreateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:DescribeLogGroups",
+        "logs:DescribeResourcePolicies",
+        "logs:GetLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:UpdateLogDelivery",
+      ],
+      ["*"],
+    ),
+    statement(
+      "Trace",
+      [
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+      ],
+      ["*"],
+    ),
+  ];
+}
+
+/** The reconcile state machine's role: invoke the reconcile function only; its logs and traces. */
+export function reconcileMachinePolicy(reconcileFunctionArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      statement("InvokeReconcileFunction", ["lambda:InvokeFunction"], [reconcileFunctionArn]),
+      ...deliveryStatements(),
+    ],
+  };
+}
+
+/** EventBridge's role for the reconcile rule: start the reconcile state machine, nothing else. */
+export function reconcileRulePolicy(reconcileMachineArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [statement("StartReconcile", ["states:StartExecution"], [reconcileMachineArn])],
   };
 }
 

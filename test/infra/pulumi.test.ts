@@ -217,3 +217,51 @@ describe("the Slack signing secret", () => {
     expect(decrypters).toEqual([statusApiRoleArn]);
   });
 });
+
+describe("the reconcile path", () => {
+  it("starts the reconcile machine when the run's machine ends FAILED, TIMED_OUT or ABORTED, with a role that may start only it", async () => {
+    const { createReconcileTrigger, reconcileEventPattern } = await import("../../infra/triggers");
+    const { reconcileRulePolicy, reconcileMachinePolicy } = await import("../../infra/iam");
+    const { createReconcileStateMachine } = await import("../../infra/state-machine");
+    const { buildReconcileDefinition } = await import("@fleet-upgrade/workflow");
+    const machineArn = "arn:aws:states:eu-west-1:111122223333:stateMachine:fleet-upgrade-ci";
+    const reconcileArn = "arn:aws:states:eu-west-1:111122223333:stateMachine:fleet-upgrade-ci-reconcile";
+    const trigger = createReconcileTrigger({
+      name: "fleet-upgrade-ci",
+      accountId: "111122223333",
+      stateMachineArn: machineArn,
+      reconcileMachineArn: reconcileArn,
+    });
+    expect(JSON.parse(await resolved(trigger.rule.eventPattern as pulumi.Output<string>))).toEqual({
+      source: ["aws.states"],
+      "detail-type": ["Step Functions Execution Status Change"],
+      detail: { status: ["FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [machineArn] },
+    });
+    expect(reconcileEventPattern(machineArn).detail.stateMachineArn).toEqual([machineArn]);
+    expect(await resolved(trigger.target.arn)).toBe(reconcileArn);
+    expect(await resolved(trigger.target.roleArn)).toBe(await resolved(trigger.role.arn));
+    expect(JSON.parse(await resolved(trigger.policy.policy))).toEqual(reconcileRulePolicy(reconcileArn));
+    expect(reconcileRulePolicy(reconcileArn).Statement).toEqual([
+      { Sid: "StartReconcile", Effect: "Allow", Action: ["states:StartExecution"], Resource: [reconcileArn] },
+    ]);
+    expect(JSON.parse(await resolved(trigger.role.assumeRolePolicy))).toEqual(
+      assumeRolePolicy("events.amazonaws.com", "111122223333"),
+    );
+
+    const machine = createReconcileStateMachine({
+      name: "fleet-upgrade-ci-reconcile",
+      accountId: "111122223333",
+      functionArns: mockArns,
+      logRetentionDays: 30,
+    });
+    expect(JSON.parse(await resolved(machine.stateMachine.definition))).toEqual(
+      buildReconcileDefinition(mockArns),
+    );
+    const policy = JSON.parse(await resolved(machine.policy.policy));
+    expect(policy).toEqual(reconcileMachinePolicy(mockArns.reconcile));
+    const invoke = reconcileMachinePolicy(mockArns.reconcile).Statement.filter((s) =>
+      s.Action.includes("lambda:InvokeFunction"),
+    );
+    expect(invoke.flatMap((s) => s.Resource)).toEqual([mockArns.reconcile]);
+  });
+});

@@ -265,6 +265,12 @@ export class RunLedger {
     throw new Error(`the lock of group ${group} is contended by too many writers`);
   }
 
+  /** Who holds the group's lock now (expired or not); undefined when nobody does. */
+  async getLock(group: string): Promise<GroupLock | undefined> {
+    const existing = await this.store.get(`LOCK#${group}`, "LOCK");
+    return existing ? GroupLockSchema.parse(existing.data) : undefined;
+  }
+
   /**
    * Releases the group's lock if the run holds it. The delete is conditional on the lock being the
    * one read (its version): a lock another run took over in the meantime (this one's had expired) is

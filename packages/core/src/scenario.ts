@@ -136,7 +136,8 @@ export const OperatorActionSchema = strictObject({
   afterWave: nonEmptyString("a non-empty wave name").optional(),
   /** Acts at this many virtual seconds after the start. */
   atSeconds: numberIn(0, LIMITS.operatorSeconds).optional(),
-  action: oneOf(["approve", "abort"]),
+  /** `stop`: StopExecution from the console, outside the product (CONTRACTS section 3). */
+  action: oneOf(["approve", "abort", "stop"]),
   reason: reasonString().optional(),
 });
 export type OperatorAction = z.infer<typeof OperatorActionSchema>;
