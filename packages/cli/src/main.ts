@@ -21,10 +21,11 @@ import { Command, CommanderError } from "commander";
 import { progressLine, summary } from "./format";
 import { planCommand } from "./plan-command";
 import { type RemoteCommand, RemoteUsageError, remoteCommand } from "./remote";
-import { renderHtmlReport } from "./report";
+import { renderRunReport } from "./report";
 import { readRequestFlag } from "./request-flag";
+import { pictureOf } from "./run-picture";
 import { DEFAULT_PORT, DEFAULT_SPEED, serveCommand } from "./serve";
-import { effectiveRequest, simulate } from "./simulation";
+import { effectiveRequest, type SimulationEvent, simulate } from "./simulation";
 
 /** Invalid input: exit code 2, the message on stderr, nothing run. */
 class UsageError extends Error {
@@ -90,9 +91,11 @@ async function simulateCommand(args: string[], io: Io): Promise<number> {
       `simulating ${scenario.name} (seed ${scenario.seed}, ${scenario.groups.length} groups, from ${scenario.start})`,
     );
   const lines: string[] = [];
+  const events: SimulationEvent[] = [];
   const outcome = await simulate(scenario, {
     ...(request !== undefined ? { request } : {}),
     onEvent: (event) => {
+      if (values.report !== undefined) events.push(event);
       const line = progressLine(event, startMs);
       if (!line) return;
       lines.push(line);
@@ -102,7 +105,8 @@ async function simulateCommand(args: string[], io: Io): Promise<number> {
   const result = outcome.result;
   if (values.report !== undefined) {
     try {
-      writeFileSync(values.report, renderHtmlReport(result, lines));
+      const picture = pictureOf(result, events, outcome.account);
+      writeFileSync(values.report, await renderRunReport(result, lines, picture));
       if (!values.json) io.stderr(`report written to ${values.report}`);
     } catch (error) {
       io.stderr(`fleet-upgrade: --report: cannot write ${values.report}: ${(error as Error).message}`);
