@@ -15,17 +15,16 @@ import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSyn
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { deepMerge, formatProblems, type Problem, type Scenario } from "@fleet-upgrade/core";
-import { DEFAULT_SETTINGS } from "@fleet-upgrade/functions";
-import { EXAMPLE_SCENARIO_PATH, loadScenario } from "@fleet-upgrade/simulator";
 import { Command, CommanderError } from "commander";
-import { progressLine, summary } from "./format";
-import { planCommand } from "./plan-command";
-import { type RemoteCommand, RemoteUsageError, remoteCommand } from "./remote";
-import { renderRunReport } from "./report";
+import type { RemoteCommand } from "./remote";
 import { readRequestFlag } from "./request-flag";
-import { pictureOf } from "./run-picture";
-import { DEFAULT_PORT, DEFAULT_SPEED, serveCommand } from "./serve";
-import { effectiveRequest, type SimulationEvent, simulate } from "./simulation";
+import type { SimulationEvent } from "./simulation";
+
+// Each command loads what it runs (the SDK, the simulator, Vega) when it runs: --help, --version and
+// a mistyped command answer without loading them. The serve defaults are repeated here for --help;
+// a unit test holds them to serve.ts.
+const DEFAULT_PORT = 8787;
+const DEFAULT_SPEED = 60;
 
 /** Invalid input: exit code 2, the message on stderr, nothing run. */
 class UsageError extends Error {
@@ -66,8 +65,10 @@ async function simulateCommand(args: string[], io: Io): Promise<number> {
   }
   if (positionals.length > 1)
     throw new UsageError(`simulate takes one SCENARIO, got ${positionals.length}: ${positionals.join(" ")}`);
-  const path = positionals[0] ?? EXAMPLE_SCENARIO_PATH;
-  const scenario = loadScenarioOrRefuse(path);
+  const scenario = await loadScenarioOrRefuse(positionals[0]);
+  const { DEFAULT_SETTINGS } = await import("@fleet-upgrade/functions");
+  const { effectiveRequest, simulate } = await import("./simulation");
+  const { progressLine, summary } = await import("./format");
   // One rule everywhere: --request merges over the defaults (here the scenario's request), as serve
   // and the status API do; objects merge key by key, arrays and values replace.
   const request =
@@ -105,6 +106,8 @@ async function simulateCommand(args: string[], io: Io): Promise<number> {
   const result = outcome.result;
   if (values.report !== undefined) {
     try {
+      const { pictureOf } = await import("./run-picture");
+      const { renderRunReport } = await import("./report");
       const picture = pictureOf(result, events, outcome.account);
       writeFileSync(values.report, await renderRunReport(result, lines, picture));
       if (!values.json) io.stderr(`report written to ${values.report}`);
@@ -141,7 +144,10 @@ function checkWritable(path: string): void {
   }
 }
 
-function loadScenarioOrRefuse(path: string): Scenario {
+/** The scenario file at `given` (the bundled example when absent); invalid: a usage error. */
+async function loadScenarioOrRefuse(given: string | undefined): Promise<Scenario> {
+  const { EXAMPLE_SCENARIO_PATH, loadScenario } = await import("@fleet-upgrade/simulator");
+  const path = given ?? EXAMPLE_SCENARIO_PATH;
   try {
     return loadScenario(path);
   } catch (error) {
@@ -176,12 +182,13 @@ async function serve(args: string[], io: Io): Promise<number> {
   });
   if (positionals.length > 1)
     throw new UsageError(`serve takes one SCENARIO, got ${positionals.length}: ${positionals.join(" ")}`);
-  const scenario = loadScenarioOrRefuse(positionals[0] ?? EXAMPLE_SCENARIO_PATH);
+  const scenario = await loadScenarioOrRefuse(positionals[0]);
   const port = numberFlag("port", values.port, DEFAULT_PORT, 0, 65535);
   if (!Number.isInteger(port))
     throw new UsageError(`--port: got ${values.port}, expected an integer 0-65535`);
   const speed = numberFlag("speed", values.speed, DEFAULT_SPEED, 0.001, 1_000_000);
   try {
+    const { serveCommand } = await import("./serve");
     return await serveCommand(scenario, { port, speed }, io);
   } catch (error) {
     const code = (error as { code?: string }).code;
@@ -262,7 +269,7 @@ function program(argv: string[], io: Io, setCode: (code: number) => void): Comma
     .option("--region <R>", "the account's region (default: AWS_REGION)")
     .option("--profile <P>", "a profile of ~/.aws/config (default: the SDK's credential chain)")
     .addHelpText("after", `\n${REQUEST_RULE}`)
-    .action(async () => setCode(await planCommand(raw(), io)));
+    .action(async () => setCode(await (await import("./plan-command")).planCommand(raw(), io)));
 
   root
     .command("serve")
@@ -277,7 +284,8 @@ function program(argv: string[], io: Io, setCode: (code: number) => void): Comma
     .option("--speed <N>", `virtual seconds per real second (default: ${DEFAULT_SPEED})`)
     .action(async () => setCode(await serve(raw(), io)));
 
-  const remote = (name: RemoteCommand) => async () => setCode(await remoteCommand(name, raw(), io));
+  const remote = (name: RemoteCommand) => async () =>
+    setCode(await (await import("./remote")).remoteCommand(name, raw(), io));
   root
     .command("start")
     .summary("start a run through a deployed status API")
@@ -302,7 +310,9 @@ function program(argv: string[], io: Io, setCode: (code: number) => void): Comma
     .command("approve")
     .summary("approve a run WAITING between waves")
     .description(`Approves a run WAITING between waves: the next wave starts. ${REMOTE_HELP}`)
-    .argument("<RUN_ID>", "the run")
+    // Required, but checked by the command itself so its message stays "approve needs a RUN_ID".
+    .argument("[RUN_ID]", "the run (required)")
+    .usage("[options] RUN_ID")
     .option("--api <URL>", "the status API's URL")
     .option("--region <R>", "the API's region, when its URL does not tell it")
     .action(remote("approve"));
@@ -310,7 +320,9 @@ function program(argv: string[], io: Io, setCode: (code: number) => void): Comma
     .command("abort")
     .summary("abort a run: no new group starts, refreshes in progress roll back")
     .description(`Aborts a run: no new group starts, refreshes in progress roll back. ${REMOTE_HELP}`)
-    .argument("<RUN_ID>", "the run")
+    // Required, but checked by the command itself so its message stays "approve needs a RUN_ID".
+    .argument("[RUN_ID]", "the run (required)")
+    .usage("[options] RUN_ID")
     .option("--api <URL>", "the status API's URL")
     .option("--region <R>", "the API's region, when its URL does not tell it")
     .option("--reason <TEXT>", "why, for the run's record and notifications")
@@ -341,7 +353,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     }
     if (
       error instanceof UsageError ||
-      error instanceof RemoteUsageError ||
+      (error as Error).name === "RemoteUsageError" ||
       (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
     ) {
       io.stderr(`fleet-upgrade: ${(error as Error).message}`);

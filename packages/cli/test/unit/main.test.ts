@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { RunResult } from "@fleet-upgrade/core";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/main";
+import { DEFAULT_PORT, DEFAULT_SPEED } from "../../src/serve";
 
 async function run(args: string[]) {
   const out: string[] = [];
@@ -33,6 +34,12 @@ describe("main", () => {
     expect(none.stderr).toContain("Usage: fleet-upgrade");
   });
 
+  it("shows serve's own defaults in its help", async () => {
+    const { stdout } = await run(["serve", "--help"]);
+    expect(stdout).toContain(`(default: ${DEFAULT_PORT})`);
+    expect(stdout).toContain(`(default: ${DEFAULT_SPEED})`);
+  });
+
   it("prints the version of package.json", async () => {
     const { code, stdout } = await run(["--version"]);
     expect(code).toBe(0);
@@ -55,7 +62,10 @@ describe("main", () => {
     expect((await run(["simulate", "--request"])).code).toBe(2);
     const approve = await run(["approve", "--api", "http://127.0.0.1:9"]);
     expect(approve.code).toBe(2);
-    expect(approve.stderr).toContain("RUN_ID");
+    expect(approve.stderr).toContain("approve needs a RUN_ID");
+    expect((await run(["approve", "--help"])).stdout).toContain(
+      "Usage: fleet-upgrade approve [options] RUN_ID",
+    );
   });
 
   it("refuses a report path that is a folder, or in a missing folder, before the run", async () => {
