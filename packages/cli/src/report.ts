@@ -1,4 +1,4 @@
-import type { RunResult } from "@fleet-upgrade/core";
+import { formatAnalysisEntry, type RunResult } from "@fleet-upgrade/core";
 import { fleetSpec, OUTCOME_COLOURS, renderSvg, timelineSpec } from "./report-charts";
 import type { RunPicture } from "./run-picture";
 
@@ -107,7 +107,7 @@ figure{margin:.5rem 0 1rem}figure svg{max-width:100%;height:auto}.legend{color:#
 <h2>Target</h2><p>AL2023 kernel ${e(result.target.kernel)} (${e(result.target.kernelVersion)})</p>${images}
 <h2>Inventory</h2><p>${e(result.inventory.groups)} groups, ${e(result.inventory.instances)} instances: ${platforms}</p>
 ${picture}
-${findings.length > 0 ? `<h2>Readiness and findings</h2><ul id="findings">${findings.join("")}</ul>` : ""}
+${findings.length > 0 ? `<h2>Readiness and analysis</h2><ul id="findings">${findings.join("")}</ul>` : ""}
 <h2>Waves</h2>${waves}
 <h2>Groups</h2>${groups}
 <h2>Metrics</h2><p>simulated ${e(m.virtualSeconds)} s against a lower bound of ${e(m.lowerBoundSeconds)} s; ${e(m.stateTransitions)} state transitions</p><ul>${calls}</ul>
@@ -117,20 +117,18 @@ ${progress.length > 0 ? `<h2>Progress</h2><pre>${progress.map((line) => e(line))
 }
 
 /**
- * Each group's readiness notes and reason but "upgraded", and any findings of an analysis the
- * result carries (fields the project may add: `readiness`, `analysis`, `findings`).
+ * The findings worth reading beside the picture: each readiness entry that is not READY (its level,
+ * code, message and remedy), each group's notes, and every judgement of the regression judge.
  */
 function findingsOf(result: RunResult): string[] {
   const lines: string[] = [];
+  for (const entry of result.readiness ?? []) {
+    for (const f of entry.findings)
+      lines.push(`${entry.group ?? "run"}: ${entry.level} ${f.code}: ${f.message} (${f.remedy})`);
+  }
   for (const g of result.groups) {
     for (const note of g.notes ?? []) lines.push(`${g.name}: ${note}`);
-  }
-  const extra = result as unknown as Record<string, unknown>;
-  for (const key of ["readiness", "analysis", "findings"]) {
-    const value = extra[key];
-    if (value === undefined || value === null) continue;
-    const items = Array.isArray(value) ? value : [value];
-    for (const item of items) lines.push(`${key}: ${typeof item === "string" ? item : JSON.stringify(item)}`);
+    for (const entry of g.analysis ?? []) lines.push(`${g.name}: ${formatAnalysisEntry(entry)}`);
   }
   return lines;
 }

@@ -121,6 +121,7 @@ describe("parseScenarioObject", () => {
           launchSeconds: 60,
           warmupSeconds: 120,
           onNewImage: {},
+          metrics: { CPUUtilization: { mean: 30, cv: 0.15 } },
         },
       ],
       standalone: 0,
