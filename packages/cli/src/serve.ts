@@ -214,6 +214,10 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? DEFAULT_PORT, "127.0.0.1", () => resolve());
+  }).catch(async (error: unknown) => {
+    // A busy port: release the simulated account's ledger, or the process would never exit.
+    await environment.close();
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
   ownUrl = `http://127.0.0.1:${port}`;
