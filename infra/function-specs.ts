@@ -32,6 +32,8 @@ export const FUNCTION_SPECS: Record<FunctionKey, FunctionSpec> = {
   validate: spec("validate", "validate a run request over the stage defaults", 256, 30),
   // 1,000 groups and 50,000 instances: paged SSM and Auto Scaling reads, the biggest task.
   inventory: spec("inventory", "inventory the targeted groups and SSM-managed instances", 1769, 280),
+  // Every group of the account once (template sharing), one refresh look per targeted group.
+  readiness: spec("readiness", "judge the readiness of every targeted group before any change", 1024, 280),
   selectTarget: spec("select-target", "resolve the public AL2023 image per architecture", 256, 60),
   hardenStep: spec("harden-step", "advance the bake of one hardened image by one step"),
   plan: spec("plan", "split groups into waves and preflight them", 1024, 280),
@@ -81,6 +83,13 @@ export function functionSettingsOf(
     launchEstimateSeconds: config.tuning.launchEstimateSeconds,
     warmupEstimateSeconds: config.tuning.warmupEstimateSeconds,
     verifySampleSize: config.tuning.verifySampleSize,
+    readiness: {
+      stage,
+      // A personal stage without a file of its own uses stacks/dev.ts (sst.config.ts).
+      stageFile: stage === "prod" ? "stacks/prod.ts" : "stacks/dev.ts",
+      fleetInstanceRoles: [...config.fleetInstanceRoles],
+      managedTagValue: config.managedTagValue,
+    },
   };
 }
 

@@ -65,6 +65,7 @@ type LedgerAction = "GetItem" | "PutItem" | "Query" | "DeleteItem" | "BatchWrite
 export const LEDGER_ACCESS: Record<FunctionKey, LedgerAction[]> = {
   validate: ["GetItem", "PutItem"],
   inventory: ["GetItem", "PutItem", "BatchWriteItem"],
+  readiness: ["GetItem", "PutItem", "Query"],
   selectTarget: ["GetItem", "PutItem"],
   hardenStep: ["GetItem", "PutItem"],
   plan: ["GetItem", "PutItem", "Query", "BatchWriteItem"],
@@ -284,6 +285,16 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
         // Launch templates may name their image as `resolve:ssm:<parameter>`: only AWS's public AL2023
         // parameters are read, so no secret in Parameter Store is readable by this function.
         statement("ResolveImageParameters", ["ssm:GetParameters"], [publicAl2023]),
+      ];
+    case "readiness":
+      return [
+        readStatement([
+          "autoscaling:DescribeAutoScalingGroups",
+          "autoscaling:DescribeInstanceRefreshes",
+          "ec2:DescribeLaunchTemplates",
+          "ec2:DescribeLaunchTemplateVersions",
+          "cloudwatch:DescribeAlarms",
+        ]),
       ];
     case "selectTarget":
       return [

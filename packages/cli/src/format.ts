@@ -111,6 +111,21 @@ export function summary(result: RunResult): string {
   lines.push(table(rows));
   const notes = result.groups.flatMap((g) => (g.notes ?? []).map((n) => `  ${g.name}: ${n}`));
   if (notes.length > 0) lines.push("", "notes:", ...notes);
+  const untargeted = result.inventory.untargeted ?? [];
+  const al2 = untargeted.filter((u) => Object.keys(u.platforms).some((p) => p === "Amazon Linux 2"));
+  if (al2.length > 0) {
+    lines.push(
+      "",
+      `still on AL2 and not managed: ${al2.map((u) => `${u.group} (${u.platforms["Amazon Linux 2"]} of ${u.instances})`).join(", ")}`,
+    );
+  }
+  if (result.readiness !== undefined) lines.push("", readinessTable(result.readiness));
+  if (result.estimate !== undefined) {
+    lines.push(
+      "",
+      `${result.status === "PLANNED" ? "estimated duration" : "estimated time left"}: ${elapsed(result.estimate.seconds * 1000).slice(2)}`,
+    );
+  }
   const m = result.metrics;
   if (m.virtualSeconds !== null) {
     const ratio = m.lowerBoundSeconds ? (m.virtualSeconds / m.lowerBoundSeconds).toFixed(3) : "-";
@@ -121,4 +136,21 @@ export function summary(result: RunResult): string {
     );
   }
   return lines.join("\n");
+}
+
+/** The preflight's readiness table (CONTRACTS.md section 4): group, level, code, message, remedy. */
+export function readinessTable(readiness: NonNullable<RunResult["readiness"]>): string {
+  const rows = [["GROUP", "LEVEL", "CODE", "MESSAGE", "REMEDY"]];
+  for (const entry of readiness) {
+    if (entry.findings.length === 0) rows.push([entry.group ?? "(run)", entry.level, "-", "", ""]);
+    for (const f of entry.findings)
+      rows.push([entry.group ?? "(run)", entry.level, f.code, f.message, f.remedy]);
+  }
+  const blocked = readiness.filter((r) => r.level === "BLOCKED").length;
+  return `readiness: ${blocked === 0 ? "nothing BLOCKED" : `${blocked} BLOCKED`}\n${table(rows)}`;
+}
+
+/** True when the preflight blocked a group or the plan (a dry run and `plan` exit 1). */
+export function anyBlocked(result: RunResult): boolean {
+  return (result.readiness ?? []).some((r) => r.level === "BLOCKED");
 }

@@ -68,7 +68,7 @@ async function simulateCommand(args: string[], io: Io): Promise<number> {
   const scenario = await loadScenarioOrRefuse(positionals[0]);
   const { DEFAULT_SETTINGS } = await import("@fleet-upgrade/functions");
   const { effectiveRequest, simulate } = await import("./simulation");
-  const { progressLine, summary } = await import("./format");
+  const { anyBlocked, progressLine, summary } = await import("./format");
   // One rule everywhere: --request merges over the defaults (here the scenario's request), as serve
   // and the status API do; objects merge key by key, arrays and values replace.
   const request =
@@ -121,6 +121,8 @@ async function simulateCommand(args: string[], io: Io): Promise<number> {
     if (outcome.stalled)
       io.stderr("\nthe run is WAITING for an approval that no scripted operator action gives");
   }
+  // A dry run exits 1 when the preflight blocked something (CONTRACTS.md section 4).
+  if (result.status === "PLANNED" && anyBlocked(result)) return 1;
   return !outcome.stalled && (result.status === "SUCCEEDED" || result.status === "PLANNED") ? 0 : 1;
 }
 

@@ -12,7 +12,7 @@ import {
 } from "@fleet-upgrade/core";
 import { DEFAULT_SETTINGS, depsFromClients, type FunctionSettings, TASKS } from "@fleet-upgrade/functions";
 import { CREDENTIALS_HOW_TO, isMissingCredentials } from "./credentials";
-import { summary } from "./format";
+import { anyBlocked, readinessTable, summary } from "./format";
 import { readRequestFlag } from "./request-flag";
 import { startLedgerServer } from "./simulation";
 
@@ -112,7 +112,18 @@ export async function planCommand(args: string[], io: PlanIo, options: PlanOptio
     io.stderr("inventorying the fleet through SSM and Auto Scaling");
     const inventoried = await TASKS.inventory(accepted, deps);
     io.stderr("choosing the AL2023 image");
-    const targeted = await TASKS.selectTarget(inventoried, deps);
+    io.stderr("judging the readiness of every targeted group");
+    let readied: unknown;
+    try {
+      readied = await TASKS.readiness(inventoried, deps);
+    } catch (error) {
+      if ((error as Error).name !== "RunNotReadyError") throw error;
+      const run = await deps.ledger.getRun(runId);
+      if (run?.readiness) io.stdout(readinessTable(run.readiness));
+      io.stderr(`fleet-upgrade plan: the run would fail before any change: ${(error as Error).message}`);
+      return 1;
+    }
+    const targeted = await TASKS.selectTarget(readied, deps);
     await TASKS.plan(targeted, deps);
 
     const run = await deps.ledger.getRun(runId);
@@ -131,7 +142,7 @@ export async function planCommand(args: string[], io: PlanIo, options: PlanOptio
       .map(([kernel, n]) => `${n} ${kernel}`)
       .join(", ");
     if (kernels) io.stdout(`kernels: ${kernels}`);
-    return 0;
+    return anyBlocked(result) ? 1 : 0;
   } catch (error) {
     io.stderr(`fleet-upgrade plan: ${(error as Error).name}: ${(error as Error).message}`);
     if (isMissingCredentials(error)) io.stderr(`  ${CREDENTIALS_HOW_TO}; or pass --profile NAME`);

@@ -49,6 +49,10 @@ export const GroupRecordSchema = z.object({
   targetGroupArns: z.array(z.string()),
   /** The group's `DefaultInstanceWarmup`, seconds; null when unset. */
   defaultInstanceWarmup: z.number().int().nonnegative().nullable(),
+  /** Set by the inventory step for readiness: its instances without SSM inventory data. */
+  withoutInventory: z.array(z.string()).optional(),
+  /** Set by the inventory step for readiness: its instances not Online in SSM. */
+  notOnline: z.array(z.object({ instanceId: z.string(), pingStatus: z.string().nullable() })).optional(),
 });
 export type GroupRecord = z.infer<typeof GroupRecordSchema>;
 

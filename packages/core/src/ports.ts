@@ -1,4 +1,5 @@
 import type { Architecture, CommandStatus, Fleet, ImageInfo, RefreshState } from "./fleet";
+import type { GroupDescription } from "./readiness";
 
 /**
  * Ports: what the domain needs from the outside world. Adapters over AWS SDK v3 clients live in
@@ -214,4 +215,30 @@ export interface RunStarter {
   describe(runId: string): Promise<ExecutionView | undefined>;
   /** Stops the execution named runId (Step Functions StopExecution), with the cause given. */
   stop(runId: string, cause: string): Promise<void>;
+}
+
+/** What the preflight learns of one targeted group's instances (from the inventory step). */
+export interface InstanceReadinessFacts {
+  /** In-service instances without SSM inventory data. */
+  withoutInventory: string[];
+  /** Instances whose SSM PingStatus is not Online (null: SSM does not know them). */
+  notOnline: { instanceId: string; pingStatus: string | null }[];
+}
+
+/**
+ * Reads, read-only, what readiness judges of each targeted group (CONTRACTS.md section 2): its
+ * launch template or configuration, the template's tags, instance profile and user data, the other
+ * groups using the same template, refreshes in progress, its alarms and their states, whether group
+ * metrics collection is on. Launch-configuration groups are included (the inventory leaves them out).
+ */
+export interface ReadinessReader {
+  describeTargets(input: {
+    targets: FleetTargets;
+    /** Alarms of `health.alarms`: every group is watched by them. */
+    requestAlarms: string[];
+    /** The tag naming a group's own alarms (comma-separated). */
+    alarmsTag: string;
+    /** Per group, what the inventory saw of its instances; a group absent here has no such finding. */
+    instances: Record<string, InstanceReadinessFacts>;
+  }): Promise<GroupDescription[]>;
 }

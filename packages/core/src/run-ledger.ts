@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { type GroupRecord, GroupRecordSchema } from "./fleet";
 import type { LedgerItem, LedgerStore } from "./ports";
+import { GroupReadinessSchema } from "./readiness";
+import { UntargetedGroupSchema } from "./run-result";
 
 /** Where a group stands in one run. The run result's group entry is derived from it. */
 export const GroupProgressSchema = z.object({
@@ -28,6 +30,8 @@ export const InventorySummarySchema = z.object({
   byPlatform: z.record(z.string(), z.number().int()),
   byKernel: z.record(z.string(), z.number().int()),
   architectures: z.array(z.string()),
+  /** Groups the run does not target, with their platforms (CONTRACTS.md section 2). */
+  untargeted: z.array(UntargetedGroupSchema).optional(),
 });
 export type InventorySummary = z.infer<typeof InventorySummarySchema>;
 
@@ -66,6 +70,10 @@ export const RunRecordSchema = z.object({
   inventory: InventorySummarySchema.nullable(),
   target: TargetSchema.nullable(),
   waves: z.array(WaveRecordSchema),
+  /** The preflight's judgement (CONTRACTS.md section 2), once the readiness step ran. */
+  readiness: z.array(GroupReadinessSchema).optional(),
+  /** The plan's expected duration, seconds (a dry run's `estimate.seconds`); set by the plan step. */
+  estimateSeconds: z.number().nonnegative().optional(),
   /** An operator's abort, in one sentence: waiting groups roll back, no new group starts. */
   abortRequested: z.string().nullable().default(null),
   /** Set when something stops later waves: the first regression or failure, in one sentence. */

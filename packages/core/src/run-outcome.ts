@@ -99,7 +99,9 @@ export function assembleRunResult(
       groups: run.inventory?.groups ?? 0,
       instances: run.inventory?.instances ?? 0,
       byPlatform: run.inventory?.byPlatform ?? {},
+      ...(run.inventory?.untargeted !== undefined ? { untargeted: run.inventory.untargeted } : {}),
     },
+    ...(run.estimateSeconds !== undefined ? { estimate: { seconds: run.estimateSeconds } } : {}),
     waves,
     groups: ordered.map((g) => ({
       name: g.name,
@@ -113,6 +115,7 @@ export function assembleRunResult(
       instanceRefreshIds: g.instanceRefreshIds,
       ...(g.notes.length > 0 ? { notes: g.notes } : {}),
     })),
+    ...(run.readiness !== undefined ? { readiness: run.readiness } : {}),
     metrics,
     startedAt: run.startedAt,
     ...(run.endedAt ? { endedAt: run.endedAt } : {}),

@@ -3,6 +3,7 @@ import {
   AutoScalingGroupRollout,
   type AwsClients,
   AwsHealthMonitor,
+  AwsReadinessReader,
   createAwsClients,
   DynamoLedgerStore,
   Ec2ImageHardener,
@@ -18,6 +19,7 @@ import {
   type ImageCatalog,
   type ImageHardener,
   type Notifier,
+  type ReadinessReader,
   RunLedger,
   StageSettingsSchema,
   type TaskResumer,
@@ -40,6 +42,24 @@ export const FunctionSettingsSchema = z.object({
   warmupEstimateSeconds: z.number().int().positive(),
   /** Instances verified per group after its refresh (all of them in smaller groups). */
   verifySampleSize: z.number().int().positive(),
+  /** What readiness judges the stage by (CONTRACTS.md section 2). */
+  readiness: z
+    .object({
+      /** The SST stage deployed. */
+      stage: z.string(),
+      /** The stage file a person edits to change it, e.g. "stacks/prod.ts". */
+      stageFile: z.string(),
+      /** `fleetInstanceRoles` of the stage; null: every role may be passed (a simulation without a stage). */
+      fleetInstanceRoles: z.array(z.string()).nullable(),
+      /** `managedTagValue` of the stage. */
+      managedTagValue: z.string(),
+    })
+    .default({
+      stage: "local",
+      stageFile: "stacks/dev.ts",
+      fleetInstanceRoles: null,
+      managedTagValue: "true",
+    }),
 });
 export type FunctionSettings = z.infer<typeof FunctionSettingsSchema>;
 
@@ -54,6 +74,12 @@ export const DEFAULT_SETTINGS: FunctionSettings = {
   launchEstimateSeconds: 60,
   warmupEstimateSeconds: 300,
   verifySampleSize: 10,
+  readiness: {
+    stage: "local",
+    stageFile: "stacks/dev.ts",
+    fleetInstanceRoles: null,
+    managedTagValue: "true",
+  },
 };
 
 /** The small logger surface tasks use (Powertools Logger in AWS). */
@@ -71,6 +97,8 @@ export interface FunctionDeps {
   catalog: ImageCatalog;
   hardener: ImageHardener;
   rollout: GroupRollout;
+  /** The preflight's read-only look at the targeted groups. */
+  readiness: ReadinessReader;
   health: HealthMonitor;
   resumer: TaskResumer;
   ledger: RunLedger;
@@ -97,6 +125,7 @@ export function depsFromClients(clients: AwsClients, options: DepsOptions): Func
     catalog: new SsmImageCatalog(clients),
     hardener: new Ec2ImageHardener(clients),
     rollout: new AutoScalingGroupRollout(clients),
+    readiness: new AwsReadinessReader(clients),
     health: new AwsHealthMonitor(clients),
     resumer: new SfnTaskResumer(clients),
     ledger: new RunLedger(

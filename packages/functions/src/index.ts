@@ -9,6 +9,7 @@ import { hardenStepTask } from "./handlers/harden-step";
 import { inventoryTask } from "./handlers/inventory";
 import { planTask } from "./handlers/plan";
 import { pollRefreshTask } from "./handlers/poll-refresh";
+import { readinessTask } from "./handlers/readiness";
 import { reconcileTask } from "./handlers/reconcile";
 import { refreshEventsTask } from "./handlers/refresh-events";
 import { rollbackGroupTask } from "./handlers/rollback-group";
@@ -37,6 +38,7 @@ export * from "./status/views";
 export const TASKS: Record<TaskFunction, Task> = {
   validate: validateTask,
   inventory: inventoryTask,
+  readiness: readinessTask,
   selectTarget: selectTargetTask,
   hardenStep: hardenStepTask,
   plan: planTask,

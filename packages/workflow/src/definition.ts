@@ -375,7 +375,13 @@ export function buildDefinition(
         catchTo: fail,
         comment: "merge the request over the stage defaults; every problem at once",
       }),
-      Inventory: invoke(arns, "inventory", { next: "SelectTarget", catchTo: fail }),
+      Inventory: invoke(arns, "inventory", { next: "Readiness", catchTo: fail }),
+      Readiness: invoke(arns, "readiness", {
+        next: "SelectTarget",
+        catchTo: fail,
+        comment:
+          "preflight before the bake: judge every targeted group and the plan; RunNotReadyError fails the run before any change",
+      }),
       SelectTarget: invoke(arns, "selectTarget", { next: "NeedsHardening", catchTo: fail }),
       NeedsHardening: choice(
         [

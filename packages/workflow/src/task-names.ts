@@ -5,6 +5,7 @@
 export const TASK_FUNCTIONS = [
   "validate",
   "inventory",
+  "readiness",
   "selectTarget",
   "hardenStep",
   "plan",

@@ -11,7 +11,21 @@ export const inventoryTask: Task<
   const state = RunStateSchema.parse(event);
   const { request } = await loadRun(deps, state.runId);
   const fleet = await deps.inventory.readFleet(request.targets);
-  await deps.ledger.putGroups(state.runId, fleet.groups);
+  // What readiness judges of each group's instances (NO_INVENTORY, SSM_OFFLINE), kept with the group.
+  const instanceById = new Map(fleet.instances.map((i) => [i.instanceId, i]));
+  const groups = fleet.groups.map((group) => {
+    const own = group.instanceIds.map(
+      (id) => instanceById.get(id) ?? { instanceId: id, kernelVersion: null, pingStatus: null },
+    );
+    return {
+      ...group,
+      withoutInventory: own.filter((i) => i.kernelVersion === null).map((i) => i.instanceId),
+      notOnline: own
+        .filter((i) => i.pingStatus !== "Online")
+        .map((i) => ({ instanceId: i.instanceId, pingStatus: i.pingStatus })),
+    };
+  });
+  await deps.ledger.putGroups(state.runId, groups);
   const byPlatform: Record<string, number> = {};
   const byKernel: Record<string, number> = {};
   for (const instance of fleet.instances) {

@@ -1,4 +1,12 @@
-import { type GroupProgress, planWaves } from "@fleet-upgrade/core";
+import {
+  DEFAULT_HARDENING_ESTIMATE,
+  estimateGroupsOf,
+  estimateRunSeconds,
+  type GroupProgress,
+  needsHardening,
+  planWaves,
+  skipReason,
+} from "@fleet-upgrade/core";
 import { sharedTemplateReasons } from "../group-support";
 import { lambdaHandler, type Task } from "../lambda";
 import { RunStateSchema } from "../state";
@@ -28,6 +36,11 @@ export const planTask: Task<
   // hold which templates get new versions, never what a version holds or who launches from it.
   const shared =
     groups.length > 0 ? sharedTemplateReasons(groups, await deps.rollout.listTemplateUsers()) : new Map();
+  // BLOCKED by the preflight (readiness step): never touched, SKIPPED with the codes in the reason.
+  for (const entry of run.readiness ?? []) {
+    if (entry.group !== null && entry.level === "BLOCKED" && !shared.has(entry.group))
+      shared.set(entry.group, skipReason(entry));
+  }
   const progress: GroupProgress[] = groups.map((group) => {
     const target = run.target?.images.find((i) => i.architecture === group.architecture) ?? null;
     const notes: string[] = [];
@@ -79,8 +92,21 @@ export const planTask: Task<
     );
   }
   await deps.ledger.putProgress(state.runId, progress);
+  // The expected duration (CONTRACTS.md section 2): groups left alone take no time.
+  const rolled = groups.filter((g) => !shared.has(g.name));
+  const estimateSeconds = estimateRunSeconds({
+    waves: plan.waves.map((w) => w.groups.filter((n) => !shared.has(n))),
+    groups: estimateGroupsOf(rolled, {
+      launchEstimateSeconds: deps.settings.launchEstimateSeconds,
+      warmupEstimateSeconds: deps.settings.warmupEstimateSeconds,
+    }),
+    rollout: request.rollout,
+    hardening: DEFAULT_HARDENING_ESTIMATE,
+    hardens: needsHardening(request),
+  });
   await deps.ledger.updateRun(state.runId, (r) => ({
     ...r,
+    estimateSeconds,
     waves: plan.waves.map((w) => ({
       name: w.name,
       groups: w.groups,

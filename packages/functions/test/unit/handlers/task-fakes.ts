@@ -302,6 +302,7 @@ export function taskWorld(): TaskWorld {
     catalog: unused("catalog"),
     hardener: unused("hardener"),
     rollout,
+    readiness: unused("readiness"),
     health,
     resumer,
     ledger,
