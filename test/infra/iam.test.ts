@@ -213,6 +213,9 @@ describe("IAM policies", () => {
       "ec2:DescribeImages",
       "ec2:DescribeInstances",
       "ec2:DescribeLaunchTemplateVersions",
+      // EC2 Describe* actions take no resource-level permissions
+      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
+      "ec2:DescribeLaunchTemplates",
       "elasticloadbalancing:DescribeTargetHealth",
       "ssm:DescribeInstanceInformation",
       "ssm:GetCommandInvocation",
