@@ -91,6 +91,16 @@ describe("the state machine definition", () => {
     expect([...all].sort()).toEqual(TASK_FUNCTIONS.map((fn) => arns[fn]).sort());
   });
 
+  it("judges readiness after the inventory and before the bake, and fails the run on refusal before any change", () => {
+    const states = definition.States as Record<string, Record<string, unknown>>;
+    expect(states.Inventory?.Next).toBe("Readiness");
+    expect(states.Readiness?.Next).toBe("SelectTarget");
+    expect(states.Readiness?.Retry).toEqual(states.Inventory?.Retry);
+    expect(states.Readiness?.Catch).toEqual([
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RecordFailure" },
+    ]);
+  });
+
   it("waits for refreshes with a task token and polls when the wait times out", () => {
     const wait = allStates(definition.States).find(([name]) => name === "WaitForRefresh")?.[1];
     expect(wait?.Resource).toBe("arn:aws:states:::lambda:invoke.waitForTaskToken");
