@@ -76,6 +76,8 @@ export interface FleetView {
   architectures: string[] | null;
   /** Instances reporting "Amazon Linux 2" at that inventory. */
   al2Instances: number | null;
+  /** Groups the run did not target that still run AL2 ("still on AL2 and not managed"); null before any inventory. */
+  untargetedAl2: { group: string; instances: number }[] | null;
   al2EndOfSupport: string;
   /** Whole days from today (UTC) to the end of support; negative once it has passed. */
   daysToAl2EndOfSupport: number;
@@ -104,12 +106,27 @@ export function fleetView(
     architectures: inventory?.architectures ?? null,
     // Known zero once inventoried: a platform nobody runs is absent from byPlatform.
     al2Instances: inventory ? (inventory.byPlatform["Amazon Linux 2"] ?? 0) : null,
+    untargetedAl2: inventory
+      ? (inventory.untargeted ?? []).flatMap((u) => {
+          const al2 = u.platforms["Amazon Linux 2"] ?? 0;
+          return al2 > 0 ? [{ group: u.group, instances: al2 }] : [];
+        })
+      : null,
     al2EndOfSupport: AL2_END_OF_SUPPORT,
     daysToAl2EndOfSupport: daysUntil(AL2_END_OF_SUPPORT, now),
   };
 }
 
 // ---- text ------------------------------------------------------------------------------------
+
+/** "2 h 05 min", "7 min", "under a minute". */
+export function durationText(seconds: number): string {
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 1) return "under a minute";
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return h === 0 ? `${m} min` : `${h} h ${String(m).padStart(2, "0")} min`;
+}
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -138,6 +155,13 @@ export function fleetText(view: FleetView): string {
     `by platform: ${counts(view.byPlatform ?? {})}`,
     `by kernel: ${counts(view.byKernel ?? {})}`,
     `AL2 still running: ${plural(view.al2Instances ?? 0, "instance")}; ${deadlineText(view.daysToAl2EndOfSupport)}`,
+    ...((view.untargetedAl2 ?? []).length > 0
+      ? [
+          `still on AL2 and not managed: ${(view.untargetedAl2 ?? [])
+            .map((u) => `${u.group} (${plural(u.instances, "instance")})`)
+            .join(", ")}`,
+        ]
+      : []),
   ].join("\n");
 }
 
@@ -160,7 +184,10 @@ export function groupsText(progress: RunProgress): string {
 }
 
 /** The short summary of one run: status, wave n of m, groups done and failing, the reason. */
-export function runText(result: Pick<RunResult, "runId" | "status" | "reason" | "waves" | "groups">): string {
+export function runText(
+  result: Pick<RunResult, "runId" | "status" | "reason" | "waves" | "groups"> &
+    Partial<Pick<RunResult, "estimate">>,
+): string {
   const progress = progressOf(result);
   const lines = [
     `run ${result.runId}: ${result.status}, ${waveText(result.status, progress)}`,
@@ -169,6 +196,10 @@ export function runText(result: Pick<RunResult, "runId" | "status" | "reason" | 
   for (const f of progress.failing.slice(0, 5))
     lines.push(`  ${f.name} ${f.outcome}${f.reason ? `: ${f.reason}` : ""}`);
   if (progress.failing.length > 5) lines.push(`  ... and ${progress.failing.length - 5} more`);
+  if (result.estimate !== undefined && (result.status === "RUNNING" || result.status === "WAITING"))
+    lines.push(`time left: about ${durationText(result.estimate.seconds)}`);
+  else if (result.estimate !== undefined && result.status === "PLANNED")
+    lines.push(`estimated duration: about ${durationText(result.estimate.seconds)}`);
   lines.push(`reason: ${result.reason}`);
   return lines.join("\n");
 }
