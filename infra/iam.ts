@@ -16,9 +16,11 @@ export type FunctionKey = (typeof FUNCTION_KEYS)[number];
 /** Tag the hardening step puts on its builder instance (harden-step.ts); builder-only actions need it. */
 export const ROLE_TAG_KEY = "fleet-upgrade:role";
 export const BUILDER_ROLE_TAG_VALUE = "builder";
+/** Tag Auto Scaling puts on every instance it launches, naming its group. */
+export const AUTOSCALING_GROUP_TAG_KEY = "aws:autoscaling:groupName";
 
 /** The AL2023 public image parameters (region-scoped, no account). */
-const AL2023_PARAMETERS = "/aws/service/ami-amazon-linux-latest/*";
+export const AL2023_PARAMETERS = "/aws/service/ami-amazon-linux-latest/*";
 
 export interface PolicyStatement {
   Sid: string;
@@ -139,6 +141,10 @@ function readStatement(actions: string[]): PolicyStatement {
 const GROUP_HEALTH_READS = [
   "autoscaling:DescribeAutoScalingGroups",
   "cloudwatch:DescribeAlarms",
+  // The regression judge reads per-instance series. GetMetricData takes no resource ARNs (no resource
+  // type in https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html),
+  // so it can only be granted on "*".
+  "cloudwatch:GetMetricData",
   "elasticloadbalancing:DescribeTargetHealth",
   "ssm:DescribeInstanceInformation",
 ];
@@ -148,8 +154,10 @@ function groupArn(ctx: IamContext): string {
 }
 
 /**
- * Using a launch template in StartInstanceRefresh: Auto Scaling checks that the caller could launch
- * from it (RunInstances, CreateTags for its tag specifications, PassRole for its instance profile).
+ * Using a launch template in StartInstanceRefresh or UpdateAutoScalingGroup: Auto Scaling checks that
+ * the caller could launch from it (RunInstances, CreateTags for its tag specifications, PassRole for
+ * its instance profile), per "Control Amazon EC2 launch template usage in Auto Scaling groups"
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-launch-template-permissions.html).
  * Only a template tagged managed, and instances only through a launch template.
  */
 function useLaunchTemplateStatements(ctx: IamContext): PolicyStatement[] {
@@ -273,12 +281,9 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
           "ssm:DescribeInstanceInformation",
           "ssm:GetInventory",
         ]),
-        // Launch templates may name their image as `resolve:ssm:<parameter>`: public or the account's own.
-        statement(
-          "ResolveImageParameters",
-          ["ssm:GetParameters"],
-          [`arn:${ctx.partition}:ssm:${ctx.region}::parameter/aws/service/*`, `${ssm}:parameter/*`],
-        ),
+        // Launch templates may name their image as `resolve:ssm:<parameter>`: only AWS's public AL2023
+        // parameters are read, so no secret in Parameter Store is readable by this function.
+        statement("ResolveImageParameters", ["ssm:GetParameters"], [publicAl2023]),
       ];
     case "selectTarget":
       return [
@@ -342,8 +347,16 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
         statement(
           "RunVerifyDocumentOnly",
           ["ssm:SendCommand"],
-          [`${ssm}:document/${ctx.documentNames.verify}`, `${arnPrefix(ctx, "ec2")}:instance/*`],
+          [`${ssm}:document/${ctx.documentNames.verify}`],
         ),
+        // Only on instances an Auto Scaling group launched: Auto Scaling tags each of them with
+        // aws:autoscaling:groupName, and SendCommand's instance resource takes `ssm:resourceTag/<key>`
+        // (Service Authorization Reference, "Actions, resources, and condition keys for AWS Systems
+        // Manager"). A group's own tags reach its instances only when propagated, so the managed tag
+        // cannot be required here; the document is the product's read-only verify document.
+        statement("VerifyOnlyGroupInstances", ["ssm:SendCommand"], [`${arnPrefix(ctx, "ec2")}:instance/*`], {
+          StringLike: { [`ssm:resourceTag/${AUTOSCALING_GROUP_TAG_KEY}`]: "*" },
+        }),
       ];
     case "finishGroup":
       return [readStatement(["autoscaling:DescribeAutoScalingGroups", "cloudwatch:GetMetricStatistics"])];
@@ -395,8 +408,14 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
     case "endWave":
       return [notifyStatement(ctx)];
     case "plan":
-      // Pins $Latest/$Default groups to their numbered version before any new version exists.
-      return [refreshStatements(ctx, ["autoscaling:UpdateAutoScalingGroup"], "PinManagedGroups")];
+      // Pins $Latest/$Default groups to their numbered version before any new version exists, after
+      // reading every group's template to refuse one shared beyond the run (TEMPLATE_SHARED); Auto
+      // Scaling checks that the caller could launch from the template it names.
+      return [
+        readStatement(["autoscaling:DescribeAutoScalingGroups"]),
+        refreshStatements(ctx, ["autoscaling:UpdateAutoScalingGroup"], "PinManagedGroups"),
+        ...useLaunchTemplateStatements(ctx),
+      ];
     case "startWave":
       return [];
   }
@@ -529,6 +548,75 @@ export function builderInstancePolicy(ctx: Pick<IamContext, "partition" | "stigB
     Version: "2012-10-17",
     Statement: [
       statement("ReadStigBundle", ["s3:GetObject"], [`arn:${ctx.partition}:s3:::${ctx.stigBucket}/*`]),
+    ],
+  };
+}
+
+/**
+ * The key policy of the customer-managed KMS key that encrypts the Slack signing secret (a SecureString
+ * parameter). Only the status API's role may decrypt, and only through SSM for that parameter (SSM
+ * passes the parameter's ARN as the encryption context: "How AWS Systems Manager Parameter Store uses
+ * AWS KMS"). The account may administer the key and encrypt with it (an operator writes the secret),
+ * never decrypt: an instance role with `ssm:GetParameter` on `*` (AmazonSSMManagedInstanceCore) reads
+ * only ciphertext it cannot open.
+ */
+export function slackSecretKeyPolicy(args: {
+  partition: string;
+  region: string;
+  accountId: string;
+  statusApiRoleArn: string;
+  signingSecretParameter: string;
+}) {
+  const root = `arn:${args.partition}:iam::${args.accountId}:root`;
+  const parameterArn = `arn:${args.partition}:ssm:${args.region}:${args.accountId}:parameter${args.signingSecretParameter}`;
+  const viaSsm = { "kms:ViaService": `ssm.${args.region}.amazonaws.com` };
+  return {
+    Version: "2012-10-17" as const,
+    Statement: [
+      {
+        Sid: "AccountAdministersTheKeyWithoutDecrypt",
+        Effect: "Allow" as const,
+        Principal: { AWS: root },
+        Action: [
+          "kms:CancelKeyDeletion",
+          "kms:CreateAlias",
+          "kms:DeleteAlias",
+          "kms:DescribeKey",
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:EnableKey",
+          "kms:EnableKeyRotation",
+          "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus",
+          "kms:ListAliases",
+          "kms:ListResourceTags",
+          "kms:PutKeyPolicy",
+          "kms:ScheduleKeyDeletion",
+          "kms:TagResource",
+          "kms:UntagResource",
+          "kms:UpdateAlias",
+          "kms:UpdateKeyDescription",
+        ],
+        Resource: "*",
+      },
+      {
+        Sid: "OperatorsWriteTheSecretThroughSsm",
+        Effect: "Allow" as const,
+        Principal: { AWS: root },
+        Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+        Resource: "*",
+        Condition: { StringEquals: viaSsm },
+      },
+      {
+        Sid: "OnlyTheStatusApiDecrypts",
+        Effect: "Allow" as const,
+        Principal: { AWS: args.statusApiRoleArn },
+        Action: ["kms:Decrypt"],
+        Resource: "*",
+        Condition: {
+          StringEquals: { ...viaSsm, "kms:EncryptionContext:PARAMETER_ARN": parameterArn },
+        },
+      },
     ],
   };
 }

@@ -219,6 +219,10 @@ describe("function policies against the calls the handlers make", () => {
       "rollbackGroup ec2:CreateTags",
       "rollbackGroup iam:PassRole",
       "rollbackGroup autoscaling:StartInstanceRefresh",
+      // UpdateAutoScalingGroup naming a launch template checks the same (plan pins $Latest/$Default groups).
+      "plan ec2:RunInstances",
+      "plan ec2:CreateTags",
+      "plan iam:PassRole",
       // RunInstances and CreateImage with TagSpecifications are authorised as CreateTags too.
       "hardenStep ec2:CreateTags",
       "hardenStep iam:PassRole",

@@ -12,6 +12,7 @@ import {
   builderInstancePolicy,
   FUNCTION_KEYS,
   functionPolicy,
+  slackSecretKeyPolicy,
   stateMachinePolicy,
 } from "../../infra/iam";
 import { testContext } from "./context";
@@ -179,6 +180,41 @@ describe("the SSM documents", () => {
       );
     }
     expect(await resolved(docs.fips.name)).toBe("FleetUpgrade-EnableFips-ci");
+  });
+});
+
+describe("the Slack signing secret", () => {
+  it("is a SecureString under the stage's own KMS key, whose policy lets only the status API decrypt", async () => {
+    const { createSlackSecret, SLACK_SECRET_PLACEHOLDER } = await import("../../infra/secrets");
+    const statusApiRoleArn = "arn:aws:iam::111122223333:role/fleet-upgrade-ci-statusApi";
+    const secret = createSlackSecret({
+      prefix: "fleet-upgrade-ci",
+      partition: "aws",
+      region: "eu-west-1",
+      accountId: "111122223333",
+      statusApiRoleArn,
+      signingSecretParameter: "/fleet-upgrade/ci/slack-signing-secret",
+      protect: false,
+    });
+    expect(await resolved(secret.parameter.type)).toBe("SecureString");
+    expect(await resolved(secret.parameter.keyId)).toBe(await resolved(secret.key.arn));
+    expect(await resolved(secret.parameter.value)).toBe(SLACK_SECRET_PLACEHOLDER);
+    expect(await resolved(secret.alias.name)).toBe("alias/fleet-upgrade-ci-slack");
+    expect(await resolved(secret.key.enableKeyRotation)).toBe(true);
+    const policy = JSON.parse(await resolved(secret.key.policy as pulumi.Output<string>));
+    expect(policy).toEqual(
+      slackSecretKeyPolicy({
+        partition: "aws",
+        region: "eu-west-1",
+        accountId: "111122223333",
+        statusApiRoleArn,
+        signingSecretParameter: "/fleet-upgrade/ci/slack-signing-secret",
+      }),
+    );
+    const decrypters = (policy.Statement as { Action: string[]; Principal: { AWS: string } }[])
+      .filter((s) => s.Action.some((a) => a === "kms:Decrypt" || a === "kms:*"))
+      .map((s) => s.Principal.AWS);
+    expect(decrypters).toEqual([statusApiRoleArn]);
   });
 });
 

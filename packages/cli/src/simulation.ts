@@ -20,6 +20,7 @@ import {
   type FunctionDeps,
   type FunctionSettings,
   lambdaHandler,
+  OperatorRequestError,
   REFRESH_EVENTS_TASK,
   readRunResult,
   TASKS,
@@ -487,8 +488,15 @@ function scriptedOperator(
     }
     void runner().track(async () => {
       emit({ kind: "operator", atMs: clock.now(), action, detail });
-      if (action === "approve") await approveRun(deps, runId);
-      else await abortRun(deps, runId, reason);
+      try {
+        if (action === "approve") await approveRun(deps, runId);
+        else await abortRun(deps, runId, reason);
+      } catch (error) {
+        // Refused as the status API would answer 409 (nothing to approve, already aborting): the
+        // scripted operator is told, the run goes on.
+        if (!(error instanceof OperatorRequestError)) throw error;
+        emit({ kind: "operator", atMs: clock.now(), action, detail: `refused: ${error.message}` });
+      }
     });
   };
   for (const action of scenario.operator) {

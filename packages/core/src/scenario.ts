@@ -1,15 +1,18 @@
 import { z } from "zod";
 import { ArchitectureSchema as FleetArchitectureSchema } from "./fleet";
+import { LIMITS } from "./limits";
 import {
   flag,
   integerIn,
   isPlainObject,
   naturalError,
+  nestingProblems,
   nonEmptyString,
   numberIn,
   oneOf,
   type Problem,
   problemsFromZod,
+  reasonString,
   strictObject,
   stringList,
   stringMap,
@@ -34,11 +37,13 @@ export const ScenarioImageSchema = strictObject({
       }),
       { error: "a list of SSM parameter names" },
     )
+    .max(LIMITS.listItems, { error: `a list of at most ${LIMITS.listItems} SSM parameter names` })
     .default(() => []),
 });
 export type ScenarioImage = z.infer<typeof ScenarioImageSchema>;
 
-const LT_VERSION = 'a version: a positive integer (3 or "3"), "$Latest" or "$Default"';
+// At most 10,000 versions per launch template ("Restrictions for Amazon EC2 launch templates").
+const LT_VERSION = `a version: an integer 1-${LIMITS.launchTemplateVersion} (3 or "3"), "$Latest" or "$Default"`;
 
 /**
  * A launch template version as a scenario names it. Numeric strings become numbers: a group at
@@ -48,11 +53,29 @@ export const LaunchTemplateVersionSpecSchema = z
   .union([z.number(), z.string()], { error: LT_VERSION })
   .transform((value, ctx): number | "$Latest" | "$Default" => {
     if (value === "$Latest" || value === "$Default") return value;
-    const n = typeof value === "number" ? value : /^[1-9][0-9]*$/.test(value) ? Number(value) : Number.NaN;
-    if (Number.isSafeInteger(n) && n >= 1) return n;
+    const n =
+      typeof value === "number" ? value : /^[1-9][0-9]{0,5}$/.test(value) ? Number(value) : Number.NaN;
+    if (Number.isSafeInteger(n) && n >= 1 && n <= LIMITS.launchTemplateVersion) return n;
     ctx.addIssue({ code: "custom", message: LT_VERSION, input: value });
     return z.NEVER;
   });
+
+const METRIC_NAME = z
+  .string({ error: 'a metric name like "CPUUtilization" (1-255 characters)' })
+  .min(1, { error: 'a metric name like "CPUUtilization" (1-255 characters)' })
+  .max(255, { error: 'a metric name like "CPUUtilization" (1-255 characters)' });
+
+/** A per-instance metric of a group: its mean and coefficient of variation (sd / mean) per sample. */
+export const ScenarioMetricSchema = strictObject({
+  mean: numberIn(0),
+  cv: numberIn(0, 5),
+});
+export type ScenarioMetric = z.infer<typeof ScenarioMetricSchema>;
+
+/** What every group's instances report unless the scenario says otherwise (CONTRACTS.md section 3). */
+export const DEFAULT_SCENARIO_METRICS: Readonly<Record<string, ScenarioMetric>> = {
+  CPUUtilization: { mean: 30, cv: 0.15 },
+};
 
 /** How instances launched from the new image behave; `{}` means healthy. */
 export const OnNewImageSchema = strictObject({
@@ -64,16 +87,30 @@ export const OnNewImageSchema = strictObject({
   ssmOffline: flag().optional(),
   failLaunch: flag().optional(),
   complianceFails: flag().optional(),
+  /** Per-instance metrics of new-image instances: `shift` is relative, on the mean (0.3: 30% higher). */
+  metrics: z
+    .record(METRIC_NAME, strictObject({ shift: numberIn(-1, 100) }), {
+      error: "an object of metric names to { shift }",
+    })
+    .optional(),
 });
 export type OnNewImage = z.infer<typeof OnNewImageSchema>;
 
+/** Instances of one group: see {@link LIMITS.groupSize}. */
+const groupSize = () => integerIn(0, LIMITS.groupSize);
+/** A simulated duration: see {@link LIMITS.durationSeconds}. */
+const duration = () => numberIn(0, LIMITS.durationSeconds);
+
 export const ScenarioGroupSchema = strictObject({
-  name: nonEmptyString("a non-empty group name"),
-  desired: integerIn(0),
+  // Auto Scaling group names: 1-255 characters (XmlStringMaxLen255 in the Auto Scaling API model).
+  name: nonEmptyString("a non-empty group name of at most 255 characters").max(LIMITS.groupNameLength, {
+    error: "a non-empty group name of at most 255 characters",
+  }),
+  desired: groupSize(),
   /** Defaults to desired. */
-  min: integerIn(0).optional(),
+  min: groupSize().optional(),
   /** Defaults to desired. */
-  max: integerIn(0).optional(),
+  max: groupSize().optional(),
   launchTemplate: strictObject({
     name: nonEmptyString("a non-empty launch template name"),
     version: LaunchTemplateVersionSpecSchema,
@@ -82,10 +119,14 @@ export const ScenarioGroupSchema = strictObject({
   tags: stringMap().default(() => ({})),
   targetGroup: flag().default(false),
   /** Launch to running. */
-  launchSeconds: numberIn(0).default(60),
+  launchSeconds: duration().default(60),
   /** Running to healthy and in service. */
-  warmupSeconds: numberIn(0).default(120),
+  warmupSeconds: duration().default(120),
   onNewImage: OnNewImageSchema.prefault({}),
+  /** Per-instance metrics served through CloudWatch (dimension InstanceId); CPUUtilization 30 / 0.15 unless given. */
+  metrics: z
+    .record(METRIC_NAME, ScenarioMetricSchema, { error: "an object of metric names to { mean, cv }" })
+    .default(() => ({ ...DEFAULT_SCENARIO_METRICS })),
 }).transform((group) => ({ ...group, min: group.min ?? group.desired, max: group.max ?? group.desired }));
 export type ScenarioGroup = z.infer<typeof ScenarioGroupSchema>;
 
@@ -94,19 +135,19 @@ export const OperatorActionSchema = strictObject({
   /** Acts when this wave has finished (and the run waits for approval or would go on). */
   afterWave: nonEmptyString("a non-empty wave name").optional(),
   /** Acts at this many virtual seconds after the start. */
-  atSeconds: numberIn(0).optional(),
+  atSeconds: numberIn(0, LIMITS.operatorSeconds).optional(),
   /** `stop`: StopExecution from the console, outside the product (CONTRACTS section 3). */
   action: oneOf(["approve", "abort", "stop"]),
-  reason: z.string({ error: "a string" }).optional(),
+  reason: reasonString().optional(),
 });
 export type OperatorAction = z.infer<typeof OperatorActionSchema>;
 
 const HardeningDurationsSchema = strictObject({
-  builderLaunchSeconds: numberIn(0).default(90),
-  stigSeconds: numberIn(0).default(600),
-  fipsSeconds: numberIn(0).default(60),
-  rebootSeconds: numberIn(0).default(60),
-  imageSeconds: numberIn(0).default(300),
+  builderLaunchSeconds: duration().default(90),
+  stigSeconds: duration().default(600),
+  fipsSeconds: duration().default(60),
+  rebootSeconds: duration().default(60),
+  imageSeconds: duration().default(300),
 });
 /** Simulated durations of the hardening bake, seconds. */
 export type HardeningDurations = z.infer<typeof HardeningDurationsSchema>;
@@ -114,7 +155,7 @@ export type HardeningDurations = z.infer<typeof HardeningDurationsSchema>;
 const ScenarioShape = strictObject({
   name: nonEmptyString("a non-empty scenario name"),
   /** Same seed, same result. */
-  seed: integerIn(0).default(1),
+  seed: integerIn(0, 2 ** 32 - 1).default(1),
   region: z
     .string({ error: 'an AWS region like "us-east-1"' })
     .regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, { error: 'an AWS region like "us-east-1"' })
@@ -123,30 +164,37 @@ const ScenarioShape = strictObject({
   start: z.iso
     .datetime({ offset: true, error: 'an ISO 8601 timestamp like "2026-11-21T09:00:00Z"' })
     .default("2026-11-21T09:00:00Z"),
-  images: z.array(ScenarioImageSchema, { error: "a list of images" }),
-  groups: z.array(ScenarioGroupSchema, { error: "a list of groups" }),
+  images: z
+    .array(ScenarioImageSchema, { error: "a list of images" })
+    .max(LIMITS.listItems, { error: `a list of at most ${LIMITS.listItems} images` }),
+  groups: z
+    .array(ScenarioGroupSchema, { error: "a list of groups" })
+    .max(LIMITS.scenarioGroups, { error: `a list of at most ${LIMITS.scenarioGroups} groups` }),
   /** Extra AL2 instances outside any group: inventoried, never touched. */
-  standalone: integerIn(0).default(0),
+  standalone: integerIn(0, LIMITS.standalone).default(0),
   faults: strictObject({
     throttle: strictObject({
       /** Share of calls answered with a throttling error, 0-1. */
       rate: numberIn(0, 1).default(0),
       /** `service:Operation` names; empty: every operation. */
-      operations: stringList("service:Operation names").default(() => []),
+      operations: stringList("service:Operation names", LIMITS.listItems).default(() => []),
     })
       .nullable()
       .default(null),
     /** Share of instance-refresh events that never arrive, 0-1. */
     dropEvents: numberIn(0, 1).default(0),
     /** Task states whose Lambda dies once, after its side effect. */
-    crashAfterSideEffect: stringList("task state names").default(() => []),
+    crashAfterSideEffect: stringList("task state names", LIMITS.listItems).default(() => []),
     /** Groups with a refresh someone else started in progress. */
-    foreignRefresh: stringList("group names").default(() => []),
+    foreignRefresh: stringList("group names", LIMITS.scenarioGroups).default(() => []),
     /** AWSEC2-ConfigureSTIG fails on the builder. */
     stigFails: flag().default(false),
   }).prefault({}),
   hardening: HardeningDurationsSchema.prefault({}),
-  operator: z.array(OperatorActionSchema, { error: "a list of operator actions" }).default(() => []),
+  operator: z
+    .array(OperatorActionSchema, { error: "a list of operator actions" })
+    .max(LIMITS.listItems, { error: `a list of at most ${LIMITS.listItems} operator actions` })
+    .default(() => []),
   /** The run request, validated later by parseRunRequest (`--request` overrides it). */
   // A record, not z.custom: a failing z.custom would stop the cross-field rules from running.
   request: z.record(z.string(), z.unknown(), { error: "an object (a run request)" }).default(() => ({})),
@@ -266,6 +314,9 @@ export function parseScenarioObject(value: unknown): ParseScenarioResult {
   if (!isPlainObject(value)) {
     return { ok: false, problems: [{ field: "(root)", value, expected: "a scenario object" }] };
   }
+  // Refused before anything walks it: JSON nested thousands deep overflows the stack of a walker.
+  const tooDeep = nestingProblems(value);
+  if (tooDeep.length > 0) return { ok: false, problems: tooDeep };
   const result = ScenarioSchema.safeParse(value, { error: naturalError });
   if (result.success) return { ok: true, scenario: result.data };
   return { ok: false, problems: problemsFromZod(result.error, value) };
