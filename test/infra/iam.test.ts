@@ -120,7 +120,7 @@ describe("IAM policies", () => {
     expect(builderPasses[0]?.[1].Resource).toEqual([ctx.builderRoleArn]);
     // Refreshes pass the fleet's own instance roles, listed in the stage, and nothing else.
     for (const [owner, s] of passes.filter(([o]) => o !== "hardenStep")) {
-      expect(["plan", "startRefresh", "rollbackGroup"]).toContain(owner);
+      expect(["plan", "startRefresh", "rollbackGroup", "reconcile"]).toContain(owner);
       expect(s.Resource).toEqual(ctx.fleetInstanceRoleArns);
     }
   });
