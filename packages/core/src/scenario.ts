@@ -67,7 +67,8 @@ const METRIC_NAME = z
 
 /** A per-instance metric of a group: its mean and coefficient of variation (sd / mean) per sample. */
 export const ScenarioMetricSchema = strictObject({
-  mean: numberIn(0),
+  // Common sense: no per-instance metric averages above a billion; larger means only overflow sums.
+  mean: numberIn(0, LIMITS.metricMean),
   cv: numberIn(0, 5),
 });
 export type ScenarioMetric = z.infer<typeof ScenarioMetricSchema>;

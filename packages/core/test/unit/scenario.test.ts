@@ -340,6 +340,13 @@ describe("parseScenarioObject: size caps", () => {
     expect(fieldsOf(minimal({ groups }))).toEqual(["groups"]);
   });
 
+  it("refuses a per-instance metric mean beyond a billion, naming the field", () => {
+    const fields = fieldsOf(
+      minimal({ groups: [group({ metrics: { CPUUtilization: { mean: 1e300, cv: 0.1 } } })] }),
+    );
+    expect(fields).toEqual(["groups[0].metrics.CPUUtilization.mean"]);
+  });
+
   it("refuses an operator reason longer than 500 characters", () => {
     const problems = problemsOf(
       minimal({ operator: [{ atSeconds: 60, action: "abort", reason: "x".repeat(501) }] }),
