@@ -1,4 +1,5 @@
 import type { OnNewImage, Scenario, ScenarioGroup } from "@fleet-upgrade/core";
+import type { ModelViolation } from "./model-validation";
 import { IdFactory, Random } from "./random";
 import { VirtualClock } from "./virtual-clock";
 
@@ -291,6 +292,8 @@ export class World {
   readonly commandsById = new Map<string, CommandState>();
   readonly reservationsByToken = new Map<string, { reservationId: string; instanceIds: string[] }>();
   readonly apiCalls = new Map<string, number>();
+  /** Requests the API models refused. */
+  readonly modelViolations: ModelViolation[] = [];
   readonly deliveredEvents: RefreshEvent[] = [];
   readonly eventListeners = new Set<(event: RefreshEvent) => void>();
   readonly progressListeners = new Set<(event: ProgressEvent) => void>();
