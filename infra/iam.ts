@@ -286,7 +286,8 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
       return builderStatements(ctx);
     case "startRefresh":
       return [
-        readStatement(["autoscaling:DescribeInstanceRefreshes"]),
+        // DescribeAlarms: only alarms in OK go in a refresh's AlarmSpecification (AWS refuses others).
+        readStatement(["autoscaling:DescribeInstanceRefreshes", "cloudwatch:DescribeAlarms"]),
         statement(
           "NewVersionOfManagedLaunchTemplate",
           ["ec2:CreateLaunchTemplateVersion"],

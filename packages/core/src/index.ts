@@ -6,6 +6,7 @@ export * from "./health";
 export * from "./lower-bound";
 export * from "./notification";
 export * from "./ports";
+export * from "./refresh-alarms";
 export * from "./refresh-progress";
 export * from "./run-ledger";
 export * from "./run-outcome";

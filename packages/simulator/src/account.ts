@@ -328,8 +328,8 @@ export class SimulatedAccount {
     return [...this.world.groups.keys()];
   }
 
-  /** An alarm's state (OK or ALARM); undefined for an unknown alarm. */
-  alarmState(name: string): "OK" | "ALARM" | undefined {
+  /** An alarm's state (OK, ALARM or INSUFFICIENT_DATA); undefined for an unknown alarm. */
+  alarmState(name: string): "OK" | "ALARM" | "INSUFFICIENT_DATA" | undefined {
     return this.world.alarms.get(name)?.state;
   }
 
