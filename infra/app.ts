@@ -14,6 +14,7 @@ import { documentNames, environmentOf, functionName, functionSettingsOf } from "
 import { createFunctions } from "./functions";
 import { FUNCTION_KEYS, type FunctionKey, type IamContext } from "./iam";
 import { createLedger } from "./ledger";
+import { stageNames } from "./names";
 import { createNotifications } from "./notifications";
 import { createBuilderRole, createFunctionRoles } from "./roles";
 import { createSchedule } from "./schedule";
@@ -31,7 +32,15 @@ export interface AppOptions {
 
 export function createApp(loaded: LoadedStage, options: AppOptions) {
   const { stage, config } = loaded;
-  const prefix = `${options.app}-${stage}`;
+  // Every physical name derives from the stage and fits its AWS limit, however long the stage name.
+  const physical = stageNames({
+    app: options.app,
+    stage,
+    stageFile: loaded.file,
+    region: config.region,
+    topicName: config.notifications.topicName,
+  });
+  const prefix = physical.prefix;
   const accountId = aws.getCallerIdentityOutput({}).accountId;
   const partition = aws.getPartitionOutput({}).partition;
   const names = Object.fromEntries(
@@ -43,11 +52,11 @@ export function createApp(loaded: LoadedStage, options: AppOptions) {
     .apply(([p, account]) => stateMachineArn(p, config.region, account, machineName));
 
   const ledger = createLedger({ protect: options.protect });
-  const { topic } = createNotifications({ topicName: config.notifications.topicName });
+  const { topic } = createNotifications({ topicName: physical.topic });
   const docs = documentNames(stage);
   createDocuments({ rootDir: options.rootDir, names: docs });
   const stigBucket = config.builder.stigBucket ?? stigBundleBucket(config.region);
-  const builder = createBuilderRole({ partition, stigBucket, name: `${prefix}-builder` });
+  const builder = createBuilderRole({ partition, stigBucket, name: physical.builderRole });
 
   const context: pulumi.Output<IamContext> = pulumi
     .all([partition, accountId, ledger.arn, topic.arn, builder.role.arn, machineArn])

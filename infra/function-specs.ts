@@ -11,6 +11,7 @@ import {
 } from "@fleet-upgrade/core";
 import { TASK_TIMEOUT_SECONDS } from "@fleet-upgrade/workflow";
 import type { FunctionKey } from "./iam";
+import { stagePrefix } from "./names";
 
 export interface FunctionSpec {
   /** `packages/functions/src/handlers/<file>.handler` */
@@ -51,10 +52,10 @@ export const FUNCTION_SPECS: Record<FunctionKey, FunctionSpec> = {
   statusApi: spec("status-api", "the status API", 512, 29),
 };
 
-/** A function's physical name: stable per app and stage, within Lambda's 64 characters. */
+/** A function's physical name: stable per app and stage, within Lambda's 64 characters (see names.ts). */
 export function functionName(app: string, stage: string, key: FunctionKey): string {
   const kebab = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  return `${app}-${stage}-${kebab}`.slice(0, 64);
+  return `${stagePrefix(app, stage)}-${kebab}`;
 }
 
 /** Names of the product's SSM documents in a stage (per stage: two stages may share an account). */

@@ -136,6 +136,10 @@ function readStatement(actions: string[]): PolicyStatement {
 const GROUP_HEALTH_READS = [
   "autoscaling:DescribeAutoScalingGroups",
   "cloudwatch:DescribeAlarms",
+  // The regression judge reads per-instance series. GetMetricData takes no resource ARNs (no resource
+  // type in https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html),
+  // so it can only be granted on "*".
+  "cloudwatch:GetMetricData",
   "elasticloadbalancing:DescribeTargetHealth",
   "ssm:DescribeInstanceInformation",
 ];

@@ -195,11 +195,19 @@ describe("IAM policies", () => {
     ]);
   });
 
+  it("let the functions that judge regressions read per-instance metrics with GetMetricData", () => {
+    const readers = functionPolicies
+      .filter(([, doc]) => doc.Statement.some((s) => s.Action.includes("cloudwatch:GetMetricData")))
+      .map(([key]) => key);
+    expect(readers.sort()).toEqual(["bakeWave", "evaluateHealth", "verifyGroup"]);
+  });
+
   it("keep `*` resources to the calls that have no resource-level permissions", () => {
     const allowedOnStar = new Set([
       "autoscaling:DescribeAutoScalingGroups",
       "autoscaling:DescribeInstanceRefreshes",
       "cloudwatch:DescribeAlarms",
+      "cloudwatch:GetMetricData",
       "cloudwatch:GetMetricStatistics",
       "ec2:DescribeImages",
       "ec2:DescribeInstances",

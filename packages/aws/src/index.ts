@@ -6,6 +6,11 @@ export {
 export { AutoScalingGroupRollout, type AutoScalingGroupRolloutClients } from "./autoscaling-group-rollout";
 export { type AwsClients, type AwsClientsConfig, createAwsClients, DEFAULT_MAX_ATTEMPTS } from "./clients";
 export { AwsHealthMonitor, type AwsHealthMonitorClients } from "./cloudwatch-health-monitor";
+export {
+  CloudWatchMetricReader,
+  type CloudWatchMetricReaderClients,
+  MAX_METRIC_QUERIES_PER_CALL,
+} from "./cloudwatch-metric-reader";
 export { DOCUMENT_FILES, documentPath, loadDocumentContent, type ProductDocument } from "./documents";
 export {
   DynamoLedgerStore,

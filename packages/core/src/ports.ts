@@ -120,6 +120,29 @@ export interface HealthMonitor {
   pingStatus(instanceIds: string[]): Promise<Record<string, string>>;
 }
 
+/** A per-instance metric to read (dimension InstanceId), e.g. AWS/EC2 CPUUtilization Average. */
+export interface InstanceMetric {
+  namespace: string;
+  name: string;
+  /** A CloudWatch statistic: Average, Maximum, p90, ... */
+  stat: string;
+}
+
+/** Reads per-instance metric series (CloudWatch GetMetricData, many instances per call). */
+export interface MetricReader {
+  /**
+   * For each metric (same index as `metrics`), each instance's values in [from, to) at `periodSeconds`,
+   * oldest first; an instance without data maps to an empty list.
+   */
+  readInstanceSeries(input: {
+    metrics: InstanceMetric[];
+    instanceIds: string[];
+    from: Date;
+    to: Date;
+    periodSeconds: number;
+  }): Promise<Record<string, number[]>[]>;
+}
+
 /** Resumes waiting Step Functions tasks. */
 export interface TaskResumer {
   succeed(taskToken: string, output: unknown): Promise<void>;

@@ -1,3 +1,5 @@
+import { MAX_REFRESH_ALARMS } from "./readiness";
+
 /**
  * Which alarms an instance refresh's AlarmSpecification carries. AWS takes at most 10 alarms
  * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_AlarmSpecification.html) and refuses
@@ -5,8 +7,6 @@
  * such as a 5xx count, can sit in INSUFFICIENT_DATA for days). So the refresh watches the first 10
  * alarms in OK; every other alarm is judged by the run's own health checks, and the group says so.
  */
-
-export const MAX_REFRESH_ALARMS = 10;
 
 export type AlarmStateValue = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 

@@ -48,6 +48,93 @@ const DEFAULT_WAVES: WaveSpec[] = [
   { name: "rest", percent: 100 },
 ];
 
+/**
+ * CloudWatch statistics a GetMetricData `MetricStat.Stat` takes for a per-instance metric: the five
+ * classic ones or a percentile `p0`-`p100` with up to two decimals
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html).
+ */
+const STATISTIC = /^(Average|Minimum|Maximum|Sum|SampleCount|p(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?))$/;
+const STATISTIC_PHRASE =
+  'a statistic: "Average", "Minimum", "Maximum", "Sum", "SampleCount" or a percentile like "p90"';
+/** At most this many metrics per judgement: each costs one GetMetricData query per instance. */
+export const MAX_ANALYSIS_METRICS = 10;
+
+/** One per-instance metric (dimension InstanceId) the regression judge compares, new against old. */
+export const AnalysisMetricSchema = strictObject({
+  // Lengths and the leading-colon rule are CloudWatch's own (shapes Namespace and MetricName in
+  // ../shared/aws-models/cloudwatch-2010-08-01.json).
+  namespace: z
+    .string({ error: 'a CloudWatch namespace like "AWS/EC2" (1-255 characters, not starting with ":")' })
+    .regex(/^[^:][\s\S]{0,254}$/, {
+      error: 'a CloudWatch namespace like "AWS/EC2" (1-255 characters, not starting with ":")',
+    }),
+  name: z
+    .string({ error: 'a metric name like "CPUUtilization" (1-255 characters)' })
+    .min(1, { error: 'a metric name like "CPUUtilization" (1-255 characters)' })
+    .max(255, { error: 'a metric name like "CPUUtilization" (1-255 characters)' }),
+  stat: z.string({ error: STATISTIC_PHRASE }).regex(STATISTIC, { error: STATISTIC_PHRASE }),
+  /** Which direction is a regression. */
+  worse: oneOf(["higher", "lower"]),
+  /** Relative change of the median tolerated in the worse direction (0.25: 25%). */
+  tolerance: z
+    .number({ error: "a number 0-10 (a relative change: 0.25 is 25%)" })
+    .min(0, { error: "a number 0-10 (a relative change: 0.25 is 25%)" })
+    .max(10, { error: "a number 0-10 (a relative change: 0.25 is 25%)" }),
+});
+export type AnalysisMetric = z.infer<typeof AnalysisMetricSchema>;
+
+const DEFAULT_ANALYSIS_METRICS: AnalysisMetric[] = [
+  { namespace: "AWS/EC2", name: "CPUUtilization", stat: "Average", worse: "higher", tolerance: 0.25 },
+];
+
+/**
+ * `health.analysis` (CONTRACTS.md section 1): canary against baseline, new-image instances against
+ * old-image ones over the same window. A metric listed twice (same namespace, name and statistic)
+ * is refused: it would be judged twice.
+ */
+export const AnalysisSettingsSchema = strictObject({
+  enabled: flag().default(true),
+  metrics: z
+    .array(AnalysisMetricSchema, { error: `a list of 1-${MAX_ANALYSIS_METRICS} metrics` })
+    .min(1, {
+      error: `a list of 1-${MAX_ANALYSIS_METRICS} metrics (set enabled to false to turn analysis off)`,
+    })
+    .max(MAX_ANALYSIS_METRICS, { error: `a list of 1-${MAX_ANALYSIS_METRICS} metrics` })
+    .default(() => DEFAULT_ANALYSIS_METRICS.map((m) => ({ ...m }))),
+  /** One-sided test; FAIL needs significance at this level AND a change beyond the tolerance. */
+  confidence: z
+    .number({ error: "a number 0.8-0.9999 (0.99: a 1% false-alarm rate)" })
+    .min(0.8, { error: "a number 0.8-0.9999 (0.99: a 1% false-alarm rate)" })
+    .max(0.9999, { error: "a number 0.8-0.9999 (0.99: a 1% false-alarm rate)" })
+    .default(0.99),
+  /** Fewer new instances than this: INCONCLUSIVE, judged again later. */
+  minInstances: integerIn(1, 100).default(2),
+}).superRefine(
+  (value, ctx) => {
+    const metrics: unknown = isPlainObject(value) ? value.metrics : undefined;
+    if (!Array.isArray(metrics)) return;
+    const seen = new Map<string, number>();
+    metrics.forEach((metric: unknown, index) => {
+      if (!isPlainObject(metric)) return;
+      const { namespace, name, stat } = metric;
+      if (typeof namespace !== "string" || typeof name !== "string" || typeof stat !== "string") return;
+      const key = `${namespace}\u0000${name}\u0000${stat}`;
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, index);
+      else
+        ctx.addIssue({
+          code: "custom",
+          path: ["metrics", index],
+          message: `a metric not already listed (metrics[${first}] is also ${namespace} ${name} ${stat})`,
+          continue: true,
+        });
+    });
+  },
+  // Run even when other fields are malformed, so every problem is reported at once.
+  { when: () => true },
+);
+export type AnalysisSettings = z.infer<typeof AnalysisSettingsSchema>;
+
 /** Kernel tracks validated for FIPS unless the stage says otherwise. */
 export const DEFAULT_VALIDATED_FIPS_KERNELS: readonly KernelTrack[] = ["6.1"];
 
@@ -90,12 +177,15 @@ const RunRequestShape = strictObject({
       .default(null),
     bakeSeconds: integerIn(0, 172800).default(900),
     approval: ApprovalModeSchema.default("none"),
+    /** An empty first wave (no canary, e.g. a mistyped ring) fails the run unless true. */
+    allowEmptyFirstWave: flag().default(false),
   }).prefault({}),
   health: strictObject({
     alarms: stringList("CloudWatch alarm names").default(() => []),
     targetGroups: flag().default(true),
     ssmOnline: flag().default(true),
     verifyCompliance: flag().default(true),
+    analysis: AnalysisSettingsSchema.prefault({}),
   }).prefault({}),
   rollback: strictObject({ scope: RollbackScopeSchema.default("group") }).prefault({}),
   dryRun: flag().default(false),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ArchitectureSchema } from "./fleet";
+import { GroupReadinessSchema } from "./readiness";
 import { KernelTrackSchema, runRequestSchema } from "./run-request";
 import { integerIn, nonEmptyString, numberIn, oneOf, stringList } from "./validation";
 
@@ -51,6 +52,35 @@ export const WaveResultSchema = z.object({
 });
 export type WaveResult = z.infer<typeof WaveResultSchema>;
 
+export const AnalysisVerdictSchema = oneOf(["PASS", "FAIL", "INCONCLUSIVE"]);
+export type AnalysisVerdict = z.infer<typeof AnalysisVerdictSchema>;
+
+/** One side of a judgement: how many instances gave data, and the median of their samples. */
+const AnalysisSideSchema = z.object({
+  instances: integerIn(0),
+  /** null when no instance of this side gave a sample. */
+  median: z.number({ error: "a number or null" }).nullable(),
+});
+
+/**
+ * One judgement of the regression judge (CONTRACTS.md section 2, `groups[].analysis`): a metric of
+ * the new-image instances (canary) against the old-image ones (baseline) over the same window.
+ */
+export const AnalysisEntrySchema = z.object({
+  /** When it was judged: `checkpoint 20%`, `verify`, `bake`. */
+  at: nonEmptyString("a non-empty label"),
+  /** `<namespace> <name>`, e.g. `AWS/EC2 CPUUtilization`. */
+  metric: nonEmptyString("a metric label"),
+  baseline: AnalysisSideSchema,
+  canary: AnalysisSideSchema,
+  /** Relative change of the median, canary against baseline; null when a side has no data or the baseline median is 0. */
+  change: z.number({ error: "a number or null" }).nullable(),
+  /** One-sided p-value in the worse direction; null when the test did not run (INCONCLUSIVE). */
+  pValue: numberIn(0, 1).nullable(),
+  verdict: AnalysisVerdictSchema,
+});
+export type AnalysisEntry = z.infer<typeof AnalysisEntrySchema>;
+
 export const GroupResultSchema = z.object({
   name: z.string({ error: "a string" }),
   wave: z.string({ error: "a string" }),
@@ -69,8 +99,18 @@ export const GroupResultSchema = z.object({
   instanceRefreshIds: z.array(z.string({ error: "a string" }), { error: "a list of refresh ids" }),
   /** Findings worth showing (preflight and the like). */
   notes: stringList("notes").optional(),
+  /** Every judgement of the regression judge, in order (checkpoint, verify, bake look). */
+  analysis: z.array(AnalysisEntrySchema, { error: "a list of analysis entries" }).optional(),
 });
 export type GroupResult = z.infer<typeof GroupResultSchema>;
+
+/** A group the run does not target, with its instances by "PlatformName PlatformVersion". */
+export const UntargetedGroupSchema = z.object({
+  group: z.string({ error: "a string" }),
+  instances: integerIn(0),
+  platforms: z.record(z.string(), integerIn(0), { error: "an object of instance counts" }),
+});
+export type UntargetedGroup = z.infer<typeof UntargetedGroupSchema>;
 
 /**
  * The run result (CONTRACTS.md section 2): returned by `simulate --json` and `GET /runs/{runId}`,
@@ -94,9 +134,15 @@ export const RunResultSchema = z.object({
     instances: integerIn(0),
     /** Instances by "PlatformName PlatformVersion", e.g. "Amazon Linux 2". */
     byPlatform: z.record(z.string(), integerIn(0), { error: "an object of instance counts" }),
+    /** Groups the run does not target (tags do not match), with their platforms: still on AL2? */
+    untargeted: z.array(UntargetedGroupSchema, { error: "a list of groups" }).optional(),
   }),
+  /** Expected duration from the plan: a dry run's whole run; while running, the time left. */
+  estimate: z.object({ seconds: numberIn(0) }).optional(),
   waves: z.array(WaveResultSchema, { error: "a list of waves" }),
   groups: z.array(GroupResultSchema, { error: "a list of groups" }),
+  /** Preflight, per targeted group then run-level entries (`group: null`), before anything changes. */
+  readiness: z.array(GroupReadinessSchema, { error: "a list of readiness entries" }).optional(),
   metrics: z.object({
     /** Simulation only: the simulated duration; null outside simulation. */
     virtualSeconds: numberIn(0).nullable(),

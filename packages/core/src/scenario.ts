@@ -54,6 +54,23 @@ export const LaunchTemplateVersionSpecSchema = z
     return z.NEVER;
   });
 
+const METRIC_NAME = z
+  .string({ error: 'a metric name like "CPUUtilization" (1-255 characters)' })
+  .min(1, { error: 'a metric name like "CPUUtilization" (1-255 characters)' })
+  .max(255, { error: 'a metric name like "CPUUtilization" (1-255 characters)' });
+
+/** A per-instance metric of a group: its mean and coefficient of variation (sd / mean) per sample. */
+export const ScenarioMetricSchema = strictObject({
+  mean: numberIn(0),
+  cv: numberIn(0, 5),
+});
+export type ScenarioMetric = z.infer<typeof ScenarioMetricSchema>;
+
+/** What every group's instances report unless the scenario says otherwise (CONTRACTS.md section 3). */
+export const DEFAULT_SCENARIO_METRICS: Readonly<Record<string, ScenarioMetric>> = {
+  CPUUtilization: { mean: 30, cv: 0.15 },
+};
+
 /** How instances launched from the new image behave; `{}` means healthy. */
 export const OnNewImageSchema = strictObject({
   /** This CloudWatch alarm goes to ALARM ... */
@@ -64,6 +81,12 @@ export const OnNewImageSchema = strictObject({
   ssmOffline: flag().optional(),
   failLaunch: flag().optional(),
   complianceFails: flag().optional(),
+  /** Per-instance metrics of new-image instances: `shift` is relative, on the mean (0.3: 30% higher). */
+  metrics: z
+    .record(METRIC_NAME, strictObject({ shift: numberIn(-1, 100) }), {
+      error: "an object of metric names to { shift }",
+    })
+    .optional(),
 });
 export type OnNewImage = z.infer<typeof OnNewImageSchema>;
 
@@ -98,6 +121,10 @@ export const ScenarioGroupSchema = strictObject({
   inventory: flag().default(true),
   /** The group runs from a launch configuration (named after `launchTemplate.name`, same image), not a template. */
   launchConfiguration: flag().default(false),
+  /** Per-instance metrics served through CloudWatch (dimension InstanceId); CPUUtilization 30 / 0.15 unless given. */
+  metrics: z
+    .record(METRIC_NAME, ScenarioMetricSchema, { error: "an object of metric names to { mean, cv }" })
+    .default(() => ({ ...DEFAULT_SCENARIO_METRICS })),
 }).transform((group) => ({ ...group, min: group.min ?? group.desired, max: group.max ?? group.desired }));
 export type ScenarioGroup = z.infer<typeof ScenarioGroupSchema>;
 

@@ -75,6 +75,8 @@ export interface InstanceState {
   groupName: string | null;
   launchTemplate: { id: string; name: string; version: string } | null;
   launchMs: number;
+  /** When it was terminated (its metrics stop there); absent while it lives. */
+  terminatedMs?: number;
   ping: "Online" | "ConnectionLost" | null;
   lastPingMs: number;
   stig: string | null;
@@ -680,6 +682,7 @@ export class World {
     const group = instance.groupName === null ? undefined : this.groups.get(instance.groupName);
     const counted = instance.lifecycle === "InService" && instance.healthy;
     instance.state = "terminated";
+    instance.terminatedMs = this.now();
     instance.lifecycle = instance.lifecycle === null ? null : "Terminated";
     instance.healthy = false;
     instance.ping = null;

@@ -29,8 +29,22 @@ const FULL_DEFAULT: RunRequest = {
     instanceWarmupSeconds: null,
     bakeSeconds: 900,
     approval: "none",
+    allowEmptyFirstWave: false,
   },
-  health: { alarms: [], targetGroups: true, ssmOnline: true, verifyCompliance: true },
+  health: {
+    alarms: [],
+    targetGroups: true,
+    ssmOnline: true,
+    verifyCompliance: true,
+    analysis: {
+      enabled: true,
+      metrics: [
+        { namespace: "AWS/EC2", name: "CPUUtilization", stat: "Average", worse: "higher", tolerance: 0.25 },
+      ],
+      confidence: 0.99,
+      minInstances: 2,
+    },
+  },
   rollback: { scope: "group" },
   dryRun: false,
 };

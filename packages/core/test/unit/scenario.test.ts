@@ -124,6 +124,7 @@ describe("parseScenarioObject", () => {
           metricsCollection: true,
           inventory: true,
           launchConfiguration: false,
+          metrics: { CPUUtilization: { mean: 30, cv: 0.15 } },
         },
       ],
       standalone: 0,

@@ -1,10 +1,82 @@
-import type { DescribeAlarmsCommandInput, GetMetricStatisticsCommandInput } from "@aws-sdk/client-cloudwatch";
+import type {
+  DescribeAlarmsCommandInput,
+  Dimension,
+  GetMetricDataCommandInput,
+  GetMetricStatisticsCommandInput,
+} from "@aws-sdk/client-cloudwatch";
 import { ServiceFault, validationFault } from "../errors";
-import type { GroupState } from "../world";
-import { checkRange, paginate, type ServiceHandlers } from "./common";
+import { instancePeriods, isStatistic, metricModel, statistic } from "../instance-metrics";
+import type { GroupState, InstanceState, World } from "../world";
+import { checkRange, paginate, type ServiceContext, type ServiceHandlers } from "./common";
 
 const S = "cloudwatch" as const;
 const MAX_DATAPOINTS = 1440;
+
+/*
+ * GetMetricData as ../shared/aws-models/cloudwatch-2010-08-01.json states it: input
+ * MetricDataQueries (required; "as many as 500 MetricDataQuery structures"), StartTime (inclusive,
+ * rounded down to the minute for recent data), EndTime (exclusive), NextToken, ScanBy (default
+ * TimestampDescending), MaxDatapoints (default 100,800; the page ends there and NextToken goes on);
+ * a MetricDataQuery has an Id ("the first character must be a lowercase letter"; letters, digits,
+ * underscores; unique in the call), either MetricStat {Metric, Period, Stat, Unit} or Expression,
+ * an optional Label and ReturnData. Output: MetricDataResults [{Id, Label, Timestamps, Values,
+ * StatusCode Complete | PartialData | InternalError | Forbidden, Messages}], NextToken, Messages;
+ * the one modelled error is InvalidNextToken.
+ */
+const MAX_METRIC_DATA_QUERIES = 500;
+const DEFAULT_MAX_DATAPOINTS = 100_800;
+const METRIC_ID = /^[a-z][a-zA-Z0-9_]*$/;
+
+/** The instance a query names: exactly one dimension, InstanceId (CloudWatch matches dimensions exactly). */
+function instanceOf(world: World, dimensions: readonly Dimension[] | undefined): InstanceState | undefined {
+  if (dimensions?.length !== 1) return undefined;
+  const [only] = dimensions;
+  if (only?.Name !== "InstanceId" || only.Value === undefined) return undefined;
+  return world.instances.get(only.Value);
+}
+
+/** Period rule of MetricStat.Period and GetMetricStatistics: 1, 5, 10, 30 or a multiple of 60. */
+function checkPeriod(period: number | undefined, parameter: string): number {
+  const value = period ?? 0;
+  if (
+    !Number.isInteger(value) ||
+    value < 1 ||
+    (value >= 60 ? value % 60 !== 0 : ![1, 5, 10, 30].includes(value))
+  ) {
+    throw validationFault(
+      S,
+      `The parameter ${parameter} must be 1, 5, 10, 30 or a multiple of 60 (got ${value}).`,
+    );
+  }
+  return value;
+}
+
+/** Datapoints of a per-instance metric over [start, end), one per period with data, ascending. */
+function instanceSeries(
+  ctx: ServiceContext,
+  dimensions: readonly Dimension[] | undefined,
+  namespace: string | undefined,
+  metricName: string | undefined,
+  startMs: number,
+  endMs: number,
+  period: number,
+): { unit: string; periods: { timestampMs: number; values: number[] }[] } | undefined {
+  const instance = instanceOf(ctx.world, dimensions);
+  if (instance === undefined || namespace === undefined || metricName === undefined) return undefined;
+  const model = metricModel(ctx.world.scenario, instance, namespace, metricName);
+  if (model === undefined) return undefined;
+  const periods = instancePeriods(
+    ctx.world.scenario,
+    instance,
+    metricName,
+    model,
+    startMs,
+    endMs,
+    period,
+    ctx.world.now(),
+  );
+  return { unit: model.unit, periods };
+}
 
 /** Index of the last timeline entry at or before `ms` (-1 when none). */
 function lastAtOrBefore(times: readonly number[], ms: number): number {
@@ -74,11 +146,41 @@ export const cloudwatchHandlers: ServiceHandlers = {
       );
     }
     const statistics = input.Statistics ?? [];
-    if (statistics.length === 0) {
+    const extended = input.ExtendedStatistics ?? [];
+    if (statistics.length === 0 && extended.length === 0) {
       throw new ServiceFault(
         "MissingRequiredParameterException",
         "At least one of Statistics or ExtendedStatistics is required.",
       );
+    }
+    const badPercentile = extended.find((p) => !/^p/.test(p) || !isStatistic(p));
+    if (badPercentile !== undefined) {
+      throw validationFault(
+        S,
+        `The value ${badPercentile} for parameter ExtendedStatistics is not a percentile like p90.`,
+      );
+    }
+    const perInstance = instanceSeries(
+      ctx,
+      input.Dimensions,
+      input.Namespace,
+      input.MetricName,
+      start,
+      end,
+      period,
+    );
+    if (perInstance !== undefined) {
+      return {
+        Label: input.MetricName,
+        Datapoints: perInstance.periods.map(({ timestampMs, values }) => ({
+          Timestamp: new Date(timestampMs),
+          Unit: perInstance.unit,
+          ...Object.fromEntries(statistics.map((stat) => [stat, statistic(values, stat)])),
+          ...(extended.length > 0 && {
+            ExtendedStatistics: Object.fromEntries(extended.map((p) => [p, statistic(values, p)])),
+          }),
+        })),
+      };
     }
     const name = input.Dimensions?.find((d) => d.Name === "AutoScalingGroupName")?.Value;
     const group = name === undefined ? undefined : ctx.world.groups.get(name);
@@ -118,6 +220,121 @@ export const cloudwatchHandlers: ServiceHandlers = {
       }
     }
     return { Label: metric, Datapoints: datapoints };
+  },
+
+  GetMetricData(ctx, raw) {
+    const input = raw as GetMetricDataCommandInput;
+    const queries = input.MetricDataQueries ?? [];
+    if (queries.length === 0) {
+      throw new ServiceFault(
+        "MissingRequiredParameterException",
+        "The parameter MetricDataQueries is required.",
+      );
+    }
+    if (queries.length > MAX_METRIC_DATA_QUERIES) {
+      throw validationFault(
+        S,
+        `The collection MetricDataQueries must not have a size greater than ${MAX_METRIC_DATA_QUERIES} (got ${queries.length}).`,
+      );
+    }
+    const start = input.StartTime === undefined ? Number.NaN : new Date(input.StartTime).getTime();
+    const end = input.EndTime === undefined ? Number.NaN : new Date(input.EndTime).getTime();
+    if (Number.isNaN(start) || Number.isNaN(end)) {
+      throw new ServiceFault("MissingRequiredParameterException", "StartTime and EndTime are required.");
+    }
+    if (end <= start)
+      throw validationFault(S, "The parameter StartTime must be less than the parameter EndTime.");
+    const maxDatapoints = input.MaxDatapoints ?? DEFAULT_MAX_DATAPOINTS;
+    if (!Number.isInteger(maxDatapoints) || maxDatapoints < 1) {
+      throw validationFault(
+        S,
+        `The parameter MaxDatapoints must be a positive integer (got ${maxDatapoints}).`,
+      );
+    }
+    const descending = (input.ScanBy ?? "TimestampDescending") === "TimestampDescending";
+
+    const ids = new Set<string>();
+    const series = queries.map((query, index) => {
+      const id = query.Id ?? "";
+      if (!METRIC_ID.test(id)) {
+        throw validationFault(
+          S,
+          `The value ${JSON.stringify(id)} for MetricDataQueries[${index}].Id must start with a lowercase letter and hold only letters, digits and underscores.`,
+        );
+      }
+      if (ids.has(id)) throw validationFault(S, `The Id ${id} is used by more than one MetricDataQuery.`);
+      ids.add(id);
+      const stat = query.MetricStat;
+      if (stat === undefined || query.Expression !== undefined) {
+        throw validationFault(
+          S,
+          query.Expression !== undefined
+            ? `MetricDataQueries[${index}]: the simulator serves MetricStat queries, not expressions.`
+            : `MetricDataQueries[${index}] must specify either Expression or MetricStat.`,
+        );
+      }
+      const period = checkPeriod(stat.Period, `MetricDataQueries[${index}].MetricStat.Period`);
+      if (stat.Stat === undefined || !isStatistic(stat.Stat)) {
+        throw validationFault(
+          S,
+          `The value ${stat.Stat} for MetricDataQueries[${index}].MetricStat.Stat is not a statistic.`,
+        );
+      }
+      const metric = stat.Metric;
+      const found = instanceSeries(
+        ctx,
+        metric?.Dimensions,
+        metric?.Namespace,
+        metric?.MetricName,
+        start,
+        end,
+        period,
+      );
+      const points = (found?.periods ?? []).map(({ timestampMs, values }) => ({
+        timestampMs,
+        value: statistic(values, stat.Stat as string),
+      }));
+      if (descending) points.reverse();
+      return {
+        id,
+        label: query.Label ?? metric?.MetricName ?? id,
+        returned: query.ReturnData !== false,
+        points,
+      };
+    });
+
+    // A page holds at most MaxDatapoints points, query after query; NextToken continues where it stopped.
+    const items = series.flatMap((s, query) =>
+      s.returned ? s.points.map((point, k) => ({ query, point, last: k === s.points.length - 1 })) : [],
+    );
+    const { page, nextToken } = paginate(S, items, maxDatapoints, input.NextToken);
+    const onPage = new Map<number, { timestamps: Date[]; values: number[]; complete: boolean }>();
+    for (const item of page) {
+      const entry = onPage.get(item.query) ?? { timestamps: [], values: [], complete: false };
+      entry.timestamps.push(new Date(item.point.timestampMs));
+      entry.values.push(item.point.value);
+      entry.complete = item.last;
+      onPage.set(item.query, entry);
+    }
+    const firstPage = input.NextToken === undefined || input.NextToken === "";
+    return {
+      MetricDataResults: series.flatMap((s, query) => {
+        const entry = onPage.get(query);
+        // Queries without data are answered once, empty and complete; later pages carry what continues.
+        if (!s.returned || (entry === undefined && !(firstPage && s.points.length === 0))) return [];
+        return [
+          {
+            Id: s.id,
+            Label: s.label,
+            Timestamps: entry?.timestamps ?? [],
+            Values: entry?.values ?? [],
+            StatusCode: entry === undefined || entry.complete ? "Complete" : "PartialData",
+          },
+        ];
+      }),
+      Messages: [],
+      ...(nextToken !== undefined && { NextToken: nextToken }),
+    };
   },
 
   DescribeAlarms(ctx, raw) {

@@ -1,0 +1,438 @@
+import { z } from "zod";
+import type { WaveSpec } from "./run-request";
+import { MANAGED_TAG_KEY } from "./stage";
+import { scanUserData, USER_DATA_RULES, userDataRule } from "./user-data";
+import { closestName, oneOf } from "./validation";
+import { type PlannableGroup, RING_TAG, type WavePlan } from "./wave-planner";
+
+/**
+ * Readiness, before anything changes (CONTRACTS.md section 2): every targeted group judged from a
+ * plain description of it, and the plan itself. Pure: the handler that gathers the description
+ * (DescribeAutoScalingGroups, DescribeLaunchTemplateVersions, DescribeAlarms, SSM) calls
+ * {@link judgeReadiness} and acts on its answer.
+ */
+
+/** The fixed vocabulary and each code's level (CONTRACTS.md section 2, "Readiness codes"). */
+export const READINESS_CODES = {
+  LAUNCH_CONFIGURATION: "BLOCKED",
+  TEMPLATE_UNTAGGED: "BLOCKED",
+  TEMPLATE_SHARED: "BLOCKED",
+  FOREIGN_REFRESH: "BLOCKED",
+  ROLE_NOT_PASSABLE: "BLOCKED",
+  ALARM_MISSING: "BLOCKED",
+  ALARM_FIRING: "BLOCKED",
+  ALARM_INSUFFICIENT_DATA: "WARN",
+  TOO_MANY_ALARMS: "WARN",
+  METRICS_COLLECTION_OFF: "WARN",
+  NO_INVENTORY: "WARN",
+  SSM_OFFLINE: "WARN",
+  USER_DATA_AL2: "WARN",
+  WAVE_EMPTY: "WARN",
+} as const;
+export type ReadinessCode = keyof typeof READINESS_CODES;
+
+export const ReadinessLevelSchema = oneOf(["READY", "WARN", "BLOCKED"]);
+export type ReadinessLevel = z.infer<typeof ReadinessLevelSchema>;
+
+export const ReadinessCodeSchema = oneOf(Object.keys(READINESS_CODES) as [ReadinessCode, ...ReadinessCode[]]);
+
+export const ReadinessFindingSchema = z.object({
+  code: ReadinessCodeSchema,
+  /** What is wrong, naming the values. */
+  message: z.string({ error: "a string" }),
+  /** A console step or a CLI command a person can follow. */
+  remedy: z.string({ error: "a string" }),
+});
+export type ReadinessFinding = z.infer<typeof ReadinessFindingSchema>;
+
+export const GroupReadinessSchema = z.object({
+  /** The group judged; null for a run-level entry (WAVE_EMPTY, an alarm the request names). */
+  group: z.string({ error: "a group name or null" }).nullable(),
+  /** The worst level of its findings; READY without findings. */
+  level: ReadinessLevelSchema,
+  findings: z.array(ReadinessFindingSchema, { error: "a list of findings" }),
+});
+export type GroupReadiness = z.infer<typeof GroupReadinessSchema>;
+
+/** AWS takes at most 10 alarms in one refresh's AlarmSpecification (CONTRACTS.md section 1). */
+export const MAX_REFRESH_ALARMS = 10;
+
+const RANK: Record<ReadinessLevel, number> = { READY: 0, WARN: 1, BLOCKED: 2 };
+
+/** The worse of two levels. */
+export function worseLevel(a: ReadinessLevel, b: ReadinessLevel): ReadinessLevel {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/** A list's level: the worst of its findings' code levels; READY when empty. */
+export function levelOf(findings: ReadonlyArray<Pick<ReadinessFinding, "code">>): ReadinessLevel {
+  let level: ReadinessLevel = "READY";
+  for (const f of findings) level = worseLevel(level, READINESS_CODES[f.code]);
+  return level;
+}
+
+/** One alarm a group is watched by, as CloudWatch answers for it. */
+export interface AlarmDescription {
+  name: string;
+  /** false: DescribeAlarms does not know it. */
+  exists: boolean;
+  /** StateValue; null when it does not exist. */
+  state: "OK" | "ALARM" | "INSUFFICIENT_DATA" | null;
+  /** Where it was named: `health.alarms` of the request, or the group's `fleet-upgrade:alarms` tag. */
+  namedBy: "request" | "tag";
+}
+
+/** The launch template of a group, as the preflight reads it. */
+export interface TemplateDescription {
+  kind: "launchTemplate";
+  id: string;
+  name: string;
+  /** The version the group names: "3", "$Latest" or "$Default". */
+  versionSpec: string;
+  tags: Record<string, string>;
+  /** The role of the template's instance profile; null when it names none. */
+  instanceProfileRole: string | null;
+  /** `UserData` of the version the group launches from (base64, as EC2 returns it); null when none. */
+  userData: string | null;
+}
+
+/** Everything readiness needs to know about one targeted group. */
+export interface GroupDescription {
+  group: string;
+  launch: TemplateDescription | { kind: "launchConfiguration"; name: string };
+  /** Other groups using the same launch template, with the version they name and whether the run targets them. */
+  sharedWith: ReadonlyArray<{ group: string; versionSpec: string; inRun: boolean }>;
+  /** Refreshes Pending, InProgress, Cancelling, RollbackInProgress or Baking that this run did not start. */
+  foreignRefreshes: ReadonlyArray<{ instanceRefreshId: string; status: string }>;
+  alarms: ReadonlyArray<AlarmDescription>;
+  /** Whether group metrics collection is enabled (DescribeAutoScalingGroups `EnabledMetrics` non-empty). */
+  metricsCollectionEnabled: boolean;
+  /** In-service instances without SSM inventory data. */
+  instancesWithoutInventory: ReadonlyArray<string>;
+  /** In-service instances whose SSM PingStatus is not Online (missing from SSM counts). */
+  instancesNotOnline: ReadonlyArray<{ instanceId: string; pingStatus: string | null }>;
+}
+
+/** What the stage contributes. */
+export interface ReadinessContext {
+  /** The SST stage deployed, e.g. "prod". */
+  stage: string;
+  /** The stage file a person edits, e.g. "stacks/prod.ts" (a personal stage may use stacks/dev.ts). */
+  stageFile: string;
+  /** `fleetInstanceRoles` of the stage. */
+  fleetInstanceRoles: ReadonlyArray<string>;
+  /** `managedTagValue` of the stage (default "true"). */
+  managedTagValue: string;
+}
+
+/** The plan as the preflight sees it: the requested waves, what the planner made of them. */
+export interface PlanDescription {
+  waves: ReadonlyArray<WaveSpec>;
+  plan: WavePlan;
+  /** The targeted groups, with their tags (to suggest the ring a mistyped one meant). */
+  groups: ReadonlyArray<PlannableGroup>;
+  allowEmptyFirstWave: boolean;
+}
+
+/** The preflight's answer. */
+export interface ReadinessReport {
+  /** One entry per targeted group (ascending by name), then the run-level entries (`group: null`). */
+  readiness: GroupReadiness[];
+  /** Groups a real run must not touch: they end SKIPPED with {@link skipReason}. */
+  blocked: string[];
+  /** Why the run must fail before any change (an alarm the request names is missing, an empty first wave); null: it may go on. */
+  refusal: string | null;
+}
+
+/** The run fails before any change: `message` says why (Step Functions matches the name). */
+export class RunNotReadyError extends Error {
+  override readonly name = "RunNotReadyError";
+}
+
+const q = (s: string): string => JSON.stringify(s);
+const shellQuote = (s: string): string =>
+  /^[A-Za-z0-9_.:/=,@+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+const list = (items: ReadonlyArray<string>, max = 5): string =>
+  items.length <= max ? items.join(", ") : `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
+
+function templateFindings(d: GroupDescription, ctx: ReadinessContext): ReadinessFinding[] {
+  const g = shellQuote(d.group);
+  if (d.launch.kind === "launchConfiguration") {
+    return [
+      {
+        code: "LAUNCH_CONFIGURATION",
+        message: `group ${d.group} runs from launch configuration ${q(d.launch.name)}, not a launch template: a refresh cannot carry a new image to it`,
+        remedy: `EC2 console > Launch configurations > ${d.launch.name} > Actions > Copy to launch template (tag it ${MANAGED_TAG_KEY}=${ctx.managedTagValue}), then: aws autoscaling update-auto-scaling-group --auto-scaling-group-name ${g} --launch-template LaunchTemplateName=<new template>,Version='$Latest'`,
+      },
+      ...refreshFindings(d),
+    ];
+  }
+  const t = d.launch;
+  const findings: ReadinessFinding[] = [];
+  if (t.tags[MANAGED_TAG_KEY] !== ctx.managedTagValue) {
+    const has = t.tags[MANAGED_TAG_KEY];
+    findings.push({
+      code: "TEMPLATE_UNTAGGED",
+      message: `launch template ${t.name} (${t.id}) of group ${d.group} is ${has === undefined ? `not tagged ${MANAGED_TAG_KEY}` : `tagged ${MANAGED_TAG_KEY}=${has}`}, not ${MANAGED_TAG_KEY}=${ctx.managedTagValue}: IAM would refuse its new version`,
+      remedy: `aws ec2 create-tags --resources ${t.id} --tags Key=${MANAGED_TAG_KEY},Value=${shellQuote(ctx.managedTagValue)}`,
+    });
+  }
+  const outside = d.sharedWith.filter(
+    (s) => !s.inRun && (s.versionSpec === "$Latest" || s.versionSpec === "$Default"),
+  );
+  if (outside.length > 0) {
+    const names = outside.map((s) => `${s.group} (${s.versionSpec})`);
+    findings.push({
+      code: "TEMPLATE_SHARED",
+      message: `launch template ${t.name} (${t.id}) of group ${d.group} is also used by ${list(names)}, outside this run: a new version would reach ${outside.length === 1 ? "it" : "them"} too`,
+      remedy: `give ${d.group} its own template (EC2 console > Launch templates > ${t.name} > Actions > Create template from this version, then aws autoscaling update-auto-scaling-group --auto-scaling-group-name ${g} --launch-template LaunchTemplateName=<copy>,Version='$Latest'), or pin ${outside[0]?.group ?? "the other group"} to a numbered version, or add ${outside.length === 1 ? "it" : "them"} to the run`,
+    });
+  }
+  findings.push(...refreshFindings(d));
+  if (t.instanceProfileRole !== null && !ctx.fleetInstanceRoles.includes(t.instanceProfileRole)) {
+    findings.push({
+      code: "ROLE_NOT_PASSABLE",
+      message: `the instance profile of launch template ${t.name} (group ${d.group}) has role ${t.instanceProfileRole}, not in fleetInstanceRoles of stage ${ctx.stage} (${ctx.fleetInstanceRoles.length === 0 ? "empty" : ctx.fleetInstanceRoles.join(", ")}): iam:PassRole would be denied`,
+      remedy: `add ${q(t.instanceProfileRole)} to fleetInstanceRoles in ${ctx.stageFile}, then redeploy: npx sst deploy --stage ${ctx.stage}`,
+    });
+  }
+  return findings;
+}
+
+function refreshFindings(d: GroupDescription): ReadinessFinding[] {
+  if (d.foreignRefreshes.length === 0) return [];
+  const items = d.foreignRefreshes.map((r) => `${r.instanceRefreshId} (${r.status})`);
+  return [
+    {
+      code: "FOREIGN_REFRESH",
+      message: `group ${d.group} has a refresh this run did not start: ${list(items)}`,
+      remedy: `wait for it to end (aws autoscaling describe-instance-refreshes --auto-scaling-group-name ${shellQuote(d.group)}), or, if nobody owns it, cancel it: aws autoscaling cancel-instance-refresh --auto-scaling-group-name ${shellQuote(d.group)}`,
+    },
+  ];
+}
+
+function alarmFindings(d: GroupDescription): ReadinessFinding[] {
+  const findings: ReadinessFinding[] = [];
+  const g = shellQuote(d.group);
+  const alarms = d.alarms.filter((a, i) => d.alarms.findIndex((b) => b.name === a.name) === i);
+  const missing = alarms.filter((a) => !a.exists && a.namedBy === "tag").map((a) => a.name);
+  if (missing.length > 0) {
+    findings.push({
+      code: "ALARM_MISSING",
+      message: `alarm${missing.length === 1 ? "" : "s"} ${list(missing)} named by the fleet-upgrade:alarms tag of group ${d.group} ${missing.length === 1 ? "does" : "do"} not exist`,
+      remedy: `create ${missing.length === 1 ? "it" : "them"} (CloudWatch console > Alarms > Create alarm), or fix the tag: aws autoscaling create-or-update-tags --tags ResourceId=${g},ResourceType=auto-scaling-group,Key=fleet-upgrade:alarms,Value=<existing alarm names>,PropagateAtLaunch=false`,
+    });
+  }
+  const firing = alarms.filter((a) => a.exists && a.state === "ALARM").map((a) => a.name);
+  if (firing.length > 0) {
+    findings.push({
+      code: "ALARM_FIRING",
+      message: `alarm${firing.length === 1 ? "" : "s"} ${list(firing)} of group ${d.group} ${firing.length === 1 ? "is" : "are"} in ALARM before the upgrade`,
+      remedy: `find out why and run again once it is OK: aws cloudwatch describe-alarms --alarm-names ${firing.map(shellQuote).join(" ")} --query 'MetricAlarms[].[AlarmName,StateReason]'`,
+    });
+  }
+  const noData = alarms.filter((a) => a.exists && a.state === "INSUFFICIENT_DATA").map((a) => a.name);
+  if (noData.length > 0) {
+    findings.push({
+      code: "ALARM_INSUFFICIENT_DATA",
+      message: `alarm${noData.length === 1 ? "" : "s"} ${list(noData)} of group ${d.group} ${noData.length === 1 ? "is" : "are"} in INSUFFICIENT_DATA: AWS refuses ${noData.length === 1 ? "it" : "them"} in a refresh's AlarmSpecification, so the run leaves ${noData.length === 1 ? "it" : "them"} out and judges ${noData.length === 1 ? "it" : "them"} itself`,
+      remedy: `nothing to do for the run; to let AWS watch ${noData.length === 1 ? "it" : "them"}, check the metric has data: aws cloudwatch describe-alarms --alarm-names ${noData.map(shellQuote).join(" ")} --query 'MetricAlarms[].[AlarmName,StateReason]'`,
+    });
+  }
+  const spec = alarmSpecificationOf(alarms);
+  const overflow = spec.judgedByRun.filter((n) => !noData.includes(n));
+  if (overflow.length > 0) {
+    findings.push({
+      code: "TOO_MANY_ALARMS",
+      message: `group ${d.group} is watched by ${spec.toAws.length + overflow.length} alarms AWS could take, more than ${MAX_REFRESH_ALARMS}: ${list(spec.toAws, MAX_REFRESH_ALARMS)} go to the refresh, the run judges ${list(overflow)} itself`,
+      remedy: `combine them into a composite alarm (CloudWatch console > Alarms > Create composite alarm, or aws cloudwatch put-composite-alarm --alarm-name ${shellQuote(`${d.group}-health`)} --alarm-rule 'ALARM("a") OR ALARM("b")') and name that one instead`,
+    });
+  }
+  return findings;
+}
+
+/**
+ * Which of a group's alarms go to a refresh's AlarmSpecification: those that exist and are not in
+ * INSUFFICIENT_DATA (AWS refuses those), at most {@link MAX_REFRESH_ALARMS}, in the order given
+ * (request alarms first is the caller's order); the rest the run judges itself. Never drops one.
+ */
+export function alarmSpecificationOf(
+  alarms: ReadonlyArray<Pick<AlarmDescription, "name" | "exists" | "state">>,
+): {
+  toAws: string[];
+  judgedByRun: string[];
+} {
+  const names = [...new Set(alarms.map((a) => a.name))];
+  const byName = new Map(alarms.map((a) => [a.name, a]));
+  const eligible = names.filter((n) => {
+    const a = byName.get(n);
+    return a?.exists === true && a.state !== "INSUFFICIENT_DATA";
+  });
+  const noData = names.filter(
+    (n) => byName.get(n)?.exists === true && byName.get(n)?.state === "INSUFFICIENT_DATA",
+  );
+  return {
+    toAws: eligible.slice(0, MAX_REFRESH_ALARMS),
+    judgedByRun: [...eligible.slice(MAX_REFRESH_ALARMS), ...noData],
+  };
+}
+
+function instanceFindings(d: GroupDescription): ReadinessFinding[] {
+  const findings: ReadinessFinding[] = [];
+  const g = shellQuote(d.group);
+  if (!d.metricsCollectionEnabled) {
+    findings.push({
+      code: "METRICS_COLLECTION_OFF",
+      message: `group metrics collection is off for group ${d.group} (AWS's default): the run enables it or measures capacity from DescribeAutoScalingGroups`,
+      remedy: `aws autoscaling enable-metrics-collection --auto-scaling-group-name ${g} --granularity 1Minute`,
+    });
+  }
+  if (d.instancesWithoutInventory.length > 0) {
+    const ids = d.instancesWithoutInventory;
+    findings.push({
+      code: "NO_INVENTORY",
+      message: `${ids.length} instance${ids.length === 1 ? "" : "s"} of group ${d.group} ${ids.length === 1 ? "has" : "have"} no SSM inventory data (${list(ids)}): platform and kernel unknown`,
+      remedy: `gather inventory: aws ssm create-association --name AWS-GatherSoftwareInventory --targets Key=tag:aws:autoscaling:groupName,Values=${g} --schedule-expression 'rate(30 minutes)' (Systems Manager console > Inventory > Setup inventory)`,
+    });
+  }
+  if (d.instancesNotOnline.length > 0) {
+    const items = d.instancesNotOnline.map((i) => `${i.instanceId} (${i.pingStatus ?? "not registered"})`);
+    findings.push({
+      code: "SSM_OFFLINE",
+      message: `${items.length} instance${items.length === 1 ? " is" : "s are"} of group ${d.group} not Online in SSM: ${list(items)}`,
+      remedy: `check the SSM agent runs and the instance profile has AmazonSSMManagedInstanceCore: aws ssm describe-instance-information --filters Key=InstanceIds,Values=${d.instancesNotOnline
+        .slice(0, 5)
+        .map((i) => i.instanceId)
+        .join(",")}`,
+    });
+  }
+  return findings;
+}
+
+function userDataFindings(d: GroupDescription): ReadinessFinding[] {
+  if (d.launch.kind !== "launchTemplate") return [];
+  const hits = scanUserData(d.launch.userData);
+  if (hits.length === 0) return [];
+  const quoted = hits.map((h) => `${h.part === null ? "" : `part ${h.part + 1} `}line ${h.line}: ${h.text}`);
+  const rules = USER_DATA_RULES.map((r) => r.id).filter((id) => hits.some((h) => h.rules.includes(id)));
+  const replacements = rules.map((id) => {
+    const rule = userDataRule(id);
+    return rule === undefined ? id : `for ${rule.what}: ${rule.replacement}`;
+  });
+  return [
+    {
+      code: "USER_DATA_AL2",
+      message: `the user data of launch template ${d.launch.name} (group ${d.group}) uses what AL2023 lacks: ${quoted.join("; ")}`,
+      remedy: `edit the user data (EC2 console > Launch templates > ${d.launch.name} > Actions > Modify template (Create new version) > Advanced details > User data): ${replacements.join("; ")}`,
+    },
+  ];
+}
+
+/** One targeted group's readiness: findings in the table's order, level the worst of them. */
+export function judgeGroup(d: GroupDescription, ctx: ReadinessContext): GroupReadiness {
+  const findings = [
+    ...templateFindings(d, ctx),
+    ...alarmFindings(d),
+    ...instanceFindings(d),
+    ...userDataFindings(d),
+  ];
+  return { group: d.group, level: levelOf(findings), findings };
+}
+
+/**
+ * The plan's own findings (run level, `group: null`): every ring wave that matches no group
+ * (`WAVE_EMPTY`), and an empty first wave whatever its kind. Returns the refusal when the first wave
+ * is empty and `allowEmptyFirstWave` is not set; a plan with no group at all is not refused here
+ * (there is nothing to change).
+ */
+export function judgePlan(p: PlanDescription): { findings: ReadinessFinding[]; refusal: string | null } {
+  const findings: ReadinessFinding[] = [];
+  let refusal: string | null = null;
+  const anyGroup = p.plan.waves.some((w) => w.groups.length > 0);
+  const rings = [
+    ...new Set(p.groups.flatMap((g) => (g.tags[RING_TAG] === undefined ? [] : [g.tags[RING_TAG]]))),
+  ];
+  p.waves.forEach((spec, index) => {
+    const planned = p.plan.waves[index];
+    if (planned === undefined || planned.groups.length > 0) return;
+    const first = index === 0;
+    if (spec.ring === undefined && !(first && anyGroup)) return;
+    const what =
+      spec.ring === undefined
+        ? `wave ${spec.name} (percent ${spec.percent})`
+        : `wave ${spec.name} (ring ${spec.ring})`;
+    const meant = spec.ring === undefined ? null : closestName(spec.ring, rings);
+    const cause =
+      spec.ring === undefined
+        ? "takes no group"
+        : `matches no group: no targeted group is tagged ${RING_TAG}=${spec.ring}${meant !== null && meant !== spec.ring ? ` (did you mean ${q(meant)}? groups carry ${RING_TAG}=${meant})` : ""}`;
+    const consequence = first ? "; the first wave is empty, so there is no canary" : "";
+    findings.push({
+      code: "WAVE_EMPTY",
+      message: `${what} ${cause}${consequence}`,
+      remedy:
+        spec.ring === undefined
+          ? `check rollout.waves: earlier waves take every group, or none is targeted`
+          : `fix the ring in rollout.waves[${index}].ring${meant !== null ? ` (${q(meant)}?)` : ""}, or tag the canary groups: aws autoscaling create-or-update-tags --tags ResourceId=<group>,ResourceType=auto-scaling-group,Key=${RING_TAG},Value=${shellQuote(spec.ring)},PropagateAtLaunch=false${first ? "; to go on without a canary set rollout.allowEmptyFirstWave: true" : ""}`,
+    });
+    if (first && anyGroup && !p.allowEmptyFirstWave) {
+      refusal = `the first wave, ${what}, ${cause}: no canary, so the run stops before any change (set rollout.allowEmptyFirstWave: true to go on without one)`;
+    }
+  });
+  return { findings, refusal };
+}
+
+/**
+ * The whole preflight: each group judged, the plan judged, and the run's verdict. The run FAILS
+ * before any change (`refusal`) when an alarm named by the request does not exist, or when the first
+ * wave is empty and `allowEmptyFirstWave` is not true. BLOCKED groups are listed in `blocked`.
+ */
+export function judgeReadiness(input: {
+  groups: ReadonlyArray<GroupDescription>;
+  plan: PlanDescription;
+  context: ReadinessContext;
+}): ReadinessReport {
+  const groups = [...input.groups].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  const readiness = groups.map((g) => judgeGroup(g, input.context));
+  const runFindings: ReadinessFinding[] = [];
+  const refusals: string[] = [];
+
+  const missing = [
+    ...new Set(
+      groups.flatMap((g) => g.alarms.filter((a) => a.namedBy === "request" && !a.exists).map((a) => a.name)),
+    ),
+  ].sort();
+  if (missing.length > 0) {
+    const message = `alarm${missing.length === 1 ? "" : "s"} ${list(missing)} named by the request (health.alarms) ${missing.length === 1 ? "does" : "do"} not exist`;
+    runFindings.push({
+      code: "ALARM_MISSING",
+      message,
+      remedy: `create ${missing.length === 1 ? "it" : "them"} (CloudWatch console > Alarms > Create alarm) or remove ${missing.length === 1 ? "it" : "them"} from health.alarms; list what exists: aws cloudwatch describe-alarms --query 'MetricAlarms[].AlarmName'`,
+    });
+    refusals.push(`${message}: the run stops before any change`);
+  }
+  const plan = judgePlan(input.plan);
+  runFindings.push(...plan.findings);
+  if (plan.refusal !== null) refusals.push(plan.refusal);
+
+  for (const finding of runFindings) {
+    readiness.push({ group: null, level: READINESS_CODES[finding.code], findings: [finding] });
+  }
+  return {
+    readiness,
+    blocked: readiness.filter((r) => r.group !== null && r.level === "BLOCKED").map((r) => r.group as string),
+    refusal: refusals.length === 0 ? null : refusals.join("; "),
+  };
+}
+
+/** The reason a BLOCKED group ends SKIPPED with: its codes, then the first message. */
+export function skipReason(entry: GroupReadiness): string {
+  const blocking = entry.findings.filter((f) => READINESS_CODES[f.code] === "BLOCKED");
+  const codes = blocking.map((f) => f.code).join(", ");
+  return `not ready (${codes}): ${blocking[0]?.message ?? ""}`;
+}
+
+/** Throws {@link RunNotReadyError} when the report refuses the run. */
+export function assertRunMayStart(report: ReadinessReport): void {
+  if (report.refusal !== null) throw new RunNotReadyError(report.refusal);
+}
