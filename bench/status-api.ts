@@ -18,7 +18,11 @@ const rate = Math.min(1000, Math.max(1, Number(values.rate)));
 const seconds = Math.min(60, Math.max(1, Number(values.seconds)));
 
 const serve = await startServe({ scenario: loadScenario(), port: 0, speed: DEFAULT_SPEED });
-const started = await fetch(`${serve.url}/runs`, { method: "POST", body: "{}" });
+const started = await fetch(`${serve.url}/runs`, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: "{}",
+});
 const { runId } = (await started.json()) as { runId: string };
 // Let the run get past inventory so the answers carry waves and groups.
 await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -18,9 +18,10 @@ import { stageNames } from "./names";
 import { createNotifications } from "./notifications";
 import { createBuilderRole, createFunctionRoles } from "./roles";
 import { createSchedule } from "./schedule";
+import { createSlackSecret } from "./secrets";
 import type { LoadedStage } from "./stage";
-import { createStateMachine, stateMachineArn } from "./state-machine";
-import { createTriggers } from "./triggers";
+import { createReconcileStateMachine, createStateMachine, stateMachineArn } from "./state-machine";
+import { createReconcileTrigger, createTriggers } from "./triggers";
 
 export interface AppOptions {
   app: string;
@@ -79,6 +80,17 @@ export function createApp(loaded: LoadedStage, options: AppOptions) {
       functionNames: names,
     }));
   const { roles } = createFunctionRoles(context);
+  if (config.slack) {
+    createSlackSecret({
+      prefix,
+      partition,
+      region: config.region,
+      accountId,
+      statusApiRoleArn: roles.statusApi.arn,
+      signingSecretParameter: config.slack.signingSecretParameter,
+      protect: options.protect,
+    });
+  }
 
   const settings = builder.profile.name.apply((instanceProfileName) =>
     functionSettingsOf(stage, config, { instanceProfileName }),
@@ -112,6 +124,22 @@ export function createApp(loaded: LoadedStage, options: AppOptions) {
       pulumi.Output<string>
     >,
     logRetentionDays: options.protect ? 365 : 30,
+  });
+  const taskArns = Object.fromEntries(TASK_FUNCTIONS.map((k) => [k, functions[k].arn])) as Record<
+    (typeof TASK_FUNCTIONS)[number],
+    pulumi.Output<string>
+  >;
+  const reconciler = createReconcileStateMachine({
+    name: `${prefix}-reconcile`,
+    accountId,
+    functionArns: taskArns,
+    logRetentionDays: options.protect ? 365 : 30,
+  });
+  createReconcileTrigger({
+    name: prefix,
+    accountId,
+    stateMachineArn: machine.stateMachine.arn,
+    reconcileMachineArn: reconciler.stateMachine.arn,
   });
   createTriggers({
     name: prefix,

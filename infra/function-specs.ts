@@ -47,6 +47,7 @@ export const FUNCTION_SPECS: Record<FunctionKey, FunctionSpec> = {
   endWave: spec("end-wave", "close a wave", 256, 60),
   awaitApproval: spec("await-approval", "file the task token of a wait for approval", 256, 30),
   finish: spec("finish", "write the run result", 1024, 280),
+  reconcile: spec("reconcile", "roll back, unlock and close a run that ended outside Finish", 1024, 280),
   refreshEvents: spec("refresh-events", "resume the wait of an instance refresh from its event", 256, 30),
   newAmiCheck: spec("new-ami-check", "start a run when a new AL2023 image is released", 256, 60),
   statusApi: spec("status-api", "the status API", 512, 29),

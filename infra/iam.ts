@@ -16,9 +16,11 @@ export type FunctionKey = (typeof FUNCTION_KEYS)[number];
 /** Tag the hardening step puts on its builder instance (harden-step.ts); builder-only actions need it. */
 export const ROLE_TAG_KEY = "fleet-upgrade:role";
 export const BUILDER_ROLE_TAG_VALUE = "builder";
+/** Tag Auto Scaling puts on every instance it launches, naming its group. */
+export const AUTOSCALING_GROUP_TAG_KEY = "aws:autoscaling:groupName";
 
 /** The AL2023 public image parameters (region-scoped, no account). */
-const AL2023_PARAMETERS = "/aws/service/ami-amazon-linux-latest/*";
+export const AL2023_PARAMETERS = "/aws/service/ami-amazon-linux-latest/*";
 
 export interface PolicyStatement {
   Sid: string;
@@ -77,7 +79,10 @@ export const LEDGER_ACCESS: Record<FunctionKey, LedgerAction[]> = {
   bakeWave: ["GetItem", "PutItem"],
   endWave: ["GetItem", "PutItem", "Query"],
   awaitApproval: ["GetItem", "PutItem", "DeleteItem"],
-  finish: ["GetItem", "PutItem", "Query", "BatchWriteItem"],
+  // Closes the record and releases the run's locks; it never writes group items.
+  finish: ["GetItem", "PutItem", "Query", "DeleteItem"],
+  // Settles the groups it left running, releases the run's locks, closes the record.
+  reconcile: ["GetItem", "PutItem", "Query", "BatchWriteItem", "DeleteItem"],
   refreshEvents: ["DeleteItem"],
   newAmiCheck: ["GetItem", "PutItem"],
   // Issue 5 (status API) may need more: approve resumes a task token (states:SendTaskSuccess).
@@ -149,8 +154,10 @@ function groupArn(ctx: IamContext): string {
 }
 
 /**
- * Using a launch template in StartInstanceRefresh: Auto Scaling checks that the caller could launch
- * from it (RunInstances, CreateTags for its tag specifications, PassRole for its instance profile).
+ * Using a launch template in StartInstanceRefresh or UpdateAutoScalingGroup: Auto Scaling checks that
+ * the caller could launch from it (RunInstances, CreateTags for its tag specifications, PassRole for
+ * its instance profile), per "Control Amazon EC2 launch template usage in Auto Scaling groups"
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-launch-template-permissions.html).
  * Only a template tagged managed, and instances only through a launch template.
  */
 function useLaunchTemplateStatements(ctx: IamContext): PolicyStatement[] {
@@ -276,12 +283,9 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
           "ssm:DescribeInstanceInformation",
           "ssm:GetInventory",
         ]),
-        // Launch templates may name their image as `resolve:ssm:<parameter>`: public or the account's own.
-        statement(
-          "ResolveImageParameters",
-          ["ssm:GetParameters"],
-          [`arn:${ctx.partition}:ssm:${ctx.region}::parameter/aws/service/*`, `${ssm}:parameter/*`],
-        ),
+        // Launch templates may name their image as `resolve:ssm:<parameter>`: only AWS's public AL2023
+        // parameters are read, so no secret in Parameter Store is readable by this function.
+        statement("ResolveImageParameters", ["ssm:GetParameters"], [publicAl2023]),
       ];
     case "selectTarget":
       return [
@@ -346,8 +350,16 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
         statement(
           "RunVerifyDocumentOnly",
           ["ssm:SendCommand"],
-          [`${ssm}:document/${ctx.documentNames.verify}`, `${arnPrefix(ctx, "ec2")}:instance/*`],
+          [`${ssm}:document/${ctx.documentNames.verify}`],
         ),
+        // Only on instances an Auto Scaling group launched: Auto Scaling tags each of them with
+        // aws:autoscaling:groupName, and SendCommand's instance resource takes `ssm:resourceTag/<key>`
+        // (Service Authorization Reference, "Actions, resources, and condition keys for AWS Systems
+        // Manager"). A group's own tags reach its instances only when propagated, so the managed tag
+        // cannot be required here; the document is the product's read-only verify document.
+        statement("VerifyOnlyGroupInstances", ["ssm:SendCommand"], [`${arnPrefix(ctx, "ec2")}:instance/*`], {
+          StringLike: { [`ssm:resourceTag/${AUTOSCALING_GROUP_TAG_KEY}`]: "*" },
+        }),
       ];
     case "finishGroup":
       return [readStatement(["autoscaling:DescribeAutoScalingGroups", "cloudwatch:GetMetricStatistics"])];
@@ -355,6 +367,18 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
       return [readStatement(GROUP_HEALTH_READS)];
     case "finish":
       return [notifyStatement(ctx)];
+    case "reconcile":
+      // A run that ended outside Finish: roll back (or cancel) the refreshes it left running.
+      return [
+        readStatement(["autoscaling:DescribeInstanceRefreshes"]),
+        refreshStatements(
+          ctx,
+          ["autoscaling:RollbackInstanceRefresh", "autoscaling:CancelInstanceRefresh"],
+          "StopRunRefreshes",
+        ),
+        ...useLaunchTemplateStatements(ctx),
+        notifyStatement(ctx),
+      ];
     case "refreshEvents":
       return [resumeStatement("ResumeWaitingTask")];
     case "newAmiCheck":
@@ -387,8 +411,14 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
     case "endWave":
       return [notifyStatement(ctx)];
     case "plan":
-      // Pins $Latest/$Default groups to their numbered version before any new version exists.
-      return [refreshStatements(ctx, ["autoscaling:UpdateAutoScalingGroup"], "PinManagedGroups")];
+      // Pins $Latest/$Default groups to their numbered version before any new version exists, after
+      // reading every group's template to refuse one shared beyond the run (TEMPLATE_SHARED); Auto
+      // Scaling checks that the caller could launch from the template it names.
+      return [
+        readStatement(["autoscaling:DescribeAutoScalingGroups"]),
+        refreshStatements(ctx, ["autoscaling:UpdateAutoScalingGroup"], "PinManagedGroups"),
+        ...useLaunchTemplateStatements(ctx),
+      ];
     case "startWave":
       return [];
   }
@@ -463,6 +493,55 @@ export function stateMachinePolicy(functionArns: readonly string[], ownArn: stri
   };
 }
 
+/** Log delivery and tracing of a state machine: AWS accepts only `*` as their resource. */
+function deliveryStatements(): PolicyStatement[] {
+  return [
+    statement(
+      "DeliverLogs",
+      [
+        "logs:CreateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:DescribeLogGroups",
+        "logs:DescribeResourcePolicies",
+        "logs:GetLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:UpdateLogDelivery",
+      ],
+      ["*"],
+    ),
+    statement(
+      "Trace",
+      [
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+      ],
+      ["*"],
+    ),
+  ];
+}
+
+/** The reconcile state machine's role: invoke the reconcile function only; its logs and traces. */
+export function reconcileMachinePolicy(reconcileFunctionArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      statement("InvokeReconcileFunction", ["lambda:InvokeFunction"], [reconcileFunctionArn]),
+      ...deliveryStatements(),
+    ],
+  };
+}
+
+/** EventBridge's role for the reconcile rule: start the reconcile state machine, nothing else. */
+export function reconcileRulePolicy(reconcileMachineArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [statement("StartReconcile", ["states:StartExecution"], [reconcileMachineArn])],
+  };
+}
+
 /** Managed policies of the builder instance: SSM agent only. */
 export const BUILDER_MANAGED_POLICIES = ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"] as const;
 
@@ -472,6 +551,75 @@ export function builderInstancePolicy(ctx: Pick<IamContext, "partition" | "stigB
     Version: "2012-10-17",
     Statement: [
       statement("ReadStigBundle", ["s3:GetObject"], [`arn:${ctx.partition}:s3:::${ctx.stigBucket}/*`]),
+    ],
+  };
+}
+
+/**
+ * The key policy of the customer-managed KMS key that encrypts the Slack signing secret (a SecureString
+ * parameter). Only the status API's role may decrypt, and only through SSM for that parameter (SSM
+ * passes the parameter's ARN as the encryption context: "How AWS Systems Manager Parameter Store uses
+ * AWS KMS"). The account may administer the key and encrypt with it (an operator writes the secret),
+ * never decrypt: an instance role with `ssm:GetParameter` on `*` (AmazonSSMManagedInstanceCore) reads
+ * only ciphertext it cannot open.
+ */
+export function slackSecretKeyPolicy(args: {
+  partition: string;
+  region: string;
+  accountId: string;
+  statusApiRoleArn: string;
+  signingSecretParameter: string;
+}) {
+  const root = `arn:${args.partition}:iam::${args.accountId}:root`;
+  const parameterArn = `arn:${args.partition}:ssm:${args.region}:${args.accountId}:parameter${args.signingSecretParameter}`;
+  const viaSsm = { "kms:ViaService": `ssm.${args.region}.amazonaws.com` };
+  return {
+    Version: "2012-10-17" as const,
+    Statement: [
+      {
+        Sid: "AccountAdministersTheKeyWithoutDecrypt",
+        Effect: "Allow" as const,
+        Principal: { AWS: root },
+        Action: [
+          "kms:CancelKeyDeletion",
+          "kms:CreateAlias",
+          "kms:DeleteAlias",
+          "kms:DescribeKey",
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:EnableKey",
+          "kms:EnableKeyRotation",
+          "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus",
+          "kms:ListAliases",
+          "kms:ListResourceTags",
+          "kms:PutKeyPolicy",
+          "kms:ScheduleKeyDeletion",
+          "kms:TagResource",
+          "kms:UntagResource",
+          "kms:UpdateAlias",
+          "kms:UpdateKeyDescription",
+        ],
+        Resource: "*",
+      },
+      {
+        Sid: "OperatorsWriteTheSecretThroughSsm",
+        Effect: "Allow" as const,
+        Principal: { AWS: root },
+        Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+        Resource: "*",
+        Condition: { StringEquals: viaSsm },
+      },
+      {
+        Sid: "OnlyTheStatusApiDecrypts",
+        Effect: "Allow" as const,
+        Principal: { AWS: args.statusApiRoleArn },
+        Action: ["kms:Decrypt"],
+        Resource: "*",
+        Condition: {
+          StringEquals: { ...viaSsm, "kms:EncryptionContext:PARAMETER_ARN": parameterArn },
+        },
+      },
     ],
   };
 }

@@ -3,10 +3,15 @@
  * function ARNs substituted; its own role, CloudWatch logging and X-Ray tracing.
  */
 
-import { buildDefinition, type FunctionArns, TASK_FUNCTIONS } from "@fleet-upgrade/workflow";
+import {
+  buildDefinition,
+  buildReconcileDefinition,
+  type FunctionArns,
+  TASK_FUNCTIONS,
+} from "@fleet-upgrade/workflow";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { assumeRolePolicy, stateMachinePolicy } from "./iam";
+import { assumeRolePolicy, reconcileMachinePolicy, stateMachinePolicy } from "./iam";
 
 export interface StateMachineArgs {
   /** Physical name (its ARN is known before it exists: functions receive it in their environment). */
@@ -57,6 +62,53 @@ export function createStateMachine(args: StateMachineArgs) {
       loggingConfiguration: {
         logDestination: pulumi.interpolate`${logGroup.arn}:*`,
         // Errors only, and never the execution data: run requests and results stay in the ledger.
+        level: "ERROR",
+        includeExecutionData: false,
+      },
+      tracingConfiguration: { enabled: true },
+    },
+    { dependsOn: [policy] },
+  );
+  return { stateMachine, role, policy, logGroup };
+}
+
+export interface ReconcileMachineArgs {
+  name: string;
+  accountId: pulumi.Input<string>;
+  functionArns: { [K in keyof FunctionArns]: pulumi.Input<string> };
+  logRetentionDays: number;
+}
+
+/**
+ * The reconcile state machine (DESIGN step 9): started by the EventBridge rule of triggers.ts when
+ * an execution of the run's machine ends FAILED, TIMED_OUT or ABORTED; it rolls back what the run
+ * left running, waits, releases its locks and closes its record. It invokes the reconcile function only.
+ */
+export function createReconcileStateMachine(args: ReconcileMachineArgs) {
+  const arns = pulumi.output(args.functionArns);
+  const role = new aws.iam.Role("FleetUpgradeReconcileMachineRole", {
+    description: "fleet-upgrade reconcile state machine",
+    assumeRolePolicy: pulumi
+      .output(args.accountId)
+      .apply((account) => JSON.stringify(assumeRolePolicy("states.amazonaws.com", account))),
+  });
+  const policy = new aws.iam.RolePolicy("FleetUpgradeReconcileMachinePolicy", {
+    role: role.id,
+    policy: arns.apply((a) => JSON.stringify(reconcileMachinePolicy(a.reconcile))),
+  });
+  const logGroup = new aws.cloudwatch.LogGroup("FleetUpgradeReconcileMachineLogs", {
+    name: `/aws/vendedlogs/states/${args.name}`,
+    retentionInDays: args.logRetentionDays,
+  });
+  const stateMachine = new aws.sfn.StateMachine(
+    "FleetUpgradeReconcileMachine",
+    {
+      name: args.name,
+      type: "STANDARD",
+      roleArn: role.arn,
+      definition: arns.apply((a) => JSON.stringify(buildReconcileDefinition(a as FunctionArns))),
+      loggingConfiguration: {
+        logDestination: pulumi.interpolate`${logGroup.arn}:*`,
         level: "ERROR",
         includeExecutionData: false,
       },

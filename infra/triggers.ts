@@ -4,7 +4,8 @@
  * The schedule is in schedule.ts (an SST component). Imports @pulumi/aws explicitly for the mocks.
  */
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { assumeRolePolicy, reconcileRulePolicy } from "./iam";
 
 /** AWS's topic announcing new AL2023 AMIs; it lives in us-east-1 whatever the app's region. */
 export const AL2023_RELEASE_TOPIC_ARN = "arn:aws:sns:us-east-1:137112412989:amazon-linux-2023-ami-updates";
@@ -25,6 +26,59 @@ export const INSTANCE_REFRESH_DETAIL_TYPES = [
 /** The EventBridge pattern of the refresh-events rule. */
 export function instanceRefreshEventPattern() {
   return { source: ["aws.autoscaling"], "detail-type": [...INSTANCE_REFRESH_DETAIL_TYPES] };
+}
+
+/** How an execution ends outside Finish: each starts the reconcile state machine. */
+export const RECONCILED_EXECUTION_STATUSES = ["FAILED", "TIMED_OUT", "ABORTED"] as const;
+
+/**
+ * The reconcile rule's pattern: the run machine's own executions (its Distributed Map children
+ * carry another state machine ARN) ending outside Finish.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html
+ */
+export function reconcileEventPattern(stateMachineArn: string) {
+  return {
+    source: ["aws.states"],
+    "detail-type": ["Step Functions Execution Status Change"],
+    detail: { status: [...RECONCILED_EXECUTION_STATUSES], stateMachineArn: [stateMachineArn] },
+  };
+}
+
+export interface ReconcileTriggerArgs {
+  name: string;
+  accountId: pulumi.Input<string>;
+  stateMachineArn: pulumi.Input<string>;
+  reconcileMachineArn: pulumi.Input<string>;
+}
+
+/** The EventBridge rule that starts the reconcile state machine, with a role that may start only it. */
+export function createReconcileTrigger(args: ReconcileTriggerArgs) {
+  const rule = new aws.cloudwatch.EventRule("FleetUpgradeReconcileRule", {
+    name: `${args.name}-reconcile`,
+    description:
+      "fleet-upgrade: a run whose execution ended outside Finish is rolled back, unlocked and closed",
+    eventPattern: pulumi
+      .output(args.stateMachineArn)
+      .apply((arn) => JSON.stringify(reconcileEventPattern(arn))),
+  });
+  const role = new aws.iam.Role("FleetUpgradeReconcileRuleRole", {
+    description: "fleet-upgrade: EventBridge starts the reconcile state machine",
+    assumeRolePolicy: pulumi
+      .output(args.accountId)
+      .apply((account) => JSON.stringify(assumeRolePolicy("events.amazonaws.com", account))),
+  });
+  const policy = new aws.iam.RolePolicy("FleetUpgradeReconcileRulePolicy", {
+    role: role.id,
+    policy: pulumi.output(args.reconcileMachineArn).apply((arn) => JSON.stringify(reconcileRulePolicy(arn))),
+  });
+  const target = new aws.cloudwatch.EventTarget("FleetUpgradeReconcileTarget", {
+    rule: rule.name,
+    arn: args.reconcileMachineArn,
+    roleArn: role.arn,
+    // The whole event is the reconcile machine's input: the run id is `detail.name`.
+    retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
+  });
+  return { rule, role, policy, target };
 }
 
 export interface TriggerArgs {

@@ -48,6 +48,45 @@ describe("invalid input", () => {
     expect(stderr).toContain("ami-missing");
   });
 
+  it("refuses JSON nested thousands deep with exit 2 and the depth limit, not a RangeError stack", async () => {
+    const depth = 5_000;
+    const request = `{"reason": ${"[".repeat(depth)}${"]".repeat(depth)}}`;
+    const { code, stderr } = await runCli(["simulate", "--request", request]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("nested at most 32 levels deep");
+    expect(stderr).not.toContain("RangeError");
+  });
+
+  it("refuses sizes no account has, with exit 2 naming each field, before simulating anything", async () => {
+    const path = tempFile(
+      "huge.yaml",
+      [
+        "name: huge",
+        "standalone: 1000000000",
+        "hardening: { stigSeconds: 1000000000000000 }",
+        "images: [{ imageId: ami-al2, name: al2, platform: Amazon Linux, platformVersion: '2', kernelVersion: '5.10', architecture: x86_64 }]",
+        "groups:",
+        "  - name: web",
+        "    desired: 1000000000",
+        "    launchTemplate: { name: web-lt, version: 9007199254740991, imageId: ami-al2 }",
+      ].join("\n"),
+    );
+    const { code, stderr } = await runCli([
+      "simulate",
+      path,
+      "--request",
+      `{"reason": "${"r".repeat(501)}"}`,
+    ]);
+    expect(code).toBe(2);
+    for (const field of [
+      "standalone",
+      "hardening.stigSeconds",
+      "groups[0].desired",
+      "groups[0].launchTemplate.version",
+    ])
+      expect(stderr).toContain(field);
+  });
+
   it("names a scenario file that cannot be read", async () => {
     const { code, stderr } = await runCli(["simulate", "/nonexistent/scenario.yaml"]);
     expect(code).toBe(2);

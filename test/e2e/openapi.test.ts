@@ -105,7 +105,12 @@ describe("docs/openapi.yaml", () => {
     await check("/fleet", { method: "GET", path: "/fleet", query: { format: "text" } });
     await check("/fleet", { method: "GET", path: "/fleet", query: { format: "yaml" } });
     await check("/runs", { method: "GET", path: "/runs", query: { limit: "0" } });
-    await check("/runs", { method: "POST", path: "/runs", body: '{"rollout": {"checkpoints": [0]}}' });
+    await check("/runs", {
+      method: "POST",
+      path: "/runs",
+      body: '{"rollout": {"checkpoints": [0]}}',
+      headers: json,
+    });
     await check("/runs", {
       method: "POST",
       path: "/runs",
@@ -123,8 +128,14 @@ describe("docs/openapi.yaml", () => {
       body: '{"rollout": {"approval": "between-waves"}}',
     });
     const runId = (started.body as { runId: string }).runId;
-    await check("/runs", { method: "POST", path: "/runs", body: "{}" });
-    await check("/runs", { method: "POST", path: "/runs", body: "{}", query: { format: "text" } });
+    await check("/runs", { method: "POST", path: "/runs", body: "{}", headers: json });
+    await check("/runs", {
+      method: "POST",
+      path: "/runs",
+      body: "{}",
+      headers: json,
+      query: { format: "text" },
+    });
     await waitFor(runId, "WAITING");
     await check("/fleet", { method: "GET", path: "/fleet" });
     await check("/runs", { method: "GET", path: "/runs" });
@@ -157,23 +168,32 @@ describe("docs/openapi.yaml", () => {
       query: { format: "?" },
     });
     await check("/runs/{runId}/approve", { method: "POST", path: `/runs/${runId}/approve`, body: big });
+    await check("/runs/{runId}/approve", {
+      method: "POST",
+      path: `/runs/${runId}/approve`,
+      body: "go=1",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     await check("/runs/{runId}/approve", { method: "POST", path: `/runs/${runId}/approve` });
     await check("/runs/{runId}/approve", { method: "POST", path: `/runs/${runId}/approve` });
     await waitFor(runId, "SUCCEEDED");
 
     // A second run, aborted while it waits.
+    const keyed = { ...json, "idempotency-key": "doc-key-1" };
     const second = await check("/runs", {
       method: "POST",
       path: "/runs",
-      headers: json,
+      headers: keyed,
       body: '{"rollout": {"approval": "between-waves"}}',
     });
     const other = (second.body as { runId: string }).runId;
+    // The same key with another body: refused (422), never mapped onto the run it started.
+    await check("/runs", { method: "POST", path: "/runs", body: '{"dryRun": true}', headers: keyed });
     await waitFor(other, "WAITING");
     const abort = (extra: Partial<StatusRequest> = {}) =>
       check("/runs/{runId}/abort", { method: "POST", path: `/runs/${other}/abort`, ...extra });
     await check("/runs/{runId}/abort", { method: "POST", path: "/runs/run-none/abort" });
-    await abort({ body: '{"why": 1}' });
+    await abort({ body: '{"why": 1}', headers: json });
     await abort({ body: big });
     await abort({ body: "reason=x", headers: { "content-type": "multipart/form-data" } });
     await abort({ body: '{"reason": "checking the document"}', headers: { ...json, accept: "text/plain" } });

@@ -61,9 +61,39 @@ describe("fleet-upgrade serve", () => {
   it("shows no inventory and the AL2 deadline before any run", async () => {
     const fleet = await call("GET", "/fleet");
     expect(fleet.status).toBe(200);
-    expect(fleet.json).toMatchObject({ runId: null, al2EndOfSupport: "2026-06-30" });
+    expect(fleet.json).toMatchObject({
+      runId: null,
+      groups: null,
+      instances: null,
+      al2EndOfSupport: "2026-06-30",
+    });
     expect(typeof fleet.json.daysToAl2EndOfSupport).toBe("number");
     expect((await call("GET", "/runs")).json).toEqual({ runs: [] });
+  });
+
+  it("refuses what a web page could send: a foreign Origin (403), text or form bodies (415), and an oversized body (413) before decoding", async () => {
+    const fromPage = await call("POST", "/runs", {
+      body: "{}",
+      headers: { "content-type": "application/json", origin: "https://evil.example" },
+    });
+    expect(fromPage.status).toBe(403);
+    for (const type of ["text/plain", "application/x-www-form-urlencoded"]) {
+      const answer = await call("POST", "/runs", { body: "{}", headers: { "content-type": type } });
+      expect(answer.status, type).toBe(415);
+    }
+    const approve = await call("POST", "/runs/run-none/approve", {
+      headers: { origin: "http://attacker.test" },
+    });
+    expect(approve.status).toBe(403);
+    const big = await call("POST", "/runs", {
+      body: "{".repeat(70_000),
+      headers: { "content-type": "application/json" },
+    });
+    expect(big.status).toBe(413);
+    expect((await call("GET", "/runs")).json).toEqual({ runs: [] });
+    // The server's own origin is not foreign.
+    const own = await call("GET", "/fleet", { headers: { origin: serve.url } });
+    expect(own.status).toBe(200);
   });
 
   it("refuses an invalid run request with every problem named, and starts nothing", async () => {
@@ -96,7 +126,10 @@ describe("fleet-upgrade serve", () => {
     expect(detail.json.request.rollout.approval).toBe("between-waves");
     expect(detail.json.request.reason).toBe("status API end-to-end");
 
-    const second = await call("POST", "/runs", { body: "{}" });
+    const second = await call("POST", "/runs", {
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
     expect(second.status).toBe(409);
     expect(second.json.error.message).toContain(runId);
   });

@@ -22,7 +22,13 @@ import {
   SIMULATED_CREDENTIALS,
   SimulatedAccount,
 } from "@fleet-upgrade/simulator";
-import { buildDefinition, LocalRunner, localFunctionArns, TASK_FUNCTIONS } from "@fleet-upgrade/workflow";
+import {
+  buildDefinition,
+  buildReconcileDefinition,
+  LocalRunner,
+  localFunctionArns,
+  TASK_FUNCTIONS,
+} from "@fleet-upgrade/workflow";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type FunctionKey, functionPolicy, LEDGER_ACCESS } from "../../infra/iam";
 import { answerCommands } from "../../packages/cli/src/sdk-answers";
@@ -78,7 +84,11 @@ function record(client: AnyStack, service: string): void {
   );
 }
 
-async function simulateRecording(scenario: Scenario, request: unknown): Promise<void> {
+async function simulateRecording(
+  scenario: Scenario,
+  request: unknown,
+  options: { stopAfterSeconds?: number } = {},
+): Promise<void> {
   const account = SimulatedAccount.create(scenario);
   const clock = account.clock;
   const ledger = await startLedgerServer();
@@ -105,7 +115,7 @@ async function simulateRecording(scenario: Scenario, request: unknown): Promise<
       // biome-ignore lint/suspicious/noExplicitAny: the handlers do not read the Lambda context
       functions[arns[name]] = (event) => current.run(name, () => handler(event, {} as any));
     }
-    const runner = new LocalRunner({
+    const runner: LocalRunner = new LocalRunner({
       definition: buildDefinition(arns),
       functions,
       clock,
@@ -113,18 +123,35 @@ async function simulateRecording(scenario: Scenario, request: unknown): Promise<
       input: request,
       crashAfterSideEffect: [],
     });
+    let active = runner;
     answerCommands(sfn, "states", {}, (operation, input) => {
       const body = input as { taskToken?: string; output?: string };
       if (operation === "SendTaskSuccess")
-        runner.sendTaskSuccess(String(body.taskToken), JSON.parse(body.output ?? "null"));
+        active.sendTaskSuccess(String(body.taskToken), JSON.parse(body.output ?? "null"));
       return {};
     });
     const onEvent = lambdaHandler("refreshEvents", REFRESH_EVENTS_TASK, deps);
     account.onRefreshEvent((event) => {
       // biome-ignore lint/suspicious/noExplicitAny: see above
-      void runner.track(() => current.run("refreshEvents", () => onEvent(event, {} as any)));
+      void active.track(() => current.run("refreshEvents", () => onEvent(event, {} as any)));
     });
-    await runner.run();
+    if (options.stopAfterSeconds !== undefined)
+      clock.schedule(clock.now() + options.stopAfterSeconds * 1000, () => runner.stop("ABORTED"));
+    const ended = await runner.run();
+    if (ended.status === "ABORTED" || ended.status === "FAILED" || ended.status === "TIMED_OUT") {
+      // The EventBridge rule's reconcile state machine, with the status-change event as input.
+      const reconciler: LocalRunner = new LocalRunner({
+        definition: buildReconcileDefinition(arns),
+        functions,
+        clock,
+        executionName: `coverage-reconcile-${scenario.seed}`,
+        input: {
+          detail: { name: `coverage-${scenario.seed}`, status: ended.status, error: null, cause: null },
+        },
+      });
+      active = reconciler;
+      await reconciler.run();
+    }
   } finally {
     await ledger.close();
   }
@@ -159,7 +186,11 @@ describe("function policies against the calls the handlers make", () => {
     };
     await simulateRecording(offline, scenario.request ?? {});
     await simulateRecording(healthy, { ...(scenario.request ?? {}), rollout: { approval: "between-waves" } });
-  }, 120_000);
+    // Stopped from the console while its first wave's refreshes run: the reconcile path rolls them back.
+    await simulateRecording({ ...healthy, seed: scenario.seed + 4 }, scenario.request ?? {}, {
+      stopAfterSeconds: 2400,
+    });
+  }, 180_000);
 
   it("exercises every function of the state machine and the event callback", () => {
     const missing = [...TASK_FUNCTIONS, "refreshEvents" as const].filter((k) => !observed.has(k));
@@ -188,6 +219,10 @@ describe("function policies against the calls the handlers make", () => {
       "rollbackGroup ec2:CreateTags",
       "rollbackGroup iam:PassRole",
       "rollbackGroup autoscaling:StartInstanceRefresh",
+      // UpdateAutoScalingGroup naming a launch template checks the same (plan pins $Latest/$Default groups).
+      "plan ec2:RunInstances",
+      "plan ec2:CreateTags",
+      "plan iam:PassRole",
       // RunInstances and CreateImage with TagSpecifications are authorised as CreateTags too.
       "hardenStep ec2:CreateTags",
       "hardenStep iam:PassRole",
@@ -204,7 +239,14 @@ describe("function policies against the calls the handlers make", () => {
       "waitForRefresh dynamodb:DeleteItem",
       "waitForRefresh states:SendTaskSuccess",
       "bakeWave dynamodb:PutItem",
-      "finish dynamodb:BatchWriteItem",
+      // The reconcile path: a refresh that cannot be rolled back is cancelled; one group settled at a time.
+      "reconcile autoscaling:CancelInstanceRefresh",
+      "reconcile ec2:RunInstances",
+      "reconcile ec2:CreateTags",
+      "reconcile iam:PassRole",
+      "reconcile dynamodb:BatchWriteItem",
+      // Finish releases the run's locks itself when a group's own release did not happen.
+      "finish dynamodb:DeleteItem",
       "awaitApproval dynamodb:DeleteItem",
       "awaitApproval states:SendTaskSuccess",
     ]);

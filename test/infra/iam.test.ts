@@ -6,6 +6,7 @@ import {
   functionPolicy,
   type PolicyDocument,
   type PolicyStatement,
+  slackSecretKeyPolicy,
   stateMachinePolicy,
   TAG_CONDITIONED_ACTIONS,
 } from "../../infra/iam";
@@ -119,7 +120,7 @@ describe("IAM policies", () => {
     expect(builderPasses[0]?.[1].Resource).toEqual([ctx.builderRoleArn]);
     // Refreshes pass the fleet's own instance roles, listed in the stage, and nothing else.
     for (const [owner, s] of passes.filter(([o]) => o !== "hardenStep")) {
-      expect(["startRefresh", "rollbackGroup"]).toContain(owner);
+      expect(["plan", "startRefresh", "rollbackGroup"]).toContain(owner);
       expect(s.Resource).toEqual(ctx.fleetInstanceRoleArns);
     }
   });
@@ -224,5 +225,77 @@ describe("IAM policies", () => {
         for (const action of s.Action) expect(allowedOnStar.has(action), `${key} ${action}`).toBe(true);
       }
     }
+  });
+
+  it("let plan pin a group to a launch template it could launch from, as Auto Scaling checks on UpdateAutoScalingGroup", () => {
+    const plan = functionPolicy("plan", ctx).Statement;
+    const of = (action: string) => plan.filter((s) => s.Action.includes(action));
+    expect(of("autoscaling:UpdateAutoScalingGroup")[0]?.Condition).toEqual({
+      StringEquals: { "aws:ResourceTag/fleet-upgrade:managed": "true" },
+    });
+    const run = of("ec2:RunInstances");
+    expect(run.find((s) => s.Resource.some((r) => r.endsWith(":launch-template/*")))?.Condition).toEqual({
+      StringEquals: { "aws:ResourceTag/fleet-upgrade:managed": "true" },
+    });
+    expect(run.find((s) => s.Resource.some((r) => r.endsWith(":instance/*")))?.Condition).toEqual({
+      ArnLike: { "ec2:LaunchTemplate": "arn:aws:ec2:eu-west-1:111122223333:launch-template/*" },
+    });
+    expect(of("ec2:CreateTags")[0]?.Condition).toEqual({
+      StringEquals: { "ec2:CreateAction": "RunInstances" },
+    });
+    expect(of("iam:PassRole").flatMap((s) => s.Resource)).toEqual(ctx.fleetInstanceRoleArns);
+  });
+
+  it("let group verification send commands only to instances an Auto Scaling group launched", () => {
+    const onInstances = functionPolicy("verifyGroup", ctx).Statement.filter(
+      (s) => s.Action.includes("ssm:SendCommand") && s.Resource.some((r) => r.includes(":instance/")),
+    );
+    expect(onInstances).toHaveLength(1);
+    expect(onInstances[0]?.Resource).toEqual(["arn:aws:ec2:eu-west-1:111122223333:instance/*"]);
+    expect(onInstances[0]?.Condition).toEqual({
+      StringLike: { "ssm:resourceTag/aws:autoscaling:groupName": "*" },
+    });
+    // Every statement that names instances for SendCommand carries a tag condition.
+    for (const [owner, s] of statementsWith("ssm:SendCommand")) {
+      if (s.Resource.some((r) => r.includes(":instance/"))) expect(s.Condition, owner).toBeDefined();
+    }
+  });
+
+  it("let the inventory read only AWS's public AL2023 parameters, never the account's own (where secrets live)", () => {
+    const reads = functionPolicy("inventory", ctx).Statement.filter((s) =>
+      s.Action.includes("ssm:GetParameters"),
+    );
+    expect(reads.flatMap((s) => s.Resource)).toEqual([
+      "arn:aws:ssm:eu-west-1::parameter/aws/service/ami-amazon-linux-latest/*",
+    ]);
+    for (const [owner, s] of [
+      ...statementsWith("ssm:GetParameters"),
+      ...statementsWith("ssm:GetParameter"),
+    ]) {
+      if (owner === "statusApi") continue;
+      for (const resource of s.Resource) expect(resource, owner).not.toContain(":111122223333:parameter");
+    }
+  });
+
+  it("let only the status API decrypt the Slack secret, through SSM and for that parameter only", () => {
+    const policy = slackSecretKeyPolicy({
+      partition: "aws",
+      region: "eu-west-1",
+      accountId: "111122223333",
+      statusApiRoleArn: "arn:aws:iam::111122223333:role/status",
+      signingSecretParameter: "/fleet-upgrade/ci/slack-signing-secret",
+    });
+    const decrypt = policy.Statement.filter((s) =>
+      s.Action.some((a) => a.includes("Decrypt") || a.endsWith("*")),
+    );
+    expect(decrypt).toHaveLength(1);
+    expect(decrypt[0]?.Principal).toEqual({ AWS: "arn:aws:iam::111122223333:role/status" });
+    expect(decrypt[0]?.Condition).toEqual({
+      StringEquals: {
+        "kms:ViaService": "ssm.eu-west-1.amazonaws.com",
+        "kms:EncryptionContext:PARAMETER_ARN":
+          "arn:aws:ssm:eu-west-1:111122223333:parameter/fleet-upgrade/ci/slack-signing-secret",
+      },
+    });
   });
 });

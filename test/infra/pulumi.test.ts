@@ -12,6 +12,7 @@ import {
   builderInstancePolicy,
   FUNCTION_KEYS,
   functionPolicy,
+  slackSecretKeyPolicy,
   stateMachinePolicy,
 } from "../../infra/iam";
 import { testContext } from "./context";
@@ -179,5 +180,88 @@ describe("the SSM documents", () => {
       );
     }
     expect(await resolved(docs.fips.name)).toBe("FleetUpgrade-EnableFips-ci");
+  });
+});
+
+describe("the Slack signing secret", () => {
+  it("is a SecureString under the stage's own KMS key, whose policy lets only the status API decrypt", async () => {
+    const { createSlackSecret, SLACK_SECRET_PLACEHOLDER } = await import("../../infra/secrets");
+    const statusApiRoleArn = "arn:aws:iam::111122223333:role/fleet-upgrade-ci-statusApi";
+    const secret = createSlackSecret({
+      prefix: "fleet-upgrade-ci",
+      partition: "aws",
+      region: "eu-west-1",
+      accountId: "111122223333",
+      statusApiRoleArn,
+      signingSecretParameter: "/fleet-upgrade/ci/slack-signing-secret",
+      protect: false,
+    });
+    expect(await resolved(secret.parameter.type)).toBe("SecureString");
+    expect(await resolved(secret.parameter.keyId)).toBe(await resolved(secret.key.arn));
+    expect(await resolved(secret.parameter.value)).toBe(SLACK_SECRET_PLACEHOLDER);
+    expect(await resolved(secret.alias.name)).toBe("alias/fleet-upgrade-ci-slack");
+    expect(await resolved(secret.key.enableKeyRotation)).toBe(true);
+    const policy = JSON.parse(await resolved(secret.key.policy as pulumi.Output<string>));
+    expect(policy).toEqual(
+      slackSecretKeyPolicy({
+        partition: "aws",
+        region: "eu-west-1",
+        accountId: "111122223333",
+        statusApiRoleArn,
+        signingSecretParameter: "/fleet-upgrade/ci/slack-signing-secret",
+      }),
+    );
+    const decrypters = (policy.Statement as { Action: string[]; Principal: { AWS: string } }[])
+      .filter((s) => s.Action.some((a) => a === "kms:Decrypt" || a === "kms:*"))
+      .map((s) => s.Principal.AWS);
+    expect(decrypters).toEqual([statusApiRoleArn]);
+  });
+});
+
+describe("the reconcile path", () => {
+  it("starts the reconcile machine when the run's machine ends FAILED, TIMED_OUT or ABORTED, with a role that may start only it", async () => {
+    const { createReconcileTrigger, reconcileEventPattern } = await import("../../infra/triggers");
+    const { reconcileRulePolicy, reconcileMachinePolicy } = await import("../../infra/iam");
+    const { createReconcileStateMachine } = await import("../../infra/state-machine");
+    const { buildReconcileDefinition } = await import("@fleet-upgrade/workflow");
+    const machineArn = "arn:aws:states:eu-west-1:111122223333:stateMachine:fleet-upgrade-ci";
+    const reconcileArn = "arn:aws:states:eu-west-1:111122223333:stateMachine:fleet-upgrade-ci-reconcile";
+    const trigger = createReconcileTrigger({
+      name: "fleet-upgrade-ci",
+      accountId: "111122223333",
+      stateMachineArn: machineArn,
+      reconcileMachineArn: reconcileArn,
+    });
+    expect(JSON.parse(await resolved(trigger.rule.eventPattern as pulumi.Output<string>))).toEqual({
+      source: ["aws.states"],
+      "detail-type": ["Step Functions Execution Status Change"],
+      detail: { status: ["FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [machineArn] },
+    });
+    expect(reconcileEventPattern(machineArn).detail.stateMachineArn).toEqual([machineArn]);
+    expect(await resolved(trigger.target.arn)).toBe(reconcileArn);
+    expect(await resolved(trigger.target.roleArn)).toBe(await resolved(trigger.role.arn));
+    expect(JSON.parse(await resolved(trigger.policy.policy))).toEqual(reconcileRulePolicy(reconcileArn));
+    expect(reconcileRulePolicy(reconcileArn).Statement).toEqual([
+      { Sid: "StartReconcile", Effect: "Allow", Action: ["states:StartExecution"], Resource: [reconcileArn] },
+    ]);
+    expect(JSON.parse(await resolved(trigger.role.assumeRolePolicy))).toEqual(
+      assumeRolePolicy("events.amazonaws.com", "111122223333"),
+    );
+
+    const machine = createReconcileStateMachine({
+      name: "fleet-upgrade-ci-reconcile",
+      accountId: "111122223333",
+      functionArns: mockArns,
+      logRetentionDays: 30,
+    });
+    expect(JSON.parse(await resolved(machine.stateMachine.definition))).toEqual(
+      buildReconcileDefinition(mockArns),
+    );
+    const policy = JSON.parse(await resolved(machine.policy.policy));
+    expect(policy).toEqual(reconcileMachinePolicy(mockArns.reconcile));
+    const invoke = reconcileMachinePolicy(mockArns.reconcile).Statement.filter((s) =>
+      s.Action.includes("lambda:InvokeFunction"),
+    );
+    expect(invoke.flatMap((s) => s.Resource)).toEqual([mockArns.reconcile]);
   });
 });

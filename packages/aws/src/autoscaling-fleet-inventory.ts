@@ -31,6 +31,12 @@ export interface AutoScalingFleetInventoryClients {
 
 /** Prefix of a launch template `ImageId` that EC2 resolves from an SSM parameter at launch. */
 export const SSM_IMAGE_REF_PREFIX = "resolve:ssm:";
+/**
+ * The only parameters the inventory resolves: AWS's public AL2023 image parameters. Its role may read
+ * nothing else (the account's own parameters can hold secrets), and GetParameters refuses a whole
+ * call when one name is denied, so a template naming another parameter is left out like a missing one.
+ */
+export const READABLE_IMAGE_PARAMETER_PREFIX = "/aws/service/ami-amazon-linux-latest/";
 
 /**
  * The inventory packages whose version is the installed kernel: `kernel` (AL2, AL2023's 6.1), and
@@ -53,7 +59,7 @@ interface ResolvedTemplate {
  * Reads the fleet from Auto Scaling, EC2 and SSM.
  *
  * Groups without a launch template (launch configurations), whose template version has no image, whose
- * `resolve:ssm:` parameter does not exist, or whose image is gone or of an architecture the product does
+ * `resolve:ssm:` parameter does not exist (or is not one of AWS's public AL2023 parameters), or whose image is gone or of an architecture the product does
  * not roll out (i386, mac) are left out of `groups`; their instances are still listed.
  *
  * `groupName` of an instance comes from the target groups' membership: an instance of a group outside
@@ -163,7 +169,7 @@ export class AutoScalingFleetInventory implements FleetInventory {
     });
 
     const ssmNames = resolved.flatMap((template) =>
-      template?.imageRef.startsWith(SSM_IMAGE_REF_PREFIX)
+      template?.imageRef.startsWith(SSM_IMAGE_REF_PREFIX + READABLE_IMAGE_PARAMETER_PREFIX)
         ? [template.imageRef.slice(SSM_IMAGE_REF_PREFIX.length)]
         : [],
     );

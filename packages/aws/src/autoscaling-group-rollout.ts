@@ -19,6 +19,7 @@ import {
   refreshAlarmsNote,
   type StartRefreshInput,
   splitRefreshAlarms,
+  type TemplateUser,
 } from "@fleet-upgrade/core";
 import { UnexpectedResponseError } from "./errors";
 
@@ -89,6 +90,31 @@ export class AutoScalingGroupRollout implements GroupRollout {
     if (version === undefined)
       throw new UnexpectedResponseError("CreateLaunchTemplateVersion", "without a version number");
     return version;
+  }
+
+  async listTemplateUsers(): Promise<TemplateUser[]> {
+    const users: TemplateUser[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.clients.autoscaling.send(
+        new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: nextToken }),
+      );
+      for (const group of out.AutoScalingGroups ?? []) {
+        const spec =
+          group.LaunchTemplate ?? group.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+        if (group.AutoScalingGroupName === undefined || spec === undefined) continue;
+        users.push({
+          groupName: group.AutoScalingGroupName,
+          launchTemplateId: spec.LaunchTemplateId ?? null,
+          launchTemplateName: spec.LaunchTemplateName ?? null,
+          // A group that names no version launches from the template's default one.
+          // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html
+          version: spec.Version ?? "$Default",
+        });
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return users;
   }
 
   async pinLaunchTemplateVersion(

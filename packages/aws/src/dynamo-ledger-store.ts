@@ -147,11 +147,33 @@ export class DynamoLedgerStore implements LedgerStore {
     return (out.Items ?? []).map(fromAttributes);
   }
 
-  async delete(pk: string, sk: string): Promise<LedgerItem | undefined> {
-    const out = await this.documents.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { pk, sk }, ReturnValues: "ALL_OLD" }),
-    );
-    return out.Attributes === undefined ? undefined : fromAttributes(out.Attributes);
+  async delete(pk: string, sk: string, options?: { ifVersion?: number }): Promise<LedgerItem | undefined> {
+    const ifVersion = options?.ifVersion;
+    // Conditional: a lock is deleted only as it was read, so a run never deletes another run's lock.
+    const condition =
+      ifVersion === undefined
+        ? {}
+        : ifVersion === 0
+          ? { ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(version)" }
+          : {
+              ConditionExpression: "version = :version",
+              ExpressionAttributeValues: { ":version": ifVersion },
+            };
+    try {
+      const out = await this.documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk, sk },
+          ReturnValues: "ALL_OLD",
+          ...condition,
+        }),
+      );
+      return out.Attributes === undefined ? undefined : fromAttributes(out.Attributes);
+    } catch (error) {
+      if ("ConditionExpression" in condition && isErrorNamed(error, "ConditionalCheckFailedException"))
+        return undefined;
+      throw error;
+    }
   }
 
   private async writeBatch(requests: WriteRequests): Promise<void> {

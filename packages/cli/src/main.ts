@@ -1,35 +1,30 @@
-import { writeFileSync } from "node:fs";
+/**
+ * The `fleet-upgrade` command line, on commander (https://github.com/tj/commander.js).
+ *
+ * Why commander over yargs, citty and clipanion: it has no dependencies and no install script
+ * (about 200 kB unpacked; yargs brings cliui, y18n, escalade and more), it suggests the nearest
+ * command and option on a typo (`simulte`, `--jsn`) out of the box (citty does not; yargs only
+ * for commands), and `exitOverride()` turns every exit into an error we map onto CONTRACTS
+ * section 4's codes instead of letting the library call `process.exit` (0 for --help and
+ * --version, 2 for any invalid flag). Version 14 is the last line that supports Node.js 20.
+ *
+ * Commander checks the flags and answers --help; each command function then reads its own raw
+ * arguments as before, so their unit tests and messages stay as they are.
+ */
+import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { formatProblems, type Problem, type Scenario } from "@fleet-upgrade/core";
-import { DEFAULT_SETTINGS } from "@fleet-upgrade/functions";
-import { EXAMPLE_SCENARIO_PATH, loadScenario } from "@fleet-upgrade/simulator";
-import { progressLine, summary } from "./format";
-import { planCommand } from "./plan-command";
-import { REMOTE_COMMANDS, type RemoteCommand, RemoteUsageError, remoteCommand } from "./remote";
-import { renderHtmlReport } from "./report";
+import { deepMerge, formatProblems, type Problem, type Scenario } from "@fleet-upgrade/core";
+import { Command, CommanderError } from "commander";
+import type { RemoteCommand } from "./remote";
 import { readRequestFlag } from "./request-flag";
-import { DEFAULT_PORT, DEFAULT_SPEED, serveCommand } from "./serve";
-import { effectiveRequest, simulate } from "./simulation";
+import type { SimulationEvent } from "./simulation";
 
-const USAGE = `usage: fleet-upgrade <command> [options]
-
-commands:
-  simulate [SCENARIO] [--request FILE|JSON] [--json] [--report FILE.html]
-      upgrade a simulated account end to end with the real state machine and Lambda code;
-      without SCENARIO, the bundled example (examples/mixed-fleet.yaml)
-  plan [--request FILE|JSON] [--region R] [--profile P]
-      read-only plan against a real account: inventory, target image, waves
-  serve [SCENARIO] [--port 8787] [--speed N]
-      the status API on 127.0.0.1 over a simulated account advancing N virtual seconds per
-      real second (default 60); POST /runs starts a simulated run
-  start [--request FILE|JSON] --api URL
-  status [RUN_ID] --api URL [--watch] [--json]
-  approve RUN_ID --api URL
-  abort RUN_ID --api URL [--reason TEXT]
-      talk to a deployed status API (SigV4-signed with your AWS credentials; --region when the
-      URL does not tell it; FLEET_UPGRADE_API may stand in for --api)
-
-exit codes: 0 the run SUCCEEDED (or PLANNED), 1 it ended otherwise or was left WAITING, 2 invalid input`;
+// Each command loads what it runs (the SDK, the simulator, Vega) when it runs: --help, --version and
+// a mistyped command answer without loading them. The serve defaults are repeated here for --help;
+// a unit test holds them to serve.ts.
+const DEFAULT_PORT = 8787;
+const DEFAULT_SPEED = 60;
 
 /** Invalid input: exit code 2, the message on stderr, nothing run. */
 class UsageError extends Error {
@@ -70,12 +65,19 @@ async function simulateCommand(args: string[], io: Io): Promise<number> {
   }
   if (positionals.length > 1)
     throw new UsageError(`simulate takes one SCENARIO, got ${positionals.length}: ${positionals.join(" ")}`);
-  const path = positionals[0] ?? EXAMPLE_SCENARIO_PATH;
-  const scenario = loadScenarioOrRefuse(path);
+  const scenario = await loadScenarioOrRefuse(positionals[0]);
+  const { DEFAULT_SETTINGS } = await import("@fleet-upgrade/functions");
+  const { effectiveRequest, simulate } = await import("./simulation");
+  const { progressLine, summary } = await import("./format");
+  // One rule everywhere: --request merges over the defaults (here the scenario's request), as serve
+  // and the status API do; objects merge key by key, arrays and values replace.
   const request =
     values.request === undefined
       ? undefined
-      : readRequestFlag(values.request, (message) => new UsageError(message));
+      : deepMerge(
+          scenario.request ?? {},
+          readRequestFlag(values.request, (message) => new UsageError(message)),
+        );
   try {
     effectiveRequest(scenario, request, DEFAULT_SETTINGS);
   } catch (error) {
@@ -83,15 +85,18 @@ async function simulateCommand(args: string[], io: Io): Promise<number> {
     if (!problems) throw error;
     throw new UsageError(`the run request is invalid:\n${formatProblems(problems)}`);
   }
+  if (values.report !== undefined) checkWritable(values.report);
   const startMs = Date.parse(scenario.start);
   if (!values.json)
     io.stderr(
       `simulating ${scenario.name} (seed ${scenario.seed}, ${scenario.groups.length} groups, from ${scenario.start})`,
     );
   const lines: string[] = [];
+  const events: SimulationEvent[] = [];
   const outcome = await simulate(scenario, {
     ...(request !== undefined ? { request } : {}),
     onEvent: (event) => {
+      if (values.report !== undefined) events.push(event);
       const line = progressLine(event, startMs);
       if (!line) return;
       lines.push(line);
@@ -101,7 +106,10 @@ async function simulateCommand(args: string[], io: Io): Promise<number> {
   const result = outcome.result;
   if (values.report !== undefined) {
     try {
-      writeFileSync(values.report, renderHtmlReport(result, lines));
+      const { pictureOf } = await import("./run-picture");
+      const { renderRunReport } = await import("./report");
+      const picture = pictureOf(result, events, outcome.account);
+      writeFileSync(values.report, await renderRunReport(result, lines, picture));
       if (!values.json) io.stderr(`report written to ${values.report}`);
     } catch (error) {
       io.stderr(`fleet-upgrade: --report: cannot write ${values.report}: ${(error as Error).message}`);
@@ -116,7 +124,30 @@ async function simulateCommand(args: string[], io: Io): Promise<number> {
   return !outcome.stalled && (result.status === "SUCCEEDED" || result.status === "PLANNED") ? 0 : 1;
 }
 
-function loadScenarioOrRefuse(path: string): Scenario {
+/** Refuses (exit 2, before the run) a report path whose folder is missing or that cannot be written. */
+function checkWritable(path: string): void {
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new UsageError(
+      `--report: folder ${JSON.stringify(folder)} does not exist; expected a path in an existing folder (mkdir -p it first)`,
+    );
+  try {
+    accessSync(folder, constants.W_OK);
+    if (existsSync(path)) {
+      if (statSync(path).isDirectory()) throw new Error("it is a folder");
+      accessSync(path, constants.W_OK);
+    }
+  } catch (error) {
+    throw new UsageError(
+      `--report: cannot write ${JSON.stringify(path)} (${(error as Error).message}); expected a writable file path`,
+    );
+  }
+}
+
+/** The scenario file at `given` (the bundled example when absent); invalid: a usage error. */
+async function loadScenarioOrRefuse(given: string | undefined): Promise<Scenario> {
+  const { EXAMPLE_SCENARIO_PATH, loadScenario } = await import("@fleet-upgrade/simulator");
+  const path = given ?? EXAMPLE_SCENARIO_PATH;
   try {
     return loadScenario(path);
   } catch (error) {
@@ -151,49 +182,181 @@ async function serve(args: string[], io: Io): Promise<number> {
   });
   if (positionals.length > 1)
     throw new UsageError(`serve takes one SCENARIO, got ${positionals.length}: ${positionals.join(" ")}`);
-  const scenario = loadScenarioOrRefuse(positionals[0] ?? EXAMPLE_SCENARIO_PATH);
+  const scenario = await loadScenarioOrRefuse(positionals[0]);
   const port = numberFlag("port", values.port, DEFAULT_PORT, 0, 65535);
   if (!Number.isInteger(port))
     throw new UsageError(`--port: got ${values.port}, expected an integer 0-65535`);
   const speed = numberFlag("speed", values.speed, DEFAULT_SPEED, 0.001, 1_000_000);
-  return serveCommand(scenario, { port, speed }, io);
+  try {
+    const { serveCommand } = await import("./serve");
+    return await serveCommand(scenario, { port, speed }, io);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "EADDRINUSE")
+      throw new UsageError(
+        `--port ${port}: the port is in use on 127.0.0.1 (another serve?); expected a free port: pass --port N, or --port 0 for any free one`,
+      );
+    if (code === "EACCES")
+      throw new UsageError(`--port ${port}: not allowed to listen there; expected a port above 1023`);
+    throw error;
+  }
+}
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+const REQUEST_RULE =
+  "--request FILE|JSON is inline JSON (it starts with {) or a JSON or YAML file; it is merged over\n" +
+  "the defaults: objects key by key, arrays and values replaced. The defaults are the scenario's\n" +
+  "`request` for simulate and serve, the stage's requestDefaults for start (the status API merges),\n" +
+  "and none for plan (which always sets dryRun: true).";
+
+const EXIT_CODES =
+  "exit codes: 0 the run SUCCEEDED (or PLANNED), 1 it ended otherwise or was left WAITING,\n" +
+  "2 invalid input (scenario, request, flags), with the error on stderr";
+
+const REMOTE_HELP =
+  "Talks to a deployed status API, each request SigV4-signed with your AWS credentials " +
+  "(AWS_PROFILE, aws sso login, or environment variables); --region when the URL does not tell it. " +
+  "FLEET_UPGRADE_API may stand in for --api. A local `fleet-upgrade serve` needs no credentials.";
+
+/** The command tree. Each action receives the command's raw arguments and sets the exit code. */
+function program(argv: string[], io: Io, setCode: (code: number) => void): Command {
+  const strip = (text: string) => text.replace(/\n$/, "");
+  const root = new Command("fleet-upgrade")
+    .description(
+      "Move fleets of EC2 Auto Scaling groups to a hardened Amazon Linux 2023 image in canary waves.",
+    )
+    .version(VERSION, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help (fleet-upgrade COMMAND --help: a command's own)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout(strip(text)),
+      writeErr: (text) => io.stderr(strip(text)),
+      outputError: (text, write) => write(`fleet-upgrade: ${text}`),
+    })
+    .showSuggestionAfterError(true)
+    .showHelpAfterError("(add --help for usage)")
+    .addHelpText("after", `\n${REQUEST_RULE}\n\n${EXIT_CODES}`);
+  // The command's own arguments, as the command functions (and their unit tests) take them.
+  const raw = () => argv.slice(1);
+
+  root
+    .command("simulate")
+    .summary("upgrade a simulated account end to end")
+    .description(
+      "Upgrades a simulated account end to end with the real state machine and Lambda code on a " +
+        "virtual clock. Without SCENARIO, the bundled example (examples/mixed-fleet.yaml). " +
+        "Progress goes to stderr, the summary to stdout.",
+    )
+    .argument("[SCENARIO]", "a scenario file (YAML or JSON)")
+    .option("--request <FILE|JSON>", "a run request merged over the scenario's request")
+    .option("--json", "print the run result alone on stdout")
+    .option("--report <FILE.html>", "write a self-contained HTML report of the run")
+    .addHelpText("after", `\n${REQUEST_RULE}\n\n${EXIT_CODES}`)
+    .action(async () => setCode(await simulateCommand(raw(), io)));
+
+  root
+    .command("plan")
+    .summary("read-only dry run against a real account")
+    .description(
+      "Inventories a real account, chooses the target image and plans the waves, with read-only " +
+        "calls and your AWS credentials; prints each group's readiness. Exits 1 when a group is " +
+        "BLOCKED or the plan fails.",
+    )
+    .option("--request <FILE|JSON>", "a run request (dryRun is always true)")
+    .option("--region <R>", "the account's region (default: AWS_REGION)")
+    .option("--profile <P>", "a profile of ~/.aws/config (default: the SDK's credential chain)")
+    .addHelpText("after", `\n${REQUEST_RULE}`)
+    .action(async () => setCode(await (await import("./plan-command")).planCommand(raw(), io)));
+
+  root
+    .command("serve")
+    .summary("the status API over a simulated account, on 127.0.0.1")
+    .description(
+      "Serves the status API on 127.0.0.1 over a simulated account that advances N virtual seconds " +
+        "per real second; POST /runs starts a simulated run (its body merged over the scenario's " +
+        "request). Ctrl-C stops.",
+    )
+    .argument("[SCENARIO]", "a scenario file (default: the bundled example)")
+    .option("--port <PORT>", `the port, 0 for any free one (default: ${DEFAULT_PORT})`)
+    .option("--speed <N>", `virtual seconds per real second (default: ${DEFAULT_SPEED})`)
+    .action(async () => setCode(await serve(raw(), io)));
+
+  const remote = (name: RemoteCommand) => async () =>
+    setCode(await (await import("./remote")).remoteCommand(name, raw(), io));
+  root
+    .command("start")
+    .summary("start a run through a deployed status API")
+    .description(`Starts a run; prints its id on stdout. ${REMOTE_HELP}`)
+    .option("--request <FILE|JSON>", "a run request merged over the stage's requestDefaults")
+    .option("--api <URL>", "the status API's URL")
+    .option("--region <R>", "the API's region, when its URL does not tell it")
+    .addHelpText("after", `\n${REQUEST_RULE}`)
+    .action(remote("start"));
+  root
+    .command("status")
+    .summary("show a run, or the latest runs")
+    .description(`Shows a run (exit code as for simulate), or the latest runs without RUN_ID. ${REMOTE_HELP}`)
+    .argument("[RUN_ID]", "the run")
+    .option("--api <URL>", "the status API's URL")
+    .option("--region <R>", "the API's region, when its URL does not tell it")
+    .option("--watch", "follow the run until it is no longer RUNNING")
+    .option("--json", "print the run result as JSON")
+    .addHelpText("after", `\n${EXIT_CODES}`)
+    .action(remote("status"));
+  root
+    .command("approve")
+    .summary("approve a run WAITING between waves")
+    .description(`Approves a run WAITING between waves: the next wave starts. ${REMOTE_HELP}`)
+    // Required, but checked by the command itself so its message stays "approve needs a RUN_ID".
+    .argument("[RUN_ID]", "the run (required)")
+    .usage("[options] RUN_ID")
+    .option("--api <URL>", "the status API's URL")
+    .option("--region <R>", "the API's region, when its URL does not tell it")
+    .action(remote("approve"));
+  root
+    .command("abort")
+    .summary("abort a run: no new group starts, refreshes in progress roll back")
+    .description(`Aborts a run: no new group starts, refreshes in progress roll back. ${REMOTE_HELP}`)
+    // Required, but checked by the command itself so its message stays "approve needs a RUN_ID".
+    .argument("[RUN_ID]", "the run (required)")
+    .usage("[options] RUN_ID")
+    .option("--api <URL>", "the status API's URL")
+    .option("--region <R>", "the API's region, when its URL does not tell it")
+    .option("--reason <TEXT>", "why, for the run's record and notifications")
+    .action(remote("abort"));
+  return root;
 }
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  const [command, ...rest] = argv;
+  let code = 0;
+  const cli = program(argv, io, (c) => {
+    code = c;
+  });
   try {
-    switch (command) {
-      case "simulate":
-        return await simulateCommand(rest, io);
-      case "plan":
-        return await planCommand(rest, io);
-      case "serve":
-        return await serve(rest, io);
-      case "start":
-      case "status":
-      case "approve":
-      case "abort":
-        return await remoteCommand(command as RemoteCommand, rest, io);
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        io.stdout(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(
-          `unknown command ${JSON.stringify(command)}; expected one of: simulate, plan, serve, ${REMOTE_COMMANDS.join(", ")}`,
-        );
+    if (argv.length === 0) {
+      // No command: the overview on stderr and exit 2, as any invalid invocation.
+      io.stderr(cli.helpInformation().replace(/\n$/, ""));
+      return 2;
     }
+    await cli.parseAsync(argv, { from: "user" });
+    return code;
   } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; every other refusal (unknown command or option, a missing
+      // value, too many arguments) is invalid input: 2. Commander has already printed the message.
+      const shown = error.code === "commander.helpDisplayed" || error.code === "commander.version";
+      return shown || (error.code === "commander.help" && error.exitCode === 0) ? 0 : 2;
+    }
     if (
       error instanceof UsageError ||
-      error instanceof RemoteUsageError ||
+      (error as Error).name === "RemoteUsageError" ||
       (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
     ) {
       io.stderr(`fleet-upgrade: ${(error as Error).message}`);
-      if (!(error instanceof UsageError || error instanceof RemoteUsageError)) io.stderr(USAGE);
       return 2;
     }
     io.stderr(`fleet-upgrade: ${(error as Error).stack ?? String(error)}`);

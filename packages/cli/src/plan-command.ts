@@ -11,6 +11,7 @@ import {
   runOutcomeOf,
 } from "@fleet-upgrade/core";
 import { DEFAULT_SETTINGS, depsFromClients, type FunctionSettings, TASKS } from "@fleet-upgrade/functions";
+import { CREDENTIALS_HOW_TO, isMissingCredentials } from "./credentials";
 import { summary } from "./format";
 import { readRequestFlag } from "./request-flag";
 import { startLedgerServer } from "./simulation";
@@ -133,6 +134,7 @@ export async function planCommand(args: string[], io: PlanIo, options: PlanOptio
     return 0;
   } catch (error) {
     io.stderr(`fleet-upgrade plan: ${(error as Error).name}: ${(error as Error).message}`);
+    if (isMissingCredentials(error)) io.stderr(`  ${CREDENTIALS_HOW_TO}; or pass --profile NAME`);
     return 1;
   } finally {
     await ledgerServer.close();

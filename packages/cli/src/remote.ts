@@ -10,6 +10,7 @@ import { formatProblems, type Problem, type RunResult } from "@fleet-upgrade/cor
 import { runText } from "@fleet-upgrade/functions";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, Provider, SourceData } from "@smithy/types";
+import { CREDENTIALS_HOW_TO } from "./credentials";
 import { readRequestFlag } from "./request-flag";
 
 export interface RemoteIo {
@@ -136,7 +137,7 @@ function apiClient(apiUrl: string, region: string | undefined, options: RemoteOp
         if (!LOOPBACK.has(url.hostname)) {
           throw new RemoteApiError(
             `cannot sign the request with AWS credentials: ${(error as Error).message}; ` +
-              "configure credentials (AWS_PROFILE, aws sso login, environment variables)",
+              CREDENTIALS_HOW_TO,
             1,
           );
         }

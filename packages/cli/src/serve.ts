@@ -119,13 +119,17 @@ export function serveSettings(scenario: Scenario): FunctionSettings {
   };
 }
 
-/** Reads a request off the socket; past the size limit, stops keeping it (the router answers 413). */
+/**
+ * Reads a request off the socket, counting the body's bytes as they arrive; past the size limit it
+ * keeps nothing and never decodes the body (the router answers 413 from the count).
+ */
 async function readRequest(message: IncomingMessage): Promise<StatusRequest> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of message as AsyncIterable<Buffer>) {
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    else chunks.length = 0;
   }
   const url = message.url ?? "/";
   const at = url.indexOf("?");
@@ -140,8 +144,21 @@ async function readRequest(message: IncomingMessage): Promise<StatusRequest> {
     path: at < 0 ? url : url.slice(0, at),
     query,
     headers,
-    body: Buffer.concat(chunks).toString("utf8"),
+    body: size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString("utf8"),
+    bodyBytes: size,
   };
+}
+
+/**
+ * A request a web page made: its Origin is not this server's own. Browsers send Origin on every
+ * cross-origin POST, and some (a bodiless approve) need no preflight, so `serve` refuses them: only
+ * curl, bots and the CLI (which send no Origin) drive it.
+ */
+export function foreignOrigin(origin: string | undefined, url: string): boolean {
+  if (origin === undefined) return false;
+  const own = new URL(url);
+  const allowed = new Set([own.origin, `http://localhost:${own.port}`]);
+  return !allowed.has(origin);
 }
 
 export async function startServe(options: ServeOptions): Promise<ServeHandle> {
@@ -164,9 +181,23 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     const line = progressLine(event, runStartMs);
     if (line) log(line);
   });
+  let ownUrl = "http://127.0.0.1";
   const server: Server = createServer((message, response) => {
     readRequest(message)
-      .then((request) => handleStatusRequest(request, context))
+      .then((request) =>
+        foreignOrigin(request.headers.origin, ownUrl)
+          ? {
+              statusCode: 403,
+              headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+              body: JSON.stringify({
+                error: {
+                  code: "Forbidden",
+                  message: `requests from web pages (Origin ${JSON.stringify(request.headers.origin?.slice(0, 80))}) are refused: call the API from curl, a bot or the CLI`,
+                },
+              }),
+            }
+          : handleStatusRequest(request, context),
+      )
       .catch((error: unknown) => {
         environment.deps.logger.error("serve failed to answer", { errorMessage: (error as Error).message });
         return {
@@ -183,8 +214,13 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? DEFAULT_PORT, "127.0.0.1", () => resolve());
+  }).catch(async (error: unknown) => {
+    // A busy port: release the simulated account's ledger, or the process would never exit.
+    await environment.close();
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
+  ownUrl = `http://127.0.0.1:${port}`;
   let closed: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -227,7 +263,7 @@ export function serveBanner(handle: ServeHandle, scenario: Scenario, speed: numb
             : "nobody (SLACK_ALLOWED_USERS is empty)"
         }`,
     "  POST /runs bodies merge over the scenario's request; one simulated run at a time",
-    `  try: curl -s -X POST ${url}/runs -d '{}'; curl -s '${url}/runs?format=text'`,
+    `  try: curl -s -X POST ${url}/runs -H 'content-type: application/json' -d '{}'; curl -s '${url}/runs?format=text'`,
     "  Ctrl-C stops",
   ];
 }

@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { ensureLedgerTable } from "@fleet-upgrade/aws";
 import {
+  type EndState,
   groupLowerBoundSeconds,
   needsHardening,
   parseRunRequest,
@@ -19,6 +20,7 @@ import {
   type FunctionDeps,
   type FunctionSettings,
   lambdaHandler,
+  OperatorRequestError,
   REFRESH_EVENTS_TASK,
   readRunResult,
   TASKS,
@@ -26,7 +28,9 @@ import {
 import { type ProgressEvent, SIMULATED_CREDENTIALS, SimulatedAccount } from "@fleet-upgrade/simulator";
 import {
   buildDefinition,
+  buildReconcileDefinition,
   LocalRunner,
+  type LocalRunOutcome,
   localFunctionArns,
   TASK_FUNCTIONS,
   type TaskFunction,
@@ -47,6 +51,17 @@ export interface SimulationOptions {
   runId?: string;
   settings?: FunctionSettings;
   onEvent?: (event: SimulationEvent) => void;
+  /**
+   * Wraps every Task's function call of the run's executions (fault injection in tests): `call`
+   * runs the function; `stop` stops the execution now, as StopExecution from the console would.
+   */
+  aroundTask?: (
+    stateName: string,
+    call: () => Promise<unknown>,
+    control: { execution: "run" | "reconcile"; stop: () => void; payload: unknown },
+  ) => Promise<unknown>;
+  /** The execution's TimeoutSeconds (the definition's own when absent). */
+  timeoutSeconds?: number;
 }
 
 export interface SimulationOutcome {
@@ -58,6 +73,7 @@ export interface SimulationOutcome {
 }
 
 const TABLE_NAME = "fleet-upgrade-ledger";
+let tableSequence = 0;
 
 /** A DynamoDB implementation on a loopback port: the ledger's real API, no mock. */
 export async function startLedgerServer(): Promise<{ endpoint: string; close: () => Promise<void> }> {
@@ -129,6 +145,7 @@ export class SimulatedEnvironment {
     readonly settings: FunctionSettings,
     private readonly ledgerServer: { endpoint: string; close: () => Promise<void> },
     private readonly pacing: Pacing | null,
+    private readonly tableName: string = TABLE_NAME,
   ) {
     this.account = SimulatedAccount.create(scenario);
     const clock = this.account.clock;
@@ -151,7 +168,7 @@ export class SimulatedEnvironment {
     this.deps = depsFromClients(
       { ...this.account.createClients(), sfn, dynamodb },
       {
-        tableName: TABLE_NAME,
+        tableName: this.tableName,
         settings,
         now: () => new Date(clock.now()),
         notificationTopicArn: `arn:aws:sns:${this.account.region}:${this.account.accountId}:fleet-upgrade-notifications`,
@@ -172,18 +189,26 @@ export class SimulatedEnvironment {
     });
   }
 
+  /**
+   * `ledgerEndpoint`: a DynamoDB emulator already running (shared by many environments, each with
+   * a table of its own); without it the environment starts and closes its own.
+   */
   static async start(
     scenario: Scenario,
-    options: { settings?: FunctionSettings; pacing?: Pacing } = {},
+    options: { settings?: FunctionSettings; pacing?: Pacing; ledgerEndpoint?: string } = {},
   ): Promise<SimulatedEnvironment> {
-    const server = await startLedgerServer();
+    const server = options.ledgerEndpoint
+      ? { endpoint: options.ledgerEndpoint, close: async () => {} }
+      : await startLedgerServer();
+    const tableName = options.ledgerEndpoint ? `${TABLE_NAME}-${++tableSequence}` : TABLE_NAME;
     const env = new SimulatedEnvironment(
       scenario,
       options.settings ?? DEFAULT_SETTINGS,
       server,
       options.pacing ?? null,
+      tableName,
     );
-    await ensureLedgerTable(env.dynamodb, TABLE_NAME);
+    await ensureLedgerTable(env.dynamodb, tableName);
     return env;
   }
 
@@ -233,13 +258,23 @@ export class SimulatedEnvironment {
     const emit = (event: SimulationEvent) => this.emit(event);
     const onApprovalWait = scriptedOperator(scenario, runId, this.deps, () => runner, clock, emit);
     const pacing = this.pacing;
+    const around = options.aroundTask;
     const runner: LocalRunner = new LocalRunner({
-      definition: buildDefinition(this.arns),
+      definition: buildDefinition(
+        this.arns,
+        options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {},
+      ),
       functions: this.functions,
       clock,
       executionName: runId,
       input: requestInput,
       crashAfterSideEffect: scenario.faults.crashAfterSideEffect,
+      ...(around
+        ? {
+            aroundTask: (state: string, call: () => Promise<unknown>, payload: unknown) =>
+              around(state, call, { execution: "run", stop: () => runner.stop("ABORTED"), payload }),
+          }
+        : {}),
       untimedWaits: ["WaitForApproval"],
       onStateEntered: (state, input) => {
         emit({ kind: "state", atMs: clock.now(), state, input });
@@ -253,6 +288,7 @@ export class SimulatedEnvironment {
     const startMs = clock.now();
     try {
       const outcome = await runner.run();
+      await this.reconcileIfNeeded(runId, outcome, options);
       const run = await this.deps.ledger.getRun(runId);
       const result = await readRunResult(this.deps, runId);
       if (!run || !result) {
@@ -270,6 +306,7 @@ export class SimulatedEnvironment {
         const made = count - (callsBefore[key] ?? 0);
         if (made > 0) apiCalls[key] = made;
       }
+      const endState = await this.endState(runId, outcome.status);
       return {
         account,
         stalled: outcome.status === "STALLED",
@@ -280,6 +317,7 @@ export class SimulatedEnvironment {
             lowerBoundSeconds: bound,
             apiCalls: Object.fromEntries(Object.entries(apiCalls).sort(([a], [b]) => a.localeCompare(b))),
             stateTransitions: outcome.stateTransitions,
+            endState,
           },
         },
       };
@@ -287,6 +325,84 @@ export class SimulatedEnvironment {
       this.runner = null;
       unsubscribe();
     }
+  }
+
+  /** The StopExecution of the console: the execution running now ends ABORTED where it stands. */
+  stop(): boolean {
+    if (!this.runner) return false;
+    this.runner.stop("ABORTED");
+    return true;
+  }
+
+  /**
+   * What AWS does when an execution ends FAILED, TIMED_OUT or ABORTED: the EventBridge rule on
+   * "Step Functions Execution Status Change" starts the reconcile state machine with the event.
+   * Here the same definition runs on the same clock, so it can wait for its rollbacks.
+   */
+  private async reconcileIfNeeded(
+    runId: string,
+    outcome: LocalRunOutcome,
+    options: SimulationOptions,
+  ): Promise<void> {
+    if (outcome.status !== "FAILED" && outcome.status !== "ABORTED" && outcome.status !== "TIMED_OUT") return;
+    const around = options.aroundTask;
+    const reconciler: LocalRunner = new LocalRunner({
+      definition: buildReconcileDefinition(this.arns),
+      functions: this.functions,
+      clock: this.account.clock,
+      executionName: `reconcile-${runId}`,
+      input: {
+        "detail-type": "Step Functions Execution Status Change",
+        source: "aws.states",
+        detail: { name: runId, status: outcome.status, error: outcome.error, cause: outcome.cause },
+      },
+      onStateEntered: (state, input) =>
+        this.emit({ kind: "state", atMs: this.account.clock.now(), state, input }),
+      ...(around
+        ? {
+            aroundTask: (state: string, call: () => Promise<unknown>, payload: unknown) =>
+              around(state, call, {
+                execution: "reconcile",
+                stop: () => reconciler.stop("ABORTED"),
+                payload,
+              }),
+          }
+        : {}),
+    });
+    this.runner = reconciler;
+    const ended = await reconciler.run();
+    if (ended.status !== "SUCCEEDED") {
+      this.deps.logger.error("the reconcile execution did not succeed", {
+        runId,
+        status: ended.status,
+        error: ended.error,
+        cause: ended.cause,
+      });
+    }
+  }
+
+  /** CONTRACTS section 2, `metrics.endState`: what the run left behind, read from the account and the ledger. */
+  private async endState(runId: string, status: LocalRunOutcome["status"]): Promise<EndState> {
+    const progress = await this.deps.ledger.listProgress(runId);
+    const run = await this.deps.ledger.getRun(runId);
+    const active = new Set(["Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking"]);
+    const refreshesInProgress = progress
+      .filter((p) =>
+        (this.account.group(p.name)?.refreshes ?? []).some(
+          (r) => active.has(r.status) && p.instanceRefreshIds.includes(r.instanceRefreshId),
+        ),
+      )
+      .map((p) => p.name);
+    const names = new Set([...(run?.waves ?? []).flatMap((w) => w.groups), ...progress.map((p) => p.name)]);
+    const locksHeld: string[] = [];
+    for (const name of names) {
+      if ((await this.deps.ledger.getLock(name))?.runId === runId) locksHeld.push(name);
+    }
+    return {
+      executionStatus: status === "STALLED" ? "RUNNING" : status,
+      refreshesInProgress: refreshesInProgress.sort(),
+      locksHeld: locksHeld.sort(),
+    };
   }
 
   async close(): Promise<void> {
@@ -363,11 +479,24 @@ function scriptedOperator(
   clock: SimulatedAccount["clock"],
   emit: (event: SimulationEvent) => void,
 ): (waveName: string) => void {
-  const act = (action: "approve" | "abort", detail: string, reason: string) => {
+  const act = (action: "approve" | "abort" | "stop", detail: string, reason: string) => {
+    if (action === "stop") {
+      // StopExecution from the console: outside the product, no function of it is called.
+      emit({ kind: "operator", atMs: clock.now(), action, detail });
+      runner().stop("ABORTED");
+      return;
+    }
     void runner().track(async () => {
       emit({ kind: "operator", atMs: clock.now(), action, detail });
-      if (action === "approve") await approveRun(deps, runId);
-      else await abortRun(deps, runId, reason);
+      try {
+        if (action === "approve") await approveRun(deps, runId);
+        else await abortRun(deps, runId, reason);
+      } catch (error) {
+        // Refused as the status API would answer 409 (nothing to approve, already aborting): the
+        // scripted operator is told, the run goes on.
+        if (!(error instanceof OperatorRequestError)) throw error;
+        emit({ kind: "operator", atMs: clock.now(), action, detail: `refused: ${error.message}` });
+      }
     });
   };
   for (const action of scenario.operator) {

@@ -1,4 +1,4 @@
-import { formatProblems, type Problem } from "./validation";
+import { formatProblems, MAX_REASON_LENGTH, type Problem, renderValue } from "./validation";
 
 /**
  * Errors of the domain. Each sets `name`: Step Functions matches `Retry` and `Catch` on it (the
@@ -28,6 +28,29 @@ export class InvalidScenarioError extends Error {
     super(formatProblems(problems));
     this.problems = problems;
   }
+}
+
+/**
+ * A reason (of a run, an abort) longer than {@link MAX_REASON_LENGTH} characters, refused before
+ * anything is recorded. The message names the field, the start of the value and the limit.
+ */
+export class ReasonTooLongError extends Error {
+  override readonly name = "ReasonTooLongError";
+  readonly problems: Problem[];
+  constructor(
+    readonly field: string,
+    readonly value: string,
+  ) {
+    const expected = `a string of at most ${MAX_REASON_LENGTH} characters (this one has ${value.length})`;
+    super(`${field}: got ${renderValue(value)}, expected ${expected}`);
+    this.problems = [{ field, value, expected }];
+  }
+}
+
+/** Throws {@link ReasonTooLongError} when `value` is longer than {@link MAX_REASON_LENGTH}. */
+export function checkReasonLength(field: string, value: string): string {
+  if (value.length > MAX_REASON_LENGTH) throw new ReasonTooLongError(field, value);
+  return value;
 }
 
 /** No AL2023 image for the requested kernel track, flavour or architecture (or the pinned id is gone). */

@@ -1,3 +1,4 @@
+import type { GroupRecord } from "./fleet";
 import {
   groupLowerBoundSeconds,
   type HardeningDurationsInput,
@@ -126,4 +127,24 @@ export function timeLeftSeconds(input: {
     seconds += waveLowerBoundSeconds(left, rollout.maxParallelGroups);
   }
   return seconds;
+}
+
+/**
+ * The estimate's view of inventoried groups outside simulation: desired capacity, the stage's launch
+ * estimate, and the group's `DefaultInstanceWarmup` or else the stage's warmup estimate.
+ */
+export function estimateGroupsOf(
+  groups: ReadonlyArray<Pick<GroupRecord, "name" | "desired" | "defaultInstanceWarmup">>,
+  tuning: { launchEstimateSeconds: number; warmupEstimateSeconds: number },
+): Record<string, EstimateGroup> {
+  return Object.fromEntries(
+    groups.map((g) => [
+      g.name,
+      {
+        desired: g.desired,
+        launchSeconds: tuning.launchEstimateSeconds,
+        warmupSeconds: g.defaultInstanceWarmup ?? tuning.warmupEstimateSeconds,
+      },
+    ]),
+  );
 }

@@ -10,6 +10,8 @@ export interface HealthSignals {
   instanceHealth: Record<string, boolean>;
   /** New in-service instance -> SSM ping status; absent: SSM does not know it. */
   ping: Record<string, string>;
+  /** Alarms the run watches that CloudWatch does not know: a watch that cannot fire is no watch. */
+  missingAlarms?: string[];
 }
 
 export interface HealthChecks {
@@ -26,14 +28,22 @@ export interface HealthVerdict {
 const UNHEALTHY_TARGET = new Set(["unhealthy", "unavailable"]);
 
 /**
- * Judges a group from its signals; the first failing check, in a fixed order (alarms, targets,
- * instance health, SSM), becomes the verdict.
+ * Judges a group from its signals; the first failing check, in a fixed order (missing alarms,
+ * alarms, targets, instance health, SSM), becomes the verdict. It fails closed: an alarm that does
+ * not exist is a failing check, never a quiet one.
  *
  * @example
  * judgeHealth({ alarms: { "web-5xx": "ALARM" }, targets: {}, instanceHealth: {}, ping: {} }, checks)
  * // { healthy: false, verdict: "alarm web-5xx is ALARM" }
  */
 export function judgeHealth(signals: HealthSignals, checks: HealthChecks): HealthVerdict {
+  const missing = [...(signals.missingAlarms ?? [])].sort();
+  if (missing.length > 0) {
+    return {
+      healthy: false,
+      verdict: `alarm ${missing.join(", ")} does not exist in CloudWatch, so it cannot report a regression: create it or remove it from the request and the group's fleet-upgrade:alarms tag`,
+    };
+  }
   for (const [name, state] of Object.entries(signals.alarms).sort()) {
     if (state === "ALARM") return { healthy: false, verdict: `alarm ${name} is ALARM` };
   }

@@ -98,6 +98,12 @@ export interface GroupRollout {
     description: string;
     clientToken: string;
   }): Promise<number>;
+  /**
+   * Every group of the account with the launch template each launches from and the version it names
+   * ("3", "$Latest", "$Default"), its own or its mixed instances policy's. Groups that use a launch
+   * configuration are left out. Read-only; used to find templates shared beyond a run.
+   */
+  listTemplateUsers(): Promise<TemplateUser[]>;
   /** Points the group at a numbered launch template version (UpdateAutoScalingGroup). */
   pinLaunchTemplateVersion(groupName: string, launchTemplateId: string, version: number): Promise<void>;
   /** Starts a refresh; throws the service error (e.g. InstanceRefreshInProgressFault) as is. */
@@ -106,6 +112,14 @@ export interface GroupRollout {
   describeRefreshes(groupName: string, instanceRefreshIds?: string[]): Promise<RefreshState[]>;
   rollbackRefresh(groupName: string): Promise<string>;
   cancelRefresh(groupName: string): Promise<string>;
+}
+
+/** A group and the launch template version it names. */
+export interface TemplateUser {
+  groupName: string;
+  launchTemplateId: string | null;
+  launchTemplateName: string | null;
+  version: string;
 }
 
 /** Health signals. */
@@ -175,8 +189,11 @@ export interface LedgerStore {
   query(pk: string, skPrefix?: string): Promise<LedgerItem[]>;
   /** Items of the recent-runs index under gsi1pk, newest (largest gsi1sk) first. */
   queryRecent(gsi1pk: string, limit: number): Promise<LedgerItem[]>;
-  /** Deletes and returns the item; undefined when there was none. */
-  delete(pk: string, sk: string): Promise<LedgerItem | undefined>;
+  /**
+   * Deletes and returns the item; undefined when there was none. `ifVersion`: only when the stored
+   * item's `version` is this one (0: it has none); undefined, deleting nothing, when it is not.
+   */
+  delete(pk: string, sk: string, options?: { ifVersion?: number }): Promise<LedgerItem | undefined>;
 }
 
 /** How Step Functions sees one execution of the state machine (named by its run id). */

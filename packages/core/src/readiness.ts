@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { WaveSpec } from "./run-request";
-import { MANAGED_TAG_KEY } from "./stage";
+import { MANAGED_TAG_KEY, type StageConfig } from "./stage";
 import { scanUserData, USER_DATA_RULES, userDataRule } from "./user-data";
 import { closestName, oneOf } from "./validation";
 import { type PlannableGroup, RING_TAG, type WavePlan } from "./wave-planner";
@@ -123,6 +123,20 @@ export interface ReadinessContext {
   fleetInstanceRoles: ReadonlyArray<string>;
   /** `managedTagValue` of the stage (default "true"). */
   managedTagValue: string;
+}
+
+/** The stage's part of the judgement, from its config and the stage file a person edits. */
+export function readinessContextOf(
+  stage: string,
+  stageFile: string,
+  config: Pick<StageConfig, "fleetInstanceRoles" | "managedTagValue">,
+): ReadinessContext {
+  return {
+    stage,
+    stageFile,
+    fleetInstanceRoles: [...config.fleetInstanceRoles],
+    managedTagValue: config.managedTagValue,
+  };
 }
 
 /** The plan as the preflight sees it: the requested waves, what the planner made of them. */

@@ -58,6 +58,12 @@ const percent = (value: number): string => `${value >= 0 ? "+" : ""}${Math.round
  * window, so calls grow with metrics x instances / 500) and returns the entries for
  * `groups[].analysis` and the overall verdict. A handler throws `HealthRegressionError(reason)` on FAIL.
  *
+ * When: the new instances of a checkpoint enter service as it is reached, so at that instant they
+ * have no samples yet (INCONCLUSIVE). Judge over the checkpoint's delay, `[reachedAt, now)`, before
+ * it ends (bench/analysis.ts judges at its end: 10 one-minute samples per instance at the default
+ * 600 s). After the last batch no old instance is left: pass the old ids with `baselineWindow`
+ * before the refresh started (the bake look).
+ *
  * @example
  * const { verdict, entries, reason } = await analyzeGroup(reader, {
  *   settings: request.health.analysis, at: "checkpoint 20%",

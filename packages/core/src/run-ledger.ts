@@ -265,10 +265,24 @@ export class RunLedger {
     throw new Error(`the lock of group ${group} is contended by too many writers`);
   }
 
-  /** Releases the group's lock if the run holds it. */
-  async releaseLock(group: string, runId: string): Promise<void> {
+  /** Who holds the group's lock now (expired or not); undefined when nobody does. */
+  async getLock(group: string): Promise<GroupLock | undefined> {
     const existing = await this.store.get(`LOCK#${group}`, "LOCK");
-    if (!existing || GroupLockSchema.parse(existing.data).runId !== runId) return;
-    await this.store.delete(`LOCK#${group}`, "LOCK");
+    return existing ? GroupLockSchema.parse(existing.data) : undefined;
+  }
+
+  /**
+   * Releases the group's lock if the run holds it. The delete is conditional on the lock being the
+   * one read (its version): a lock another run took over in the meantime (this one's had expired) is
+   * never deleted.
+   */
+  async releaseLock(group: string, runId: string): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const existing = await this.store.get(`LOCK#${group}`, "LOCK");
+      if (!existing || GroupLockSchema.parse(existing.data).runId !== runId) return;
+      const deleted = await this.store.delete(`LOCK#${group}`, "LOCK", { ifVersion: existing.version ?? 0 });
+      if (deleted) return;
+    }
+    throw new Error(`the lock of group ${group} is contended by too many writers`);
   }
 }

@@ -1,15 +1,18 @@
 import { z } from "zod";
 import { InvalidRunRequestError } from "./errors";
+import { LIMITS } from "./limits";
 import {
   flag,
   integerIn,
   isPlainObject,
   naturalError,
+  nestingProblems,
   nonEmptyString,
   oneOf,
   oneOfPhrase,
   type Problem,
   problemsFromZod,
+  reasonString,
   strictObject,
   stringList,
   stringMap,
@@ -36,8 +39,13 @@ const AMI_ID = /^ami-[0-9a-z]+$/;
  * checked by {@link RunRequestSchema}, where it is reported with the other rules.
  */
 export const WaveSpecSchema = strictObject({
-  name: nonEmptyString("a non-empty wave name"),
-  ring: nonEmptyString("a non-empty ring name").optional(),
+  name: nonEmptyString("a non-empty wave name of at most 255 characters").max(LIMITS.nameLength, {
+    error: "a non-empty wave name of at most 255 characters",
+  }),
+  // A ring is a tag value: at most 256 characters.
+  ring: nonEmptyString("a non-empty ring name of at most 256 characters")
+    .max(LIMITS.tagValueLength, { error: "a non-empty ring name of at most 256 characters" })
+    .optional(),
   percent: integerIn(1, 100).optional(),
 });
 export type WaveSpec = z.infer<typeof WaveSpecSchema>;
@@ -139,10 +147,15 @@ export type AnalysisSettings = z.infer<typeof AnalysisSettingsSchema>;
 export const DEFAULT_VALIDATED_FIPS_KERNELS: readonly KernelTrack[] = ["6.1"];
 
 const RunRequestShape = strictObject({
-  reason: z.string({ error: "a string" }).default("AL2 end of support"),
+  reason: reasonString().default("AL2 end of support"),
   targets: strictObject({
     tags: stringMap().default(() => ({ "fleet-upgrade:managed": "true" })),
-    autoScalingGroupNames: stringList("Auto Scaling group names").default(() => []),
+    // Any number up to the cap: DescribeAutoScalingGroups takes 50 names a call, the product pages.
+    autoScalingGroupNames: stringList(
+      "Auto Scaling group names",
+      LIMITS.groupNames,
+      LIMITS.groupNameLength,
+    ).default(() => []),
   }).prefault({}),
   image: strictObject({
     kernel: KernelTrackSchema.default("6.1"),
@@ -162,10 +175,18 @@ const RunRequestShape = strictObject({
     waves: z
       .array(WaveSpecSchema, { error: "a list of waves" })
       .min(1, { error: "a list of at least one wave" })
+      .max(LIMITS.waves, { error: `a list of at most ${LIMITS.waves} waves` })
       .default(() => DEFAULT_WAVES.map((w) => ({ ...w }))),
+    // Common sense: a Distributed Map runs up to 10,000 children at once; Auto Scaling's request rate
+    // and the fleet's capacity give out long before 1,000 groups refresh together.
     maxParallelGroups: integerIn(1, 1000).default(10),
-    checkpoints: z.array(integerIn(1, 99), { error: "a list of integers 1-99" }).default(() => [20, 50]),
-    checkpointDelaySeconds: integerIn(0, 172800).default(600),
+    // Ascending 1-99 (checked below), so at most 99 of them.
+    checkpoints: z
+      .array(integerIn(1, 99), { error: "a list of integers 1-99" })
+      .max(99, { error: "a list of at most 99 ascending integers 1-99" })
+      .default(() => [20, 50]),
+    // CheckpointDelay: 0-172800 seconds (Auto Scaling API model).
+    checkpointDelaySeconds: integerIn(0, LIMITS.delaySeconds).default(600),
     minHealthyPercentage: integerIn(0, 100).default(90),
     maxHealthyPercentage: integerIn(100, 200).default(110),
     instanceWarmupSeconds: z
@@ -175,13 +196,14 @@ const RunRequestShape = strictObject({
       .max(3600, { error: "null or an integer 0-3600" })
       .nullable()
       .default(null),
-    bakeSeconds: integerIn(0, 172800).default(900),
+    // As Auto Scaling's own BakeTime: 0-172800 seconds (Auto Scaling API model).
+    bakeSeconds: integerIn(0, LIMITS.delaySeconds).default(900),
     approval: ApprovalModeSchema.default("none"),
     /** An empty first wave (no canary, e.g. a mistyped ring) fails the run unless true. */
     allowEmptyFirstWave: flag().default(false),
   }).prefault({}),
   health: strictObject({
-    alarms: stringList("CloudWatch alarm names").default(() => []),
+    alarms: stringList("CloudWatch alarm names", LIMITS.alarms, LIMITS.alarmNameLength).default(() => []),
     targetGroups: flag().default(true),
     ssmOnline: flag().default(true),
     verifyCompliance: flag().default(true),
@@ -386,6 +408,9 @@ export function parseRunRequest(input: unknown, stage: Partial<StageSettings> = 
   if (!isPlainObject(given)) {
     return { ok: false, problems: [{ field: "(root)", value: input, expected: "a run request object" }] };
   }
+  // Refused before anything walks it: JSON nested thousands deep overflows the stack of a walker.
+  const tooDeep = nestingProblems(given);
+  if (tooDeep.length > 0) return { ok: false, problems: tooDeep };
   const merged = deepMerge(stage.requestDefaults ?? {}, given);
   const schema =
     validated === DEFAULT_VALIDATED_FIPS_KERNELS ? RunRequestSchema : runRequestSchema(validated);

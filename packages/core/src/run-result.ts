@@ -116,6 +116,17 @@ export type UntargetedGroup = z.infer<typeof UntargetedGroupSchema>;
  * The run result (CONTRACTS.md section 2): returned by `simulate --json` and `GET /runs/{runId}`,
  * written to the ledger. Unknown keys are stripped, not refused: the project may add fields.
  */
+/** What a run left behind once every execution of it ended (the main one and any reconcile). */
+export const EndStateSchema = z.object({
+  /** How the main execution ended; RUNNING: a simulation that stalled waiting (for an approval). */
+  executionStatus: oneOf(["SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT", "RUNNING"]),
+  /** Groups whose refresh started by the run is still Pending, InProgress, Cancelling, RollbackInProgress or Baking. */
+  refreshesInProgress: z.array(z.string(), { error: "a list of group names" }),
+  /** Groups whose lock the run still holds. */
+  locksHeld: z.array(z.string(), { error: "a list of group names" }),
+});
+export type EndState = z.infer<typeof EndStateSchema>;
+
 export const RunResultSchema = z.object({
   runId: nonEmptyString("a run id"),
   status: RunStatusSchema,
@@ -151,6 +162,8 @@ export const RunResultSchema = z.object({
     /** Calls made, per `service:Operation`. */
     apiCalls: z.record(z.string(), integerIn(0), { error: "an object of call counts" }),
     stateTransitions: integerIn(0),
+    /** Simulation only: taken once every execution of the run has ended (CONTRACTS section 2). */
+    endState: EndStateSchema.optional(),
   }),
   startedAt: isoTimestamp.optional(),
   endedAt: isoTimestamp.optional(),

@@ -1,15 +1,18 @@
 import { z } from "zod";
 import { ArchitectureSchema as FleetArchitectureSchema } from "./fleet";
+import { LIMITS } from "./limits";
 import {
   flag,
   integerIn,
   isPlainObject,
   naturalError,
+  nestingProblems,
   nonEmptyString,
   numberIn,
   oneOf,
   type Problem,
   problemsFromZod,
+  reasonString,
   strictObject,
   stringList,
   stringMap,
@@ -34,11 +37,13 @@ export const ScenarioImageSchema = strictObject({
       }),
       { error: "a list of SSM parameter names" },
     )
+    .max(LIMITS.listItems, { error: `a list of at most ${LIMITS.listItems} SSM parameter names` })
     .default(() => []),
 });
 export type ScenarioImage = z.infer<typeof ScenarioImageSchema>;
 
-const LT_VERSION = 'a version: a positive integer (3 or "3"), "$Latest" or "$Default"';
+// At most 10,000 versions per launch template ("Restrictions for Amazon EC2 launch templates").
+const LT_VERSION = `a version: an integer 1-${LIMITS.launchTemplateVersion} (3 or "3"), "$Latest" or "$Default"`;
 
 /**
  * A launch template version as a scenario names it. Numeric strings become numbers: a group at
@@ -48,8 +53,9 @@ export const LaunchTemplateVersionSpecSchema = z
   .union([z.number(), z.string()], { error: LT_VERSION })
   .transform((value, ctx): number | "$Latest" | "$Default" => {
     if (value === "$Latest" || value === "$Default") return value;
-    const n = typeof value === "number" ? value : /^[1-9][0-9]*$/.test(value) ? Number(value) : Number.NaN;
-    if (Number.isSafeInteger(n) && n >= 1) return n;
+    const n =
+      typeof value === "number" ? value : /^[1-9][0-9]{0,5}$/.test(value) ? Number(value) : Number.NaN;
+    if (Number.isSafeInteger(n) && n >= 1 && n <= LIMITS.launchTemplateVersion) return n;
     ctx.addIssue({ code: "custom", message: LT_VERSION, input: value });
     return z.NEVER;
   });
@@ -90,13 +96,21 @@ export const OnNewImageSchema = strictObject({
 });
 export type OnNewImage = z.infer<typeof OnNewImageSchema>;
 
+/** Instances of one group: see {@link LIMITS.groupSize}. */
+const groupSize = () => integerIn(0, LIMITS.groupSize);
+/** A simulated duration: see {@link LIMITS.durationSeconds}. */
+const duration = () => numberIn(0, LIMITS.durationSeconds);
+
 export const ScenarioGroupSchema = strictObject({
-  name: nonEmptyString("a non-empty group name"),
-  desired: integerIn(0),
+  // Auto Scaling group names: 1-255 characters (XmlStringMaxLen255 in the Auto Scaling API model).
+  name: nonEmptyString("a non-empty group name of at most 255 characters").max(LIMITS.groupNameLength, {
+    error: "a non-empty group name of at most 255 characters",
+  }),
+  desired: groupSize(),
   /** Defaults to desired. */
-  min: integerIn(0).optional(),
+  min: groupSize().optional(),
   /** Defaults to desired. */
-  max: integerIn(0).optional(),
+  max: groupSize().optional(),
   launchTemplate: strictObject({
     name: nonEmptyString("a non-empty launch template name"),
     version: LaunchTemplateVersionSpecSchema,
@@ -111,9 +125,9 @@ export const ScenarioGroupSchema = strictObject({
   tags: stringMap().default(() => ({})),
   targetGroup: flag().default(false),
   /** Launch to running. */
-  launchSeconds: numberIn(0).default(60),
+  launchSeconds: duration().default(60),
   /** Running to healthy and in service. */
-  warmupSeconds: numberIn(0).default(120),
+  warmupSeconds: duration().default(120),
   onNewImage: OnNewImageSchema.prefault({}),
   /** Group metrics collection on (GroupInServiceInstances in CloudWatch); AWS's own default is off. */
   metricsCollection: flag().default(true),
@@ -142,18 +156,19 @@ export const OperatorActionSchema = strictObject({
   /** Acts when this wave has finished (and the run waits for approval or would go on). */
   afterWave: nonEmptyString("a non-empty wave name").optional(),
   /** Acts at this many virtual seconds after the start. */
-  atSeconds: numberIn(0).optional(),
-  action: oneOf(["approve", "abort"]),
-  reason: z.string({ error: "a string" }).optional(),
+  atSeconds: numberIn(0, LIMITS.operatorSeconds).optional(),
+  /** `stop`: StopExecution from the console, outside the product (CONTRACTS section 3). */
+  action: oneOf(["approve", "abort", "stop"]),
+  reason: reasonString().optional(),
 });
 export type OperatorAction = z.infer<typeof OperatorActionSchema>;
 
 const HardeningDurationsSchema = strictObject({
-  builderLaunchSeconds: numberIn(0).default(90),
-  stigSeconds: numberIn(0).default(600),
-  fipsSeconds: numberIn(0).default(60),
-  rebootSeconds: numberIn(0).default(60),
-  imageSeconds: numberIn(0).default(300),
+  builderLaunchSeconds: duration().default(90),
+  stigSeconds: duration().default(600),
+  fipsSeconds: duration().default(60),
+  rebootSeconds: duration().default(60),
+  imageSeconds: duration().default(300),
 });
 /** Simulated durations of the hardening bake, seconds. */
 export type HardeningDurations = z.infer<typeof HardeningDurationsSchema>;
@@ -161,7 +176,7 @@ export type HardeningDurations = z.infer<typeof HardeningDurationsSchema>;
 const ScenarioShape = strictObject({
   name: nonEmptyString("a non-empty scenario name"),
   /** Same seed, same result. */
-  seed: integerIn(0).default(1),
+  seed: integerIn(0, 2 ** 32 - 1).default(1),
   region: z
     .string({ error: 'an AWS region like "us-east-1"' })
     .regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, { error: 'an AWS region like "us-east-1"' })
@@ -170,30 +185,37 @@ const ScenarioShape = strictObject({
   start: z.iso
     .datetime({ offset: true, error: 'an ISO 8601 timestamp like "2026-11-21T09:00:00Z"' })
     .default("2026-11-21T09:00:00Z"),
-  images: z.array(ScenarioImageSchema, { error: "a list of images" }),
-  groups: z.array(ScenarioGroupSchema, { error: "a list of groups" }),
+  images: z
+    .array(ScenarioImageSchema, { error: "a list of images" })
+    .max(LIMITS.listItems, { error: `a list of at most ${LIMITS.listItems} images` }),
+  groups: z
+    .array(ScenarioGroupSchema, { error: "a list of groups" })
+    .max(LIMITS.scenarioGroups, { error: `a list of at most ${LIMITS.scenarioGroups} groups` }),
   /** Extra AL2 instances outside any group: inventoried, never touched. */
-  standalone: integerIn(0).default(0),
+  standalone: integerIn(0, LIMITS.standalone).default(0),
   faults: strictObject({
     throttle: strictObject({
       /** Share of calls answered with a throttling error, 0-1. */
       rate: numberIn(0, 1).default(0),
       /** `service:Operation` names; empty: every operation. */
-      operations: stringList("service:Operation names").default(() => []),
+      operations: stringList("service:Operation names", LIMITS.listItems).default(() => []),
     })
       .nullable()
       .default(null),
     /** Share of instance-refresh events that never arrive, 0-1. */
     dropEvents: numberIn(0, 1).default(0),
     /** Task states whose Lambda dies once, after its side effect. */
-    crashAfterSideEffect: stringList("task state names").default(() => []),
+    crashAfterSideEffect: stringList("task state names", LIMITS.listItems).default(() => []),
     /** Groups with a refresh someone else started in progress. */
-    foreignRefresh: stringList("group names").default(() => []),
+    foreignRefresh: stringList("group names", LIMITS.scenarioGroups).default(() => []),
     /** AWSEC2-ConfigureSTIG fails on the builder. */
     stigFails: flag().default(false),
   }).prefault({}),
   hardening: HardeningDurationsSchema.prefault({}),
-  operator: z.array(OperatorActionSchema, { error: "a list of operator actions" }).default(() => []),
+  operator: z
+    .array(OperatorActionSchema, { error: "a list of operator actions" })
+    .max(LIMITS.listItems, { error: `a list of at most ${LIMITS.listItems} operator actions` })
+    .default(() => []),
   /** Alarms of the account and their state at start; an alarm named elsewhere and not listed exists, in OK. */
   alarms: z.array(ScenarioAlarmSchema, { error: "a list of alarms" }).default(() => []),
   /** Stage settings the simulation runs with. */
@@ -340,6 +362,9 @@ export function parseScenarioObject(value: unknown): ParseScenarioResult {
   if (!isPlainObject(value)) {
     return { ok: false, problems: [{ field: "(root)", value, expected: "a scenario object" }] };
   }
+  // Refused before anything walks it: JSON nested thousands deep overflows the stack of a walker.
+  const tooDeep = nestingProblems(value);
+  if (tooDeep.length > 0) return { ok: false, problems: tooDeep };
   const result = ScenarioSchema.safeParse(value, { error: naturalError });
   if (result.success) return { ok: true, scenario: result.data };
   return { ok: false, problems: problemsFromZod(result.error, value) };

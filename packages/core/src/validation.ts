@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "./limits";
 
 /** One thing wrong with an input: where, what it was, what was expected. */
 export interface Problem {
@@ -112,12 +113,64 @@ export function problemsFromZod(
   });
 }
 
-/** Renders a value for a message: JSON, strings quoted, missing values named as such. */
+/**
+ * Deepest nesting any input may have (objects and lists inside each other). A run request is four
+ * levels deep and a scenario five; far deeper JSON only serves to exhaust the stack of whatever walks
+ * it (JSON.stringify, a merge, a schema), so it is refused before anything walks it.
+ */
+export const MAX_NESTING_DEPTH = 32;
+
+/** Stands in, in a problem, for a value too deeply nested to show. */
+export const TOO_DEEP_TO_SHOW = `(nested more than ${MAX_NESTING_DEPTH} levels deep)`;
+
+/**
+ * The path to the first object or list nested more than `max` levels deep, or null when there is none.
+ * Walks without recursion, so no depth of input can overflow the stack here.
+ */
+export function pathTooDeep(value: unknown, max: number = MAX_NESTING_DEPTH): PropertyKey[] | null {
+  const pending: { value: unknown; path: PropertyKey[] }[] = [{ value, path: [] }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const current = next.value;
+    if (current === null || typeof current !== "object") continue;
+    if (next.path.length >= max) return next.path;
+    const path = next.path;
+    const children: [PropertyKey, unknown][] = Array.isArray(current)
+      ? current.map((item, i) => [i, item])
+      : Object.entries(current);
+    for (const [key, item] of children) pending.push({ value: item, path: [...path, key] });
+  }
+  return null;
+}
+
+/** The problem of a value nested too deeply, or none: check before walking any input. */
+export function nestingProblems(value: unknown, prefix: ReadonlyArray<PropertyKey> = []): Problem[] {
+  const path = pathTooDeep(value);
+  if (path === null) return [];
+  return [
+    {
+      field: formatPath([...prefix, ...path]),
+      value: TOO_DEEP_TO_SHOW,
+      expected: `a value nested at most ${MAX_NESTING_DEPTH} levels deep`,
+    },
+  ];
+}
+
+/** Renders a value for a message: JSON, strings quoted, missing values named as such; never throws. */
 export function renderValue(value: unknown): string {
   if (value === undefined) return "(missing)";
-  const text = JSON.stringify(value) ?? String(value);
+  if (value === TOO_DEEP_TO_SHOW) return value;
+  let text: string;
+  try {
+    text = pathTooDeep(value) === null ? (JSON.stringify(value) ?? String(value)) : TOO_DEEP_TO_SHOW;
+  } catch {
+    // A BigInt or a cycle: not from JSON or YAML, but a message must still come out.
+    text = String(value);
+  }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+/** Longest `reason` accepted from any source (CONTRACTS section 1): REST, Slack, console, scenario. */
+export const MAX_REASON_LENGTH = LIMITS.reasonLength;
 
 /** One line per problem: `rollout.checkpoints[0]: got 0, expected an integer 1-99`. */
 export function formatProblems(problems: ReadonlyArray<Problem>): string {
@@ -222,12 +275,40 @@ export function flag() {
   return z.boolean({ error: "true or false" });
 }
 
-/** A list of non-empty strings. */
-export function stringList(what = "strings") {
-  return z.array(nonEmptyString(), { error: `a list of ${what}` });
+/** A list of non-empty strings; with `maxItems`, of at most that many, each at most `maxLength` long. */
+export function stringList(what = "strings", maxItems?: number, maxLength?: number) {
+  const item =
+    maxLength === undefined
+      ? nonEmptyString()
+      : nonEmptyString(`a non-empty string of at most ${maxLength} characters`).max(maxLength, {
+          error: `a non-empty string of at most ${maxLength} characters`,
+        });
+  const list = z.array(item, { error: `a list of ${what}` });
+  return maxItems === undefined
+    ? list
+    : list.max(maxItems, { error: `a list of at most ${maxItems} ${what}` });
 }
 
-/** An object of string values: `{ "fleet-upgrade:managed": "true" }`. */
-export function stringMap() {
-  return z.record(z.string(), z.string({ error: "a string" }), { error: "an object of string values" });
+/** An object of string values: `{ "fleet-upgrade:managed": "true" }`; tag-sized by default. */
+export function stringMap(
+  maxEntries: number = LIMITS.tags,
+  maxKeyLength: number = LIMITS.tagKeyLength,
+  maxValueLength: number = LIMITS.tagValueLength,
+) {
+  const entries = `an object of at most ${maxEntries} string values`;
+  return z
+    .record(
+      z.string().max(maxKeyLength, { error: `a key of at most ${maxKeyLength} characters` }),
+      z
+        .string({ error: "a string" })
+        .max(maxValueLength, { error: `a string of at most ${maxValueLength} characters` }),
+      { error: "an object of string values" },
+    )
+    .refine((value) => Object.keys(value).length <= maxEntries, { error: entries });
+}
+
+/** A free-text reason: at most {@link MAX_REASON_LENGTH} characters (CONTRACTS section 1). */
+export function reasonString() {
+  const message = `a string of at most ${MAX_REASON_LENGTH} characters`;
+  return z.string({ error: message }).max(MAX_REASON_LENGTH, { error: message });
 }

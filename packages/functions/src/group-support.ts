@@ -5,6 +5,7 @@ import {
   type PacingEstimate,
   type RefreshState,
   type RunRequest,
+  type TemplateUser,
 } from "@fleet-upgrade/core";
 import type { FunctionDeps } from "./deps";
 
@@ -59,4 +60,44 @@ export function expectedToNextStop(
 export function isOurs(refresh: RefreshState, ourVersion: number | null, ourIds: string[]): boolean {
   if (ourIds.includes(refresh.instanceRefreshId)) return true;
   return ourVersion !== null && refresh.desiredVersion === String(ourVersion);
+}
+
+/** Readiness code (CONTRACTS section 2): a group outside the run uses the template at $Latest or $Default. */
+export const TEMPLATE_SHARED = "TEMPLATE_SHARED";
+
+/**
+ * The run's groups that must not be touched because a group outside the run launches from the same
+ * template at `$Latest` or `$Default`: a new version made for the run would reach that group at
+ * its next launch (at once for `$Latest`; for `$Default` as soon as anyone makes it the default).
+ * Returns, per blocked run group, the reason naming the outside groups. Matches the template by
+ * id, or by name where a description gave only the name.
+ *
+ * @example
+ * sharedTemplateReasons([webRecord], [{ groupName: "legacy", launchTemplateId: "lt-1", launchTemplateName: "web", version: "$Latest" }])
+ * // Map { "web" => "TEMPLATE_SHARED: launch template web (lt-1) is also used at $Latest by legacy, ..." }
+ */
+export function sharedTemplateReasons(runGroups: GroupRecord[], users: TemplateUser[]): Map<string, string> {
+  const inRun = new Set(runGroups.map((g) => g.name));
+  const reasons = new Map<string, string>();
+  for (const group of runGroups) {
+    const { launchTemplateId, launchTemplateName } = group.launchTemplate;
+    const outside = users.filter(
+      (u) =>
+        !inRun.has(u.groupName) &&
+        (u.version === "$Latest" || u.version === "$Default") &&
+        (u.launchTemplateId === launchTemplateId ||
+          (u.launchTemplateId === null && u.launchTemplateName === launchTemplateName)),
+    );
+    if (outside.length === 0) continue;
+    const shown = outside
+      .slice(0, 5)
+      .map((u) => `${u.groupName} (${u.version})`)
+      .join(", ");
+    const more = outside.length > 5 ? ` and ${outside.length - 5} more` : "";
+    reasons.set(
+      group.name,
+      `${TEMPLATE_SHARED}: launch template ${launchTemplateName} (${launchTemplateId}) is also used by ${shown}${more}, outside this run; a new version would reach them, so the group was left alone: pin those groups to a numbered version or give them their own template`,
+    );
+  }
+  return reasons;
 }

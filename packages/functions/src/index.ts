@@ -9,6 +9,7 @@ import { hardenStepTask } from "./handlers/harden-step";
 import { inventoryTask } from "./handlers/inventory";
 import { planTask } from "./handlers/plan";
 import { pollRefreshTask } from "./handlers/poll-refresh";
+import { reconcileTask } from "./handlers/reconcile";
 import { refreshEventsTask } from "./handlers/refresh-events";
 import { rollbackGroupTask } from "./handlers/rollback-group";
 import { selectTargetTask } from "./handlers/select-target";
@@ -19,7 +20,10 @@ import { verifyGroupTask } from "./handlers/verify-group";
 import { waitForRefreshTask } from "./handlers/wait-for-refresh";
 import type { Task } from "./lambda";
 
+export * from "./close-run";
 export * from "./deps";
+export { RunNotSettledError } from "./handlers/finish";
+export { RECONCILE_LOOK_SECONDS, type ReconcileOutput } from "./handlers/reconcile";
 export { lambdaHandler, type Task } from "./lambda";
 export * from "./operator";
 export * from "./run-view";
@@ -48,6 +52,7 @@ export const TASKS: Record<TaskFunction, Task> = {
   endWave: endWaveTask,
   awaitApproval: awaitApprovalTask,
   finish: finishTask,
+  reconcile: reconcileTask,
 };
 
 /** The function that receives instance-refresh events and resumes waiting tasks. */

@@ -96,10 +96,21 @@ function hardenProcessor(arns: FunctionArns) {
     ProcessorConfig: { Mode: "INLINE" },
     StartAt: "HardenStep",
     States: {
-      HardenStep: invoke(arns, "hardenStep", { next: "HardenDone", comment: "advance the bake by one step" }),
+      HardenStep: invoke(arns, "hardenStep", {
+        next: "HardenDone",
+        catchTo: "HardenFailed",
+        comment: "advance the bake by one step",
+      }),
       HardenDone: choice([{ Variable: "$.done", BooleanEquals: true, Next: "Hardened" }], "HardenWait"),
       HardenWait: waitPath("$.waitSeconds", "HardenStep"),
       Hardened: { Type: "Succeed" },
+      HardenFailed: {
+        Type: "Fail",
+        Comment:
+          "fails the Harden map with the task's own error; its Catch takes the run to the reconcile path",
+        ErrorPath: "$.error.Error",
+        CausePath: "$.error.Cause",
+      },
     },
   };
 }
@@ -190,7 +201,13 @@ function groupProcessor(arns: FunctionArns) {
       FinishGroup: invoke(arns, "finishGroup", { catchTo: toFailed }),
       GroupFailed: invoke(arns, "finishGroup", {
         comment: "record the failure; never leaves the group silent",
+        catchTo: "GroupAbandoned",
       }),
+      GroupAbandoned: {
+        Type: "Succeed",
+        Comment:
+          "not even the failure could be recorded: the group stays RUNNING in the ledger, so Finish refuses to close the run and the reconcile path rolls its refresh back and releases its lock; the other groups go on",
+      },
     },
   };
 }
@@ -201,7 +218,7 @@ function waveProcessor(arns: FunctionArns) {
     ProcessorConfig: { Mode: "INLINE" },
     StartAt: "StartWave",
     States: {
-      StartWave: invoke(arns, "startWave", { next: "WaveProceeds" }),
+      StartWave: invoke(arns, "startWave", { next: "WaveProceeds", catchTo: "WaveFailed" }),
       WaveProceeds: choice([{ Variable: "$.proceed", BooleanEquals: false, Next: "WaveSkipped" }], "Groups"),
       WaveSkipped: { Type: "Succeed" },
       Groups: {
@@ -216,17 +233,25 @@ function waveProcessor(arns: FunctionArns) {
           "group.$": "$$.Map.Item.Value",
         },
         ItemProcessor: groupProcessor(arns),
+        // A child execution that fails anyway (its own timeout, a runtime error) must not abort the
+        // other groups: the ledger still shows it RUNNING and Finish hands the run to the reconcile path.
+        ToleratedFailurePercentage: 100,
         ResultPath: null,
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "WaveFailed" }],
         Next: "BakeNeeded",
       },
       BakeNeeded: choice(
         [{ Variable: "$.bakeSeconds", NumericGreaterThan: 0, Next: "WatchBake" }],
         "EndWave",
       ),
-      WatchBake: invoke(arns, "bakeWave", { next: "BakeDone", comment: "watch the finished wave's health" }),
+      WatchBake: invoke(arns, "bakeWave", {
+        next: "BakeDone",
+        catchTo: "WaveFailed",
+        comment: "watch the finished wave's health",
+      }),
       BakeDone: choice([{ Variable: "$.bake.done", BooleanEquals: false, Next: "BakeWait" }], "EndWave"),
       BakeWait: waitPath("$.bake.waitSeconds", "WatchBake"),
-      EndWave: invoke(arns, "endWave", { next: "AfterWave" }),
+      EndWave: invoke(arns, "endWave", { next: "AfterWave", catchTo: "WaveFailed" }),
       AfterWave: choice(
         [
           { Variable: "$.revertCount", NumericGreaterThan: 0, Next: "Groups" },
@@ -254,6 +279,71 @@ function waveProcessor(arns: FunctionArns) {
         Cause: "no approval arrived between waves; later waves were not started",
       },
       WaveDone: { Type: "Succeed" },
+      WaveFailed: {
+        Type: "Fail",
+        Comment:
+          "fails the Waves map with the task's own error; its Catch takes the run to the reconcile path",
+        ErrorPath: "$.error.Error",
+        CausePath: "$.error.Cause",
+      },
+    },
+  };
+}
+
+/** Seconds the reconcile path waits between two looks at the refreshes it rolls back. */
+export const RECONCILE_WAIT_SECONDS = 30;
+/** The reconcile machine's own limit: the longest rollback of a large group ends well within a day. */
+export const RECONCILE_TIMEOUT_SECONDS = 24 * 3600;
+
+/**
+ * The reconcile path (DESIGN step 9): roll back the run's refreshes still in progress, wait until
+ * they end, release its locks, close the record truthfully, notify. One Task in a loop with a Wait;
+ * the task answers `done` once nothing of the run runs any more. If the path itself fails, the
+ * execution ends FAILED and the EventBridge rule starts the reconcile state machine, which does
+ * the same (every step is idempotent).
+ */
+function reconcileStates(
+  arns: FunctionArns,
+  options: { first: string; payload: Record<string, unknown> | null; settled: string },
+): Record<string, AslState> {
+  const { first, settled } = options;
+  const look = `${first}Settled`;
+  const wait = `${first}Wait`;
+  const again = `${first}Again`;
+  const failed = `${first}Failed`;
+  return {
+    [first]: invoke(arns, "reconcile", {
+      ...(options.payload ? { payload: options.payload } : {}),
+      next: look,
+      catchTo: failed,
+      comment: "roll back the run's refreshes still in progress, release its locks, close the record, notify",
+    }),
+    [look]: choice([{ Variable: "$.done", BooleanEquals: false, Next: wait }], settled),
+    [wait]: { Type: "Wait", SecondsPath: "$.waitSeconds", Next: again },
+    [again]: invoke(arns, "reconcile", { next: look, catchTo: failed }),
+    [failed]: {
+      Type: "Fail",
+      Comment:
+        "the reconcile path failed: the execution ends FAILED and the EventBridge rule reconciles again",
+      ErrorPath: "$.error.Error",
+      CausePath: "$.error.Cause",
+    },
+  };
+}
+
+/**
+ * The reconcile state machine, started by an EventBridge rule when an execution of the product's
+ * state machine ends FAILED, TIMED_OUT or ABORTED ("Step Functions Execution Status Change"). Its
+ * input is that event; the task reads the run id (the execution name) and the status from `detail`.
+ */
+export function buildReconcileDefinition(arns: FunctionArns): StateMachineDefinition {
+  return {
+    Comment: "fleet-upgrade: close a run whose execution ended outside Finish (stop, timeout, failure)",
+    StartAt: "Reconcile",
+    TimeoutSeconds: RECONCILE_TIMEOUT_SECONDS,
+    States: {
+      ...reconcileStates(arns, { first: "Reconcile", payload: null, settled: "Reconciled" }),
+      Reconciled: { Type: "Succeed" },
     },
   };
 }
@@ -266,12 +356,15 @@ function waveProcessor(arns: FunctionArns) {
  * const definition = buildDefinition(localFunctionArns());
  * JSON.stringify(definition); // what infra passes to aws.sfn.StateMachine
  */
-export function buildDefinition(arns: FunctionArns): StateMachineDefinition {
+export function buildDefinition(
+  arns: FunctionArns,
+  options: { timeoutSeconds?: number } = {},
+): StateMachineDefinition {
   const fail = "RecordFailure";
   return {
     Comment: "fleet-upgrade: move Auto Scaling groups to a hardened Amazon Linux 2023 image in canary waves",
     StartAt: "ValidateRequest",
-    TimeoutSeconds: RUN_TIMEOUT_SECONDS,
+    TimeoutSeconds: options.timeoutSeconds ?? RUN_TIMEOUT_SECONDS,
     States: {
       ValidateRequest: invoke(arns, "validate", {
         payload: {
@@ -322,7 +415,9 @@ export function buildDefinition(arns: FunctionArns): StateMachineDefinition {
       Finish: invoke(arns, "finish", {
         payload: { "runId.$": "$.runId" },
         next: "RunOutcome",
-        comment: "release locks, write the run result, notify",
+        catchTo: fail,
+        comment:
+          "release locks, write the run result, notify; a group still running (abandoned) or a write that fails takes the reconcile path",
       }),
       RunOutcome: choice(
         [
@@ -333,10 +428,14 @@ export function buildDefinition(arns: FunctionArns): StateMachineDefinition {
       ),
       RunSucceeded: { Type: "Succeed" },
       RunDidNotSucceed: { Type: "Fail", ErrorPath: "$.status", CausePath: "$.reason" },
-      RecordFailure: invoke(arns, "finish", {
-        payload: { "runId.$": "$$.Execution.Name", "error.$": "$.error" },
-        next: "RunFailed",
-        comment: "an error no retry cured: the run ends FAILED with the error as its reason",
+      ...reconcileStates(arns, {
+        first: fail,
+        payload: {
+          "runId.$": "$$.Execution.Name",
+          executionStatus: "FAILED",
+          "error.$": "$.error",
+        },
+        settled: "RunFailed",
       }),
       RunFailed: { Type: "Fail", ErrorPath: "$.status", CausePath: "$.reason" },
     },

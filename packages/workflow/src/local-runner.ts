@@ -9,7 +9,12 @@ export interface VirtualTime {
   cancel(id: number): void;
   /** Runs everything due at the next scheduled time; false when nothing is scheduled. */
   advance(): boolean;
+  /** When the next scheduled event is due; undefined when nothing is scheduled. */
+  nextAt?(): number | undefined;
 }
+
+/** How a stopped execution ended: StopExecution (console, API) or the definition's TimeoutSeconds. */
+export type StopStatus = "ABORTED" | "TIMED_OUT";
 
 /** A Lambda function as the runner calls it: the handler with its event. */
 export type LocalFunction = (event: unknown) => Promise<unknown>;
@@ -23,6 +28,11 @@ export interface LocalRunOptions {
   input: unknown;
   /** State names whose function dies once right after doing its work (the Lambda crashed). */
   crashAfterSideEffect?: string[];
+  /**
+   * Wraps every function invocation of a Task state (fault injection): `call` runs the function;
+   * what the wrapper returns or throws is what the state sees.
+   */
+  aroundTask?: (stateName: string, call: () => Promise<unknown>, payload: unknown) => Promise<unknown>;
   onStateEntered?: (stateName: string, input: unknown) => void;
   /**
    * Wait states (by name) whose timeout the runner does not enforce: a simulation that reaches
@@ -40,8 +50,11 @@ export interface LocalRunOptions {
 }
 
 export interface LocalRunOutcome {
-  /** How the execution ended; STALLED: blocked with nothing scheduled that could unblock it. */
-  status: "SUCCEEDED" | "FAILED" | "STALLED";
+  /**
+   * How the execution ended; STALLED: blocked with nothing scheduled that could unblock it;
+   * ABORTED: stopped (StopExecution); TIMED_OUT: the definition's TimeoutSeconds passed.
+   */
+  status: "SUCCEEDED" | "FAILED" | "STALLED" | StopStatus;
   output: unknown;
   error: string | null;
   cause: string | null;
@@ -49,6 +62,9 @@ export interface LocalRunOutcome {
 }
 
 type EventLogs = ReturnType<StateMachine["run"]>["eventLogs"];
+
+/** Definitions (as JSON) the library has validated already in this process. */
+const VALIDATED = new Set<string>();
 
 const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
 const LAMBDA_INVOKE_WAIT = "arn:aws:states:::lambda:invoke.waitForTaskToken";
@@ -118,8 +134,27 @@ export class LocalRunner {
   private stateTransitions = 0;
   /** Set once the run stalled: a Map iteration the library still starts must not run a task. */
   private stopped = false;
+  /** Set by stop(): how the execution ended. */
+  private stopStatus: StopStatus | null = null;
+  private abortExecution: (() => void) | null = null;
 
   constructor(private readonly options: LocalRunOptions) {}
+
+  /**
+   * StopExecution: the execution ends where it stands. A function running now runs to its end
+   * (as a Lambda does) but its result goes nowhere; no Catch runs, no later state starts.
+   */
+  stop(status: StopStatus = "ABORTED"): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopStatus = status;
+    this.activity++;
+    this.abortExecution?.();
+    for (const [token, task] of this.waiting) {
+      this.settle(token, task);
+      task.reject(stalledError());
+    }
+  }
 
   /** Counts external work (an event delivered to a function) as activity, so time waits for it. */
   track<T>(work: () => Promise<T>): Promise<T> {
@@ -157,9 +192,12 @@ export class LocalRunner {
   async run(): Promise<LocalRunOutcome> {
     const { definition, clock } = this.options;
     const local = localDefinition(definition);
+    // Validating a definition costs more than a small run: each distinct one is validated once.
+    const key = JSON.stringify(local);
     const machine = new StateMachine(local as never, {
-      validationOptions: { checkArn: true, checkPaths: true },
+      validationOptions: VALIDATED.has(key) ? { noValidate: true } : { checkArn: true, checkPaths: true },
     });
+    VALIDATED.add(key);
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [name, state] of walkStates(local.States)) {
       if (state.Type !== "Task") continue;
@@ -178,6 +216,11 @@ export class LocalRunner {
       } as never,
     });
 
+    this.abortExecution = () => execution.abort();
+    const deadline =
+      typeof definition.TimeoutSeconds === "number"
+        ? clock.now() + definition.TimeoutSeconds * 1000
+        : Number.POSITIVE_INFINITY;
     let finished = false;
     let outcome: LocalRunOutcome | undefined;
     const settled = execution.result.then(
@@ -208,6 +251,14 @@ export class LocalRunner {
         await this.quiescent();
         if (finished) break;
       }
+      const next = clock.nextAt?.();
+      if (next !== undefined && next > deadline) {
+        // The execution's own TimeoutSeconds comes first: Step Functions ends it TIMED_OUT there.
+        clock.schedule(deadline, () => {}, "execution timeout");
+        clock.advance();
+        this.stop("TIMED_OUT");
+        continue;
+      }
       if (clock.advance()) continue;
       if (this.options.onStalled?.()) continue;
       this.stopped = true;
@@ -230,6 +281,17 @@ export class LocalRunner {
     }
     await settled;
     await logs;
+    if (this.stopStatus) {
+      // Functions still running when the execution stopped finish their work (and are ignored).
+      await this.quiescent();
+      return {
+        status: this.stopStatus,
+        output: null,
+        error: this.stopStatus === "TIMED_OUT" ? "States.Timeout" : null,
+        cause: null,
+        stateTransitions: this.stateTransitions,
+      };
+    }
     if (!outcome) throw new Error("the execution ended without an outcome");
     return { ...outcome, stateTransitions: this.stateTransitions };
   }
@@ -263,13 +325,16 @@ export class LocalRunner {
     const fn = typeof functionName === "string" ? this.options.functions[functionName] : undefined;
     if (!fn)
       throw namedError("Lambda.ResourceNotFoundException", `Function not found: ${String(functionName)}`);
+    const call = () => fn(structuredClone(payload));
+    const around = this.options.aroundTask;
     const result = await this.track(async () => {
       try {
-        return await fn(structuredClone(payload));
+        return await (around ? around(stateName, call, payload) : call());
       } catch (error) {
         throw lambdaError(error);
       }
     });
+    if (this.stopped) throw stalledError();
     if (this.options.crashAfterSideEffect?.includes(stateName) && !this.crashed.has(stateName)) {
       this.crashed.add(stateName);
       throw namedError(
@@ -316,6 +381,8 @@ export class LocalRunner {
     if (tokenKey) payload[tokenKey] = token;
     const seconds = this.options.untimedWaits?.includes(name) ? null : this.timeoutSeconds(state, parameters);
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    // A stop may end the wait before anyone awaits it: never an unhandled rejection.
+    promise.catch(() => undefined);
     const task: WaitingTask = { resolve, reject, timer: null };
     if (seconds !== null) {
       task.timer = this.options.clock.schedule(this.options.clock.now() + seconds * 1000, () => {

@@ -20,6 +20,7 @@ export const TASK_FUNCTIONS = [
   "endWave",
   "awaitApproval",
   "finish",
+  "reconcile",
 ] as const;
 export type TaskFunction = (typeof TASK_FUNCTIONS)[number];
 

@@ -181,4 +181,17 @@ describe("DynamoLedgerStore on dynalite", () => {
     expect(await store.get("TOKEN#1", "TOKEN")).toBeUndefined();
     expect(await store.delete("TOKEN#1", "TOKEN")).toBeUndefined();
   });
+
+  it("deletes a lock only as it was read: a lock another run took over stays", async () => {
+    const mine = { pk: "LOCK#race", sk: "LOCK", data: { runId: "run-1" }, version: 1 };
+    await store.put(mine);
+    // run-2 takes it over (a conditional put on the version run-1 read) before run-1 deletes.
+    expect(await store.put({ ...mine, data: { runId: "run-2" }, version: 2 }, { ifVersion: 1 })).toBe(true);
+
+    expect(await store.delete("LOCK#race", "LOCK", { ifVersion: 1 })).toBeUndefined();
+    expect((await store.get("LOCK#race", "LOCK"))?.data).toEqual({ runId: "run-2" });
+    expect(await store.delete("LOCK#race", "LOCK", { ifVersion: 2 })).toMatchObject({
+      data: { runId: "run-2" },
+    });
+  });
 });

@@ -170,7 +170,9 @@ function givenAccount(): void {
           LaunchTemplateId: "lt-api",
           LaunchTemplateName: "api",
           VersionNumber: 3,
-          LaunchTemplateData: { ImageId: "resolve:ssm:/golden/api" },
+          LaunchTemplateData: {
+            ImageId: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64",
+          },
         },
       ],
     })
@@ -185,7 +187,13 @@ function givenAccount(): void {
   ssm
     .on(GetParametersCommand)
     .resolves({
-      Parameters: [{ Name: "/golden/api", Value: "ami-api", Type: "String" }],
+      Parameters: [
+        {
+          Name: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64",
+          Value: "ami-api",
+          Type: "String",
+        },
+      ],
       InvalidParameters: [],
     })
     .on(DescribeInstanceInformationCommand)
@@ -273,7 +281,7 @@ describe("AutoScalingFleetInventory.readFleet", () => {
           launchTemplateName: "api",
           versionSpec: "3",
           resolvedVersion: 3,
-          imageRef: "resolve:ssm:/golden/api",
+          imageRef: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64",
         },
         imageId: "ami-api",
         architecture: "arm64",
@@ -424,7 +432,9 @@ describe("AutoScalingFleetInventory.readFleet", () => {
       LaunchTemplateId: "lt-api",
       Versions: ["3"],
     });
-    expect(ssm).toHaveReceivedCommandExactlyOnceWith(GetParametersCommand, { Names: ["/golden/api"] });
+    expect(ssm).toHaveReceivedCommandExactlyOnceWith(GetParametersCommand, {
+      Names: ["/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64"],
+    });
     expect(ec2).toHaveReceivedCommandTimes(DescribeImagesCommand, 1);
     const imageIds = ec2.commandCalls(DescribeImagesCommand)[0]?.args[0].input.ImageIds;
     expect([...(imageIds ?? [])].sort()).toEqual(["ami-api", "ami-web"]);
@@ -451,12 +461,34 @@ describe("AutoScalingFleetInventory.readFleet", () => {
 
   it("leaves out a group whose SSM image parameter does not exist", async () => {
     givenAccount();
-    ssm.on(GetParametersCommand).resolves({ Parameters: [], InvalidParameters: ["/golden/api"] });
+    ssm.on(GetParametersCommand).resolves({
+      Parameters: [],
+      InvalidParameters: ["/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64"],
+    });
 
     const fleet = await inventory.readFleet({ tags: { env: "prod" }, autoScalingGroupNames: [] });
 
     expect(fleet.groups.map((group) => group.name)).toEqual(["web"]);
     expect(fleet.instances.find((instance) => instance.instanceId === "i-api1")?.groupName).toBe("api");
+  });
+
+  it("never asks for a parameter outside AWS's public AL2023 paths, and leaves its group out", async () => {
+    givenAccount();
+    ec2.on(DescribeLaunchTemplateVersionsCommand, { LaunchTemplateId: "lt-api" }).resolves({
+      LaunchTemplateVersions: [
+        {
+          LaunchTemplateId: "lt-api",
+          LaunchTemplateName: "api",
+          VersionNumber: 3,
+          LaunchTemplateData: { ImageId: "resolve:ssm:/golden/api" },
+        },
+      ],
+    });
+
+    const fleet = await inventory.readFleet({ tags: { env: "prod" }, autoScalingGroupNames: [] });
+
+    expect(ssm).not.toHaveReceivedCommand(GetParametersCommand);
+    expect(fleet.groups.map((group) => group.name)).toEqual(["web"]);
   });
 
   it("describes no images and no parameters when no group matches", async () => {

@@ -105,6 +105,40 @@ describe("AutoScalingGroupRollout.describeGroup", () => {
   });
 });
 
+describe("AutoScalingGroupRollout.listTemplateUsers", () => {
+  it("lists every group of the account with its template and version, mixed instances policies and every page included", async () => {
+    autoscaling
+      .on(DescribeAutoScalingGroupsCommand, { NextToken: undefined })
+      .resolves({
+        AutoScalingGroups: [
+          {
+            AutoScalingGroupName: "web",
+            LaunchTemplate: { LaunchTemplateId: "lt-web", LaunchTemplateName: "web", Version: "3" },
+          } as never,
+          { AutoScalingGroupName: "old", LaunchConfigurationName: "old-lc" } as never,
+        ],
+        NextToken: "page-2",
+      })
+      .on(DescribeAutoScalingGroupsCommand, { NextToken: "page-2" })
+      .resolves({
+        AutoScalingGroups: [
+          {
+            AutoScalingGroupName: "legacy",
+            MixedInstancesPolicy: {
+              LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: "lt-web" } },
+            },
+          } as never,
+        ],
+      });
+
+    expect(await rollout.listTemplateUsers()).toEqual([
+      { groupName: "web", launchTemplateId: "lt-web", launchTemplateName: "web", version: "3" },
+      { groupName: "legacy", launchTemplateId: "lt-web", launchTemplateName: null, version: "$Default" },
+    ]);
+    expect(autoscaling).toHaveReceivedCommandTimes(DescribeAutoScalingGroupsCommand, 2);
+  });
+});
+
 describe("AutoScalingGroupRollout.createLaunchTemplateVersion", () => {
   it("creates a version from the numbered source version with only the image changed, idempotent by client token", async () => {
     ec2.on(CreateLaunchTemplateVersionCommand).resolves({ LaunchTemplateVersion: { VersionNumber: 8 } });

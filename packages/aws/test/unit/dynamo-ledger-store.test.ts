@@ -207,4 +207,17 @@ describe("DynamoLedgerStore reads", () => {
       ReturnValues: "ALL_OLD",
     });
   });
+
+  it("deletes only the version read when asked, and answers undefined (deleting nothing) otherwise", async () => {
+    documents.on(DeleteCommand).rejects(conditionFailed());
+
+    expect(await store.delete("LOCK#web", "LOCK", { ifVersion: 3 })).toBeUndefined();
+    expect(documents).toHaveReceivedCommandExactlyOnceWith(DeleteCommand, {
+      TableName: "ledger",
+      Key: { pk: "LOCK#web", sk: "LOCK" },
+      ReturnValues: "ALL_OLD",
+      ConditionExpression: "version = :version",
+      ExpressionAttributeValues: { ":version": 3 },
+    });
+  });
 });

@@ -4,6 +4,7 @@ import {
   DEFAULT_HARDENING_ESTIMATE,
   type EstimateGroup,
   type EstimateRollout,
+  estimateGroupsOf,
   estimateRunSeconds,
   type GroupRefreshProgress,
   timeLeftSeconds,
@@ -150,5 +151,23 @@ describe("timeLeftSeconds", () => {
         },
       ),
     );
+  });
+});
+
+describe("estimateGroupsOf", () => {
+  it("takes the group's own warmup, else the stage's estimate", () => {
+    const tuning = { launchEstimateSeconds: 60, warmupEstimateSeconds: 300 };
+    expect(
+      estimateGroupsOf(
+        [
+          { name: "web", desired: 4, defaultInstanceWarmup: 90 },
+          { name: "api", desired: 2, defaultInstanceWarmup: null },
+        ],
+        tuning,
+      ),
+    ).toEqual({
+      web: { desired: 4, launchSeconds: 60, warmupSeconds: 90 },
+      api: { desired: 2, launchSeconds: 60, warmupSeconds: 300 },
+    });
   });
 });

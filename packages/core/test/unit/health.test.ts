@@ -32,6 +32,13 @@ describe("judgeHealth", () => {
     expect(judgeHealth(signals, ALL_CHECKS)).toEqual({ healthy: false, verdict: "alarm web-5xx is ALARM" });
   });
 
+  it("fails closed on a watched alarm that does not exist, naming it", () => {
+    const signals = { ...healthy(), alarms: { "web-5xx": "OK" }, missingAlarms: ["web-latency"] };
+    const verdict = judgeHealth(signals, ALL_CHECKS);
+    expect(verdict.healthy).toBe(false);
+    expect(verdict.verdict).toMatch(/^alarm web-latency does not exist in CloudWatch/);
+  });
+
   it("does not count an alarm without data as a regression", () => {
     const signals = { ...healthy(), alarms: { "web-5xx": "INSUFFICIENT_DATA" } };
     expect(judgeHealth(signals, ALL_CHECKS).healthy).toBe(true);

@@ -13,6 +13,7 @@ import {
   type ReadinessCode,
   type ReadinessContext,
   RunNotReadyError,
+  readinessContextOf,
   skipReason,
 } from "../../src/readiness";
 import { RunRequestSchema } from "../../src/run-request";
@@ -388,5 +389,18 @@ describe("alarmSpecificationOf", () => {
     const spec = alarmSpecificationOf(alarms);
     expect(spec.toAws).toHaveLength(10);
     expect(spec.judgedByRun).toEqual(["a10", "quiet"]);
+  });
+});
+
+describe("readinessContextOf", () => {
+  it("takes the stage's roles and tag value, and the file a person edits", () => {
+    expect(
+      readinessContextOf("alice", "stacks/dev.ts", { fleetInstanceRoles: ["r"], managedTagValue: "true" }),
+    ).toEqual({
+      stage: "alice",
+      stageFile: "stacks/dev.ts",
+      fleetInstanceRoles: ["r"],
+      managedTagValue: "true",
+    });
   });
 });

@@ -41,6 +41,9 @@ class MemoryStore implements LedgerStore {
 
   async get(pk: string, sk: string): Promise<LedgerItem | undefined> {
     const item = this.items.get(this.key(pk, sk));
+    const between = this.afterNextGet;
+    this.afterNextGet = null;
+    if (between) await between();
     return item ? structuredClone(item) : undefined;
   }
 
@@ -59,9 +62,18 @@ class MemoryStore implements LedgerStore {
       .map((i) => structuredClone(i));
   }
 
-  async delete(pk: string, sk: string): Promise<LedgerItem | undefined> {
+  /** Runs once between the next read and the write that follows it: another writer's move. */
+  afterNextGet: (() => Promise<void>) | null = null;
+
+  async delete(
+    pk: string,
+    sk: string,
+    options: { ifVersion?: number } = {},
+  ): Promise<LedgerItem | undefined> {
     const key = this.key(pk, sk);
     const item = this.items.get(key);
+    if (options.ifVersion !== undefined && (!item || (item.version ?? 0) !== options.ifVersion))
+      return undefined;
     this.items.delete(key);
     return item;
   }
@@ -390,6 +402,18 @@ describe("RunLedger group locks", () => {
     await ledger.acquireLock("web-a", "run-1", t0, 3600);
     await ledger.releaseLock("web-a", "run-2");
     expect(await ledger.acquireLock("web-a", "run-2", later(60), 3600)).toMatchObject({ runId: "run-1" });
+  });
+
+  it("never deletes a lock another run took over between its read and its delete", async () => {
+    const { ledger, store } = setup();
+    await ledger.acquireLock("web-a", "run-1", t0, 60);
+    // run-1 reads its own (expired) lock; before it deletes, run-2 takes the lock over.
+    store.afterNextGet = async () => {
+      store.afterNextGet = null;
+      expect(await ledger.acquireLock("web-a", "run-2", later(120), 3600)).toBeNull();
+    };
+    await ledger.releaseLock("web-a", "run-1");
+    expect(await ledger.acquireLock("web-a", "run-3", later(180), 3600)).toMatchObject({ runId: "run-2" });
   });
 
   it("does nothing when releasing a lock nobody holds", async () => {

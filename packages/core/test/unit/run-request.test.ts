@@ -424,3 +424,63 @@ describe("stage defaults", () => {
     expect(fieldsOf(input)).toEqual(["__proto__"]);
   });
 });
+
+describe("parseRunRequest: limits", () => {
+  const problemsOf = (input: unknown): Problem[] => {
+    const result = parseRunRequest(input);
+    if (result.ok) throw new Error("expected problems");
+    return result.problems;
+  };
+
+  it("refuses a reason longer than 500 characters, naming the field and the limit", () => {
+    const problems = problemsOf({ reason: "r".repeat(501) });
+    expect(problems.map((p) => [p.field, p.expected])).toEqual([
+      ["reason", "a string of at most 500 characters"],
+    ]);
+    expect(parseRunRequest({ reason: "r".repeat(500) }).ok).toBe(true);
+  });
+
+  it("refuses more group names than the cap, and names longer than Auto Scaling allows", () => {
+    const many = Array.from({ length: 5_001 }, (_, i) => `g${i}`);
+    expect(problemsOf({ targets: { autoScalingGroupNames: many } }).map((p) => p.field)).toEqual([
+      "targets.autoScalingGroupNames",
+    ]);
+    expect(problemsOf({ targets: { autoScalingGroupNames: ["x".repeat(256)] } }).map((p) => p.field)).toEqual(
+      ["targets.autoScalingGroupNames[0]"],
+    );
+    // 100 names: more than one DescribeAutoScalingGroups call takes, which the product pages.
+    expect(parseRunRequest({ targets: { autoScalingGroupNames: many.slice(0, 100) } }).ok).toBe(true);
+  });
+
+  it("caps delays, bake time, waves, alarms and tags at AWS's limits or common sense", () => {
+    const fields = problemsOf({
+      targets: { tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"])) },
+      rollout: {
+        checkpointDelaySeconds: 172_801,
+        bakeSeconds: 1e15,
+        maxParallelGroups: 1e9,
+        waves: Array.from({ length: 101 }, (_, i) => ({ name: `w${i}`, ring: `r${i}` })),
+      },
+      health: { alarms: Array.from({ length: 101 }, (_, i) => `a${i}`) },
+    }).map((p) => p.field);
+    expect(fields.sort()).toEqual(
+      [
+        "health.alarms",
+        "rollout.bakeSeconds",
+        "rollout.checkpointDelaySeconds",
+        "rollout.maxParallelGroups",
+        "rollout.waves",
+        "targets.tags",
+      ].sort(),
+    );
+  });
+
+  it("refuses JSON nested deeper than 32 levels with a problem, never a stack overflow", () => {
+    let deep: unknown = {};
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    const problems = problemsOf({ rollout: deep });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.field.startsWith("rollout.a.a")).toBe(true);
+    expect(problems[0]?.expected).toBe("a value nested at most 32 levels deep");
+  });
+});

@@ -177,7 +177,7 @@ describe("parseScenarioObject", () => {
       {
         field: "groups[0].launchTemplate.version",
         value: version,
-        expected: 'a version: a positive integer (3 or "3"), "$Latest" or "$Default"',
+        expected: 'a version: an integer 1-10000 (3 or "3"), "$Latest" or "$Default"',
       },
     ]);
   });
@@ -315,5 +315,82 @@ describe("parseScenarioObject", () => {
     expect(problemsOf("name: x")).toEqual([
       { field: "(root)", value: "name: x", expected: "a scenario object" },
     ]);
+  });
+});
+
+describe("parseScenarioObject: size caps", () => {
+  const group = (extra: Record<string, unknown>) => ({
+    name: "web",
+    desired: 2,
+    launchTemplate: { name: "web-lt", version: "1", imageId: "ami-al2" },
+    ...extra,
+  });
+
+  it("refuses group sizes, standalone instances and template versions beyond what AWS or memory allows", () => {
+    const problems = problemsOf(
+      minimal({
+        standalone: 1e9,
+        groups: [
+          group({
+            desired: 1e9,
+            min: 1e9,
+            max: 1e9,
+            launchTemplate: { name: "lt", version: 9007199254740991, imageId: "ami-al2" },
+          }),
+        ],
+      }),
+    );
+    const byField = new Map(problems.map((p) => [p.field, p.expected]));
+    expect(byField.get("standalone")).toBe("an integer 0-10000");
+    expect(byField.get("groups[0].desired")).toBe("an integer 0-10000");
+    expect(byField.get("groups[0].min")).toBe("an integer 0-10000");
+    expect(byField.get("groups[0].max")).toBe("an integer 0-10000");
+    expect(byField.get("groups[0].launchTemplate.version")).toContain("an integer 1-10000");
+  });
+
+  it("refuses a hardening step or a launch that would never end", () => {
+    const fields = fieldsOf(
+      minimal({
+        hardening: { stigSeconds: 1e15 },
+        groups: [group({ launchSeconds: 1e12, warmupSeconds: 1e12 })],
+      }),
+    );
+    expect(fields).toEqual(["groups[0].launchSeconds", "groups[0].warmupSeconds", "hardening.stigSeconds"]);
+  });
+
+  it("accepts the largest values the caps allow", () => {
+    const scenario = accepts(
+      minimal({
+        standalone: 10_000,
+        hardening: { stigSeconds: 172_800 },
+        groups: [
+          group({ desired: 10_000, launchTemplate: { name: "lt", version: 10_000, imageId: "ami-al2" } }),
+        ],
+      }),
+    );
+    expect(scenario.groups[0]?.launchTemplate.version).toBe(10_000);
+  });
+
+  it("refuses more groups than the product is built for, naming the list", () => {
+    const groups = Array.from({ length: 5_001 }, (_, i) => group({ name: `g${i}` }));
+    expect(fieldsOf(minimal({ groups }))).toEqual(["groups"]);
+  });
+
+  it("refuses an operator reason longer than 500 characters", () => {
+    const problems = problemsOf(
+      minimal({ operator: [{ atSeconds: 60, action: "abort", reason: "x".repeat(501) }] }),
+    );
+    expect(problems.map((p) => [p.field, p.expected])).toEqual([
+      ["operator[0].reason", "a string of at most 500 characters"],
+    ]);
+  });
+
+  it("refuses JSON nested deeper than 32 levels without walking it, naming where", () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const problems = problemsOf(minimal({ request: { reason: deep } }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.field).toMatch(/^request\.reason(\[0\])+$/);
+    expect(problems[0]?.expected).toBe("a value nested at most 32 levels deep");
   });
 });

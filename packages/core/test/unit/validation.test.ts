@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { checkReasonLength, ReasonTooLongError } from "../../src/errors";
 import {
   closestName,
   formatPath,
@@ -7,6 +8,7 @@ import {
   integerIn,
   naturalError,
   oneOf,
+  pathTooDeep,
   problemsFromZod,
   renderValue,
   strictObject,
@@ -80,5 +82,31 @@ describe("closestName", () => {
     expect(closestName("checkpoint", ["checkpoints", "waves"])).toBe("checkpoints");
     expect(closestName("DryRun", ["dryRun"])).toBe("dryRun");
     expect(closestName("banana", ["checkpoints", "waves"])).toBeNull();
+  });
+});
+
+describe("renderValue and nesting", () => {
+  it("renders a value nested far too deep without throwing", () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(() => JSON.stringify(deep)).toThrow(RangeError);
+    expect(renderValue(deep)).toBe("(nested more than 32 levels deep)");
+  });
+
+  it("finds the path to the first value nested deeper than the limit", () => {
+    expect(pathTooDeep({ a: [{ b: 1 }] }, 3)).toBeNull();
+    expect(pathTooDeep({ a: [{ b: {} }] }, 3)).toEqual(["a", 0, "b"]);
+  });
+});
+
+describe("ReasonTooLongError", () => {
+  it("names the field, shows the start of the value only, and states the limit", () => {
+    const error = new ReasonTooLongError("reason", "z".repeat(5_000));
+    expect(error.name).toBe("ReasonTooLongError");
+    expect(error.message).toMatch(
+      /^reason: got "z{10,}\.\.\., expected a string of at most 500 characters \(this one has 5000\)$/,
+    );
+    expect(error.message.length).toBeLessThan(200);
+    expect(() => checkReasonLength("reason", "ok")).not.toThrow();
   });
 });

@@ -1,3 +1,4 @@
+import type { GroupProgress } from "@fleet-upgrade/core";
 import { checkGroupHealth } from "../health-support";
 import { lambdaHandler, type Task } from "../lambda";
 import { type WaveState, WaveStateSchema } from "../state";
@@ -18,28 +19,41 @@ export const bakeWaveTask: Task<unknown, WaveState> = async (event, deps) => {
   const remaining = state.bake?.remainingSeconds ?? state.bakeSeconds ?? 0;
   const wave = run.waves[state.wave.index];
   if (wave && !run.halt) {
-    // Groups are looked at ten at a time: a wave of hundreds stays well inside the task's timeout.
+    // Every group is looked at, ten at a time (a wave of hundreds stays well inside the task's
+    // timeout), and every one that regressed is marked: with rollback scope `group`, each of them
+    // is reverted, not only the first found.
+    const regressed: { name: string; progress: GroupProgress; verdict: string }[] = [];
     for (let i = 0; i < wave.groups.length; i += LOOK_IN_PARALLEL) {
       const looks = await Promise.all(
         wave.groups.slice(i, i + LOOK_IN_PARALLEL).map(async (name) => {
           const progress = await deps.ledger.getProgress(state.runId, name);
           if (progress.outcome !== "UPGRADED") return null;
           const group = await deps.ledger.getGroup(state.runId, name);
+          // Fails closed: a health read that errs is a regression, naming the call.
           const verdict = await checkGroupHealth(deps, request, group, progress.launchTemplateVersion.to);
           return verdict.healthy ? null : { name, progress, verdict: verdict.verdict ?? "unhealthy" };
         }),
       );
-      const regressed = looks.find((look) => look !== null);
-      if (!regressed) continue;
-      const reason = `group ${regressed.name} while wave ${wave.name} baked: ${regressed.verdict}`;
+      for (const look of looks) if (look !== null) regressed.push(look);
+    }
+    const [first] = regressed;
+    if (first) {
+      const rest = regressed.slice(1).map((r) => r.name);
+      const others =
+        rest.length === 0
+          ? ""
+          : ` (also regressed: ${rest.slice(0, 5).join(", ")}${rest.length > 5 ? ` and ${rest.length - 5} more` : ""})`;
+      const reason = `group ${first.name} while wave ${wave.name} baked: ${first.verdict}${others}`;
       await deps.ledger.updateRun(state.runId, (r) => ({
         ...r,
         halt: r.halt ?? { status: "ROLLED_BACK", reason },
       }));
-      await deps.ledger.putProgress(state.runId, [
-        { ...regressed.progress, regressed: true, reason: regressed.verdict },
-      ]);
-      deps.logger.warn("regression while baking", { group: regressed.name, verdict: regressed.verdict });
+      await deps.ledger.putProgress(
+        state.runId,
+        regressed.map((r) => ({ ...r.progress, regressed: true, reason: r.verdict })),
+      );
+      for (const r of regressed)
+        deps.logger.warn("regression while baking", { group: r.name, verdict: r.verdict });
       return { ...state, bake: { done: true, waitSeconds: 0, remainingSeconds: 0 } };
     }
   }

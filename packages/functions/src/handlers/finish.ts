@@ -1,14 +1,12 @@
-import {
-  assembleRunResult,
-  NO_METRICS,
-  newRunRecord,
-  RunRequestSchema,
-  RunResultSchema,
-  type RunStatus,
-  runOutcomeOf,
-  waveStatusOf,
-} from "@fleet-upgrade/core";
+import { newRunRecord, RunRequestSchema, type RunStatus, runOutcomeOf } from "@fleet-upgrade/core";
 import { z } from "zod";
+import {
+  boundedGroupOutcomes,
+  closedWaves,
+  groupsOfRun,
+  releaseRunLocks,
+  writeClosedRun,
+} from "../close-run";
 import { lambdaHandler, type Task } from "../lambda";
 import { notify } from "../notify";
 import { ErrorOutputSchema, errorMessageOf } from "../state";
@@ -17,9 +15,21 @@ const InputSchema = z.object({ runId: z.string(), error: ErrorOutputSchema.optio
 
 type Output = { runId: string; status: RunStatus; reason: string };
 
+/** Finish found groups still running: the run goes to the reconcile path instead of closing. */
+export class RunNotSettledError extends Error {
+  override readonly name = "RunNotSettledError";
+  constructor(readonly groups: string[]) {
+    const shown = groups.slice(0, 10).join(", ");
+    super(
+      `group${groups.length === 1 ? "" : "s"} ${shown}${groups.length > 10 ? ` and ${groups.length - 10} more` : ""} still ran when the run reached Finish (a failure could not be recorded)`,
+    );
+  }
+}
+
 /**
- * Ends the run: its status and reason, every group accounted for, the run result written to the
- * ledger. With `error` (a failure no retry cured), the run ends FAILED naming it.
+ * Ends the run: its status and reason, every group accounted for, its group locks released, the
+ * record closed in the ledger. With `error` (a failure no retry cured), the run ends FAILED naming
+ * it. A group still RUNNING stops it (RunNotSettledError): the reconcile path takes over.
  */
 export const finishTask: Task<unknown, Output> = async (event, deps) => {
   const { runId, error } = InputSchema.parse(event);
@@ -50,22 +60,12 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
     return { runId, status: "FAILED", reason };
   }
   const request = RunRequestSchema.parse(existing.request);
-  let progress = await deps.ledger.listProgress(runId);
+  const progress = await deps.ledger.listProgress(runId);
   const stillRunning = progress.filter((p) => p.outcome === "RUNNING");
   if (stillRunning.length > 0) {
-    progress = progress.map((p) =>
-      p.outcome === "RUNNING"
-        ? {
-            ...p,
-            outcome: "FAILED",
-            reason: `the run ended while its refresh ${p.instanceRefreshIds.at(-1) ?? "(none)"} was in progress: check the group`,
-          }
-        : p,
-    );
-    await deps.ledger.putProgress(
-      runId,
-      progress.filter((p) => stillRunning.some((s) => s.name === p.name)),
-    );
+    // A group whose processor could not even record its failure: its refresh may still replace
+    // instances. Never close such a run here: the reconcile path rolls it back, waits, closes.
+    throw new RunNotSettledError(stillRunning.map((p) => p.name));
   }
   const halted = existing.halt ?? (errorReason ? { status: "FAILED" as const, reason: errorReason } : null);
   const outcome = runOutcomeOf({ ...existing, halt: halted }, request, progress);
@@ -75,28 +75,10 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
     status: outcome.status,
     reason: outcome.reason,
     endedAt: now,
-    waves: existing.waves.map((w) => {
-      const outcomes = progress.filter((p) => w.groups.includes(p.name)).map((p) => p.outcome);
-      return w.status === "RUNNING" ? { ...w, status: waveStatusOf(outcomes) } : w;
-    }),
+    waves: closedWaves(existing, progress),
   };
-  const result = RunResultSchema.parse(assembleRunResult(run, request, progress, NO_METRICS));
-  const failing = new Set(["FAILED", "ROLLED_BACK", "SKIPPED"]);
-  const groupOutcomes = result.groups.map((g) => ({
-    name: g.name,
-    outcome: g.outcome,
-    reason: failing.has(g.outcome) ? (g.reason ?? null) : null,
-  }));
-  // Applied to the record as it is now: an abort that landed meanwhile keeps its note.
-  await deps.ledger.updateRun(runId, (latest) => ({
-    ...latest,
-    halt: latest.halt ?? run.halt,
-    status: run.status,
-    reason: run.reason,
-    endedAt: run.endedAt,
-    waves: run.waves,
-    groupOutcomes,
-  }));
+  await releaseRunLocks(deps, runId, groupsOfRun(existing, progress));
+  await writeClosedRun(deps, runId, { ...run, groupOutcomes: boundedGroupOutcomes(run, request, progress) });
   deps.logger.info("run finished", { status: outcome.status, reason: outcome.reason });
   await notify(deps, {
     type: "RunFinished",

@@ -1,4 +1,5 @@
 import { type GroupProgress, planWaves } from "@fleet-upgrade/core";
+import { sharedTemplateReasons } from "../group-support";
 import { lambdaHandler, type Task } from "../lambda";
 import { RunStateSchema } from "../state";
 import { loadRun } from "./run-request";
@@ -23,10 +24,15 @@ export const planTask: Task<
   const waveOf = new Map<string, string>();
   for (const wave of plan.waves) for (const name of wave.groups) waveOf.set(name, wave.name);
   const lastPercent = request.rollout.waves.findLast((w) => w.percent !== undefined)?.percent;
+  // A template that a group outside the run launches from at $Latest/$Default is refused: IAM can
+  // hold which templates get new versions, never what a version holds or who launches from it.
+  const shared =
+    groups.length > 0 ? sharedTemplateReasons(groups, await deps.rollout.listTemplateUsers()) : new Map();
   const progress: GroupProgress[] = groups.map((group) => {
     const target = run.target?.images.find((i) => i.architecture === group.architecture) ?? null;
     const notes: string[] = [];
-    if (group.launchTemplate.versionSpec.startsWith("$")) {
+    const refused: string | undefined = shared.get(group.name);
+    if (group.launchTemplate.versionSpec.startsWith("$") && !refused) {
       notes.push(
         request.dryRun
           ? `launch template version ${group.launchTemplate.versionSpec} would be pinned to version ${group.launchTemplate.resolvedVersion}, which rollback returns to`
@@ -42,11 +48,12 @@ export const planTask: Task<
     return {
       name: group.name,
       wave,
-      outcome: "NOT_STARTED",
+      outcome: refused ? "SKIPPED" : "NOT_STARTED",
       reason:
-        wave === null
+        refused ??
+        (wave === null
           ? `no wave of the request takes it (the waves end at ${lastPercent ?? 0}% and no ring wave matches its ring tag)`
-          : null,
+          : null),
       fromImageId: group.imageId,
       toImageId: target?.imageId ?? null,
       launchTemplateVersion: { from: group.launchTemplate.resolvedVersion, to: null },
@@ -60,9 +67,11 @@ export const planTask: Task<
   });
   // Rollback needs a numbered version, and a new version of a template shared on $Latest would
   // switch groups this run never refreshes: pin every $Latest/$Default group to the number it
-  // resolves to now, before any version is created. A dry run changes nothing and only says so.
+  // resolves to now, before any version is created. A dry run changes nothing and only says so. A
+  // group refused as TEMPLATE_SHARED is never touched, so it is not pinned either.
   for (const group of groups) {
-    if (!group.launchTemplate.versionSpec.startsWith("$") || request.dryRun) continue;
+    if (!group.launchTemplate.versionSpec.startsWith("$") || request.dryRun || shared.has(group.name))
+      continue;
     await deps.rollout.pinLaunchTemplateVersion(
       group.name,
       group.launchTemplate.launchTemplateId,

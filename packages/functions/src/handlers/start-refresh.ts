@@ -27,7 +27,20 @@ export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) =
 
   if (state.mode === "revert") {
     if (progress.outcome !== "UPGRADED") return done();
-    const why = `reverted with rollback scope ${request.rollback.scope}: ${run.halt?.reason ?? "a regression"}`;
+    const why =
+      progress.regressed && progress.reason
+        ? `regressed while its wave baked: ${progress.reason}`
+        : `reverted with rollback scope ${request.rollback.scope}: ${run.halt?.reason ?? "a regression"}`;
+    // FinishGroup released the lock when the group was upgraded; the revert changes the group again,
+    // so it takes the lock again first: another run that took the group meanwhile keeps it.
+    const holder = await deps.ledger.acquireLock(name, runId, deps.now(), LOCK_TTL_SECONDS);
+    if (holder) {
+      await save({
+        outcome: "FAILED",
+        reason: `${why}; but run ${holder.runId} took the group's lock (since ${holder.acquiredAt}) after it was upgraded, so it was not reverted and still runs ${progress.toImageId ?? "the new image"}: check the group`,
+      });
+      return done();
+    }
     return revertGroup(deps, request, state, why);
   }
   if (progress.outcome !== "NOT_STARTED" && progress.outcome !== "RUNNING") return done();

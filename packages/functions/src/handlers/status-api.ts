@@ -8,7 +8,7 @@ import { createAwsClients, SfnRunStarter, SsmSlackSettings } from "@fleet-upgrad
 import middy from "@middy/core";
 import { z } from "zod";
 import { depsFromEnvironment, type TaskLogger } from "../deps";
-import type { StatusResponse } from "../status/http";
+import { MAX_BODY_BYTES, type StatusResponse } from "../status/http";
 import { AnswerCache, handleStatusRequest, type StatusContext } from "../status/router";
 import { type SlackSettings, slackSettingsFromEnv } from "../status/slack";
 
@@ -63,12 +63,21 @@ export function toStatusRequest(event: HttpApiEvent) {
   const query: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(event.rawQueryString ?? "")) query[key] = value;
   const raw = event.body ?? null;
+  // The size as sent, counted before decoding: base64 carries 3 bytes in 4 characters.
+  const bodyBytes =
+    raw === null
+      ? 0
+      : event.isBase64Encoded
+        ? Math.floor((raw.length * 3) / 4) - (raw.endsWith("==") ? 2 : raw.endsWith("=") ? 1 : 0)
+        : Buffer.byteLength(raw, "utf8");
+  const decode = raw !== null && bodyBytes <= MAX_BODY_BYTES;
   return {
     method: event.requestContext?.http?.method ?? "GET",
     path: event.rawPath ?? event.requestContext?.http?.path ?? "/",
     query,
     headers: event.headers ?? {},
-    body: raw !== null && event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw,
+    body: !decode ? null : event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw,
+    bodyBytes,
   };
 }
 

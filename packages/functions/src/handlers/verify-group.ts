@@ -1,5 +1,14 @@
 import { judgeCompliance } from "@fleet-upgrade/core";
-import { checkGroupHealth, complianceOf, newInstancesOf } from "../health-support";
+import type { FunctionDeps } from "../deps";
+import {
+  checkGroupHealth,
+  complianceOf,
+  failedClosed,
+  HEALTH_CALLS,
+  HealthReadError,
+  newInstancesOf,
+  read,
+} from "../health-support";
 import { lambdaHandler, type Task } from "../lambda";
 import { type GroupState, GroupStateSchema } from "../state";
 import { loadRun } from "./run-request";
@@ -10,10 +19,30 @@ const MAX_ROUNDS = 150;
 
 /**
  * After the refresh succeeded: the group's health, then the verify document on a sample of the new
- * instances (FIPS on, STIG applied, kernel on the requested track). One round per call.
+ * instances (FIPS on, STIG applied, kernel on the requested track). One round per call. A read or
+ * command that fails (after the SDK's retries) fails the verification closed, naming the call: the
+ * group is rolled back rather than left UPGRADED unverified.
  */
 export const verifyGroupTask: Task<unknown, GroupState> = async (event, deps) => {
   const state = GroupStateSchema.parse(event);
+  try {
+    return await verifyRound(state, deps);
+  } catch (error) {
+    if (!(error instanceof HealthReadError)) throw error;
+    deps.logger.warn("verification could not be done: failing closed", {
+      group: state.group,
+      call: error.call,
+    });
+    const verdict = failedClosed(error);
+    return {
+      ...state,
+      health: verdict,
+      verify: { done: true, waitSeconds: 0, rounds: state.verify?.rounds ?? 0, commands: [] },
+    };
+  }
+};
+
+async function verifyRound(state: GroupState, deps: FunctionDeps): Promise<GroupState> {
   const finished = (healthy: boolean, verdict: string | null): GroupState => ({
     ...state,
     health: { healthy, verdict },
@@ -37,8 +66,12 @@ export const verifyGroupTask: Task<unknown, GroupState> = async (event, deps) =>
       const comment = `fleet-upgrade ${state.runId} verify ${state.group}`.slice(0, 100);
       const documentName = deps.settings.documents.verify;
       const commandId =
-        (await deps.hardener.findCommand({ documentName, instanceId, comment })) ??
-        (await deps.hardener.sendCommand({ documentName, instanceId, parameters: {}, comment }));
+        (await read(HEALTH_CALLS.findCommand, () =>
+          deps.hardener.findCommand({ documentName, instanceId, comment }),
+        )) ??
+        (await read(HEALTH_CALLS.sendCommand, () =>
+          deps.hardener.sendCommand({ documentName, instanceId, parameters: {}, comment }),
+        ));
       commands.push({ instanceId, commandId });
     }
     if (commands.length === 0) return finished(true, null);
@@ -47,7 +80,9 @@ export const verifyGroupTask: Task<unknown, GroupState> = async (event, deps) =>
 
   const pending = [];
   for (const command of state.verify.commands) {
-    const status = await deps.hardener.getCommandStatus(command.commandId, command.instanceId);
+    const status = await read(HEALTH_CALLS.getCommandStatus, () =>
+      deps.hardener.getCommandStatus(command.commandId, command.instanceId),
+    );
     if (["Pending", "InProgress", "Delayed"].includes(status.status)) {
       pending.push(command);
       continue;
@@ -77,6 +112,6 @@ export const verifyGroupTask: Task<unknown, GroupState> = async (event, deps) =>
       commands: pending,
     },
   };
-};
+}
 
 export const handler = lambdaHandler("verifyGroup", verifyGroupTask);

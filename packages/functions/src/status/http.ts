@@ -1,5 +1,5 @@
 /** The status API's HTTP vocabulary, free of any framework: requests, responses, errors. */
-import type { Problem } from "@fleet-upgrade/core";
+import { nestingProblems, type Problem } from "@fleet-upgrade/core";
 
 export interface StatusRequest {
   method: string;
@@ -10,6 +10,12 @@ export interface StatusRequest {
   headers: Record<string, string | undefined>;
   /** The raw body, decoded to text (base64 undone); null or "" when none. */
   body: string | null;
+  /**
+   * The body's size in bytes as it arrived, counted before any decoding; when larger than
+   * {@link MAX_BODY_BYTES} the caller may leave `body` null (it was never decoded) and the router
+   * answers 413.
+   */
+  bodyBytes?: number;
 }
 
 export interface StatusResponse {
@@ -27,6 +33,7 @@ export type ErrorCode =
   | "Conflict"
   | "PayloadTooLarge"
   | "UnsupportedMediaType"
+  | "UnprocessableEntity"
   | "InternalError";
 
 /** An answer under 500, with a message meant for the caller (nothing internal in it). */
@@ -36,7 +43,14 @@ export class ApiError extends Error {
     readonly statusCode: number,
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { problems?: Problem[]; headers?: Record<string, string> } = {},
+    readonly extra: {
+      problems?: Problem[];
+      headers?: Record<string, string>;
+      /** The run's real status, with a 409 about a run. */
+      status?: string;
+      /** A more precise code than the HTTP status's (e.g. IDEMPOTENCY_KEY_REUSED). */
+      reason?: string;
+    } = {},
   ) {
     super(message);
   }
@@ -70,8 +84,9 @@ export function errorResponse(error: ApiError): StatusResponse {
     error.statusCode,
     {
       error: {
-        code: error.code,
+        code: error.extra.reason ?? error.code,
         message: error.message,
+        ...(error.extra.status !== undefined && { status: error.extra.status }),
         ...(problems && {
           problems: problems.map((p) => ({ field: p.field, value: p.value ?? null, expected: p.expected })),
         }),
@@ -122,37 +137,51 @@ export function mediaType(contentType: string | undefined): string | undefined {
   return type ? type : undefined;
 }
 
-/** Refuses bodies larger than {@link MAX_BODY_BYTES}. */
-export function checkSize(body: string | null): void {
-  if (body && Buffer.byteLength(body, "utf8") > MAX_BODY_BYTES) {
+/**
+ * Refuses bodies larger than {@link MAX_BODY_BYTES}: by the size counted as they arrived when the
+ * caller gives it (before any decoding), else by the text's UTF-8 size.
+ */
+export function checkSize(body: string | null, bodyBytes?: number): void {
+  const size = bodyBytes ?? (body ? Buffer.byteLength(body, "utf8") : 0);
+  if (size > MAX_BODY_BYTES) {
     throw new ApiError(413, "PayloadTooLarge", `the body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
   }
 }
 
 /**
- * Content types read as JSON: JSON itself, none at all, and what `curl -d` sends by default (form
- * encoding) or a bot may send (text/plain), as long as the body parses as JSON.
+ * The body as JSON: undefined when empty. A body must say it is JSON (`application/json` or a
+ * `+json` type): anything else answers 415, so a web page cannot drive the API with the form or
+ * text bodies a browser sends across origins without asking (CONTRACTS section 5).
  */
-const JSON_BODY_TYPES = new Set(["application/json", "application/x-www-form-urlencoded", "text/plain"]);
-
-/** The body as JSON: undefined when empty; 415 for a content type that cannot be JSON. */
-export function jsonBody(request: { body: string | null; headers: Record<string, string | undefined> }) {
-  checkSize(request.body);
+export function jsonBody(request: {
+  body: string | null;
+  bodyBytes?: number;
+  headers: Record<string, string | undefined>;
+}) {
+  checkSize(request.body, request.bodyBytes);
   const body = request.body ?? "";
   if (body.trim() === "") return undefined;
   const type = mediaType(request.headers["content-type"]);
-  if (type !== undefined && !JSON_BODY_TYPES.has(type) && !type.endsWith("+json")) {
+  if (type !== "application/json" && !type?.endsWith("+json")) {
     throw new ApiError(
       415,
       "UnsupportedMediaType",
-      `Content-Type ${quote(type)} is not accepted here; send the body as application/json`,
+      `${type === undefined ? "a body without a Content-Type" : `Content-Type ${quote(type)}`} is not accepted here; send the body as application/json`,
     );
   }
+  let value: unknown;
   try {
-    return JSON.parse(body) as unknown;
+    value = JSON.parse(body) as unknown;
   } catch {
     throw new ApiError(400, "InvalidRequest", "the body is not valid JSON", {
       problems: [{ field: "(body)", value: body.slice(0, 80), expected: "a JSON object" }],
     });
   }
+  const tooDeep = nestingProblems(value);
+  if (tooDeep.length > 0) {
+    throw new ApiError(400, "InvalidRequest", `the body is nested too deeply: ${tooDeep[0]?.expected}`, {
+      problems: tooDeep,
+    });
+  }
+  return value;
 }

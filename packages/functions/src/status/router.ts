@@ -6,11 +6,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
   assembleRunResult,
+  type ExecutionView,
   formatProblems,
   isPlainObject,
+  MAX_REASON_LENGTH,
   NO_METRICS,
   newRunRecord,
   parseRunRequest,
+  ReasonTooLongError,
   type RunRecord,
   type RunResult,
   type RunStarter,
@@ -147,7 +150,6 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const RUN_ID = /^[A-Za-z0-9_-]{1,80}$/;
 const DEFAULT_LIST_LIMIT = 20;
 const MAX_LIST_LIMIT = 100;
-const MAX_REASON_LENGTH = 500;
 
 /** `run-20261121T090000Z-3f9a1c`: sortable by time, unique by its random tail. */
 export function newRunId(now: Date = new Date()): string {
@@ -226,6 +228,8 @@ export async function handleStatusRequest(
       query,
       body: typeof request.body === "string" ? request.body : null,
     };
+    // The size as it arrived, before the body is read as anything.
+    checkSize(req.body, req.bodyBytes);
     if (found.route === "/chat/slack") return await slackRoute(req, context);
     const text = wantsText(query, headers.accept);
     const answer = await route(found.route, found.runId, req, context);
@@ -281,7 +285,7 @@ async function route(
       return cached(`run/${id}`, () => runDetail(id, context));
     }
     case "/runs/{runId}/approve": {
-      checkSize(request.body);
+      jsonBody(request);
       const id = checkRunId(runId ?? "");
       return write(() => approve(id, context));
     }
@@ -399,7 +403,17 @@ async function startRun(request: StatusRequest, context: StatusContext): Promise
       : `run-key-${createHash("sha256").update(key).digest("hex").slice(0, 24)}`;
   if (key !== undefined) {
     const known = await context.deps.ledger.getRun(runId);
-    const status = known?.status ?? ((await context.starter.describe(runId)) ? "RUNNING" : undefined);
+    const execution = await context.starter.describe(runId);
+    const status = known?.status ?? (execution ? "RUNNING" : undefined);
+    if (execution && canonicalJson(execution.input ?? {}) !== canonicalJson(input ?? {})) {
+      throw new ApiError(
+        422,
+        "UnprocessableEntity",
+        `Idempotency-Key ${quote(key)} already started run ${runId} with a different request; ` +
+          "send this request with a new key (or without one)",
+        { reason: "IDEMPOTENCY_KEY_REUSED", ...(status !== undefined && { status }) },
+      );
+    }
     if (status !== undefined) {
       return {
         status: 202,
@@ -430,15 +444,61 @@ async function startRun(request: StatusRequest, context: StatusContext): Promise
   };
 }
 
+/** JSON with object keys sorted: two requests are the same when this is. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    isPlainObject(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
 function operatorError(error: unknown): never {
   if (error instanceof OperatorRequestError) {
     if (error.code === "RunNotFound") throw new ApiError(404, "NotFound", error.message);
-    throw new ApiError(409, "Conflict", error.message);
+    throw new ApiError(409, "Conflict", error.message, error.status === null ? {} : { status: error.status });
+  }
+  if (error instanceof ReasonTooLongError) {
+    throw new ApiError(400, "InvalidRequest", error.message, { problems: error.problems });
   }
   throw error;
 }
 
+/** How a run ended when its execution ended outside the product's own Finish. */
+function statusOfEndedExecution(execution: ExecutionView, record: RunRecord | undefined): string {
+  if (record?.endedAt) return record.status;
+  if (execution.status === "ABORTED") return "ABORTED";
+  if (execution.status === "SUCCEEDED") return record?.status ?? "SUCCEEDED";
+  return "FAILED";
+}
+
+/**
+ * Refuses (409, with the run's real status, changing nothing) an approve or abort of a run whose
+ * execution already ended: the ledger may still say RUNNING or WAITING (until the reconciler closes
+ * it), but nothing is left to resume. Step Functions' DescribeExecution in AWS; the simulated
+ * starter answers the same locally.
+ */
+async function refuseEndedExecution(
+  runId: string,
+  verb: "approve" | "abort",
+  context: StatusContext,
+): Promise<ExecutionView | undefined> {
+  const execution = await context.starter.describe(runId);
+  if (!execution || execution.status === "RUNNING") return execution;
+  const record = await context.deps.ledger.getRun(runId);
+  const status = statusOfEndedExecution(execution, record);
+  throw new ApiError(
+    409,
+    "Conflict",
+    `run ${runId} cannot ${verb === "approve" ? "be approved" : "be aborted"}: its execution already ended ${execution.status}` +
+      (record && record.status !== status ? ` (the ledger still says ${record.status})` : "") +
+      `; the run is ${status}`,
+    { status },
+  );
+}
+
 async function approve(runId: string, context: StatusContext): Promise<Answer> {
+  await refuseEndedExecution(runId, "approve", context);
   const outcome = await approveRun(context.deps, runId).catch(operatorError);
   return {
     status: 200,
@@ -458,10 +518,10 @@ function abortReason(request: StatusRequest): string | null {
       if (key !== "reason")
         problems.push({ field: key, value: body[key], expected: 'no other field than "reason"' });
     const reason = body.reason;
-    if (
-      reason !== undefined &&
-      (typeof reason !== "string" || reason.trim() === "" || reason.length > MAX_REASON_LENGTH)
-    )
+    if (typeof reason === "string" && reason.length > MAX_REASON_LENGTH) {
+      throw operatorErrorOf(new ReasonTooLongError("reason", reason));
+    }
+    if (reason !== undefined && (typeof reason !== "string" || reason.trim() === ""))
       problems.push({
         field: "reason",
         value: reason,
@@ -474,19 +534,29 @@ function abortReason(request: StatusRequest): string | null {
   });
 }
 
+function operatorErrorOf(error: ReasonTooLongError): ApiError {
+  return new ApiError(400, "InvalidRequest", error.message, { problems: error.problems });
+}
+
 /**
  * Aborts through the ledger (no new group starts, refreshes in progress roll back, a pending approval
- * is answered), then reconciles with Step Functions. StopExecution is the last resort, used only for
- * an execution that has not recorded its run yet (so nothing of the fleet was touched). An execution
- * that already ended without recording its end (it failed or timed out outside the product's own
- * Catch) gets its run closed ABORTED in the ledger.
+ * is answered). StopExecution is the last resort, used only for an execution that has not recorded
+ * its run yet (so nothing of the fleet was touched). An execution that already ended is refused (409)
+ * and nothing changes: closing its record is the reconciler's work.
  */
-async function abort(runId: string, reason: string | null, context: StatusContext): Promise<Answer> {
+async function abort(
+  runId: string,
+  reason: string | null,
+  context: StatusContext,
+  actor: string | null = null,
+): Promise<Answer> {
   const why = reason ?? "no reason given";
   const { deps, starter } = context;
+  await refuseEndedExecution(runId, "abort", context);
   let rollingBack: string[];
+  let atNextPoll: string[];
   try {
-    rollingBack = (await abortRun(deps, runId, why)).rollingBack;
+    ({ rollingBack, rollingBackAtNextPoll: atNextPoll } = await abortRun(deps, runId, why, actor));
   } catch (error) {
     if (!(error instanceof OperatorRequestError && error.code === "RunNotFound")) operatorError(error);
     const execution = await starter.describe(runId);
@@ -495,36 +565,23 @@ async function abort(runId: string, reason: string | null, context: StatusContex
     deps.logger.warn("execution stopped before it recorded its run", { runId, reason: why });
     return {
       status: 202,
-      json: { runId, status: "ABORTED", rollingBack: [], stopped: true },
+      json: { runId, status: "ABORTED", rollingBack: [], rollingBackAtNextPoll: [], stopped: true },
       text: `run ${runId} stopped before it touched anything (${why})`,
     };
   }
-  const execution = await starter.describe(runId);
-  if (execution && execution.status !== "RUNNING" && execution.status !== "PENDING_REDRIVE") {
-    const endedAt = deps.now().toISOString();
-    await deps.ledger.updateRun(runId, (r) =>
-      r.endedAt !== null
-        ? r
-        : {
-            ...r,
-            status: "ABORTED",
-            endedAt,
-            reason: `aborted by an operator: ${why} (its execution had already ended ${execution.status})`,
-          },
-    );
-  }
   const groups = rollingBack.length > 0 ? `; rolling back ${rollingBack.join(", ")}` : "";
+  const later =
+    atNextPoll.length > 0 ? `; ${atNextPoll.length} more groups roll back at their next status poll` : "";
   return {
     status: 202,
-    json: { runId, status: "ABORTED", rollingBack, stopped: false },
-    text: `run ${runId} aborting (${why}): no new group starts${groups}; it ends ABORTED once they settle`,
+    json: { runId, status: "ABORTED", rollingBack, rollingBackAtNextPoll: atNextPoll, stopped: false },
+    text: `run ${runId} aborting (${why}): no new group starts${groups}${later}; it ends ABORTED once they settle`,
   };
 }
 
 // ---- Slack -----------------------------------------------------------------------------------
 
 async function slackRoute(request: StatusRequest, context: StatusContext): Promise<StatusResponse> {
-  checkSize(request.body);
   const type = mediaType(request.headers["content-type"]);
   if (type !== "application/x-www-form-urlencoded") {
     throw new ApiError(
@@ -581,11 +638,11 @@ async function slackRoute(request: StatusRequest, context: StatusContext): Promi
       context.deps.logger.info(`slack ${command.action}`, { runId: command.runId, userId });
       const runId = command.runId;
       const why = command.action === "abort" ? command.reason : null;
-      const reason = `${why ?? "no reason given"} (Slack user ${userId})`;
+      const actor = `Slack user ${userId}`;
       context.answers?.clear();
       try {
         return await say(async () => {
-          if (command.action === "abort") return abort(checkRunId(runId), reason, context);
+          if (command.action === "abort") return abort(checkRunId(runId), why, context, actor);
           const answer = await approve(checkRunId(runId), context);
           return { ...answer, text: `${answer.text} (approved by Slack user ${userId})` };
         }, "in_channel");

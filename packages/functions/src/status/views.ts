@@ -68,13 +68,14 @@ export interface FleetView {
   runId: string | null;
   /** When that run started (its inventory is taken then). */
   inventoriedAt: string | null;
-  groups: number;
-  instances: number;
-  byPlatform: Record<string, number>;
-  byKernel: Record<string, number>;
-  architectures: string[];
+  /** Every count below is null until a run has inventoried the fleet: never a count not known. */
+  groups: number | null;
+  instances: number | null;
+  byPlatform: Record<string, number> | null;
+  byKernel: Record<string, number> | null;
+  architectures: string[] | null;
   /** Instances reporting "Amazon Linux 2" at that inventory. */
-  al2Instances: number;
+  al2Instances: number | null;
   al2EndOfSupport: string;
   /** Whole days from today (UTC) to the end of support; negative once it has passed. */
   daysToAl2EndOfSupport: number;
@@ -96,12 +97,13 @@ export function fleetView(
   return {
     runId: source?.runId ?? null,
     inventoriedAt: source?.startedAt ?? null,
-    groups: inventory?.groups ?? 0,
-    instances: inventory?.instances ?? 0,
-    byPlatform: inventory?.byPlatform ?? {},
-    byKernel: inventory?.byKernel ?? {},
-    architectures: inventory?.architectures ?? [],
-    al2Instances: inventory?.byPlatform["Amazon Linux 2"] ?? 0,
+    groups: inventory?.groups ?? null,
+    instances: inventory?.instances ?? null,
+    byPlatform: inventory?.byPlatform ?? null,
+    byKernel: inventory?.byKernel ?? null,
+    architectures: inventory?.architectures ?? null,
+    // Known zero once inventoried: a platform nobody runs is absent from byPlatform.
+    al2Instances: inventory ? (inventory.byPlatform["Amazon Linux 2"] ?? 0) : null,
     al2EndOfSupport: AL2_END_OF_SUPPORT,
     daysToAl2EndOfSupport: daysUntil(AL2_END_OF_SUPPORT, now),
   };
@@ -123,18 +125,19 @@ function counts(record: Record<string, number>): string {
 }
 
 export function fleetText(view: FleetView): string {
-  if (view.runId === null) {
+  if (view.runId === null || view.groups === null || view.instances === null) {
     return [
-      "no inventory yet: no run has inventoried the fleet. Start a dry run to take one " +
+      "no inventory yet: no run has inventoried the fleet, so how many groups and instances it has " +
+        "(and how many still run AL2) is unknown. Start a dry run to take one " +
         '(POST /runs with {"dryRun": true}).',
       deadlineText(view.daysToAl2EndOfSupport),
     ].join("\n");
   }
   return [
     `fleet as of run ${view.runId} (${view.inventoriedAt}): ${plural(view.groups, "group")}, ${plural(view.instances, "instance")}`,
-    `by platform: ${counts(view.byPlatform)}`,
-    `by kernel: ${counts(view.byKernel)}`,
-    `AL2 still running: ${plural(view.al2Instances, "instance")}; ${deadlineText(view.daysToAl2EndOfSupport)}`,
+    `by platform: ${counts(view.byPlatform ?? {})}`,
+    `by kernel: ${counts(view.byKernel ?? {})}`,
+    `AL2 still running: ${plural(view.al2Instances ?? 0, "instance")}; ${deadlineText(view.daysToAl2EndOfSupport)}`,
   ].join("\n");
 }
 

@@ -100,7 +100,12 @@ describe("abortRun", () => {
 
     const why = "aborted by an operator: wrong image";
     expect((await world.ledger.getRun(RUN_ID))?.halt).toEqual({ status: "ABORTED", reason: why });
-    expect(result).toEqual({ runId: RUN_ID, status: "ABORTED", rollingBack: ["web-a", "web-b", "web-c"] });
+    expect(result).toEqual({
+      runId: RUN_ID,
+      status: "ABORTED",
+      rollingBack: ["web-a", "web-b", "web-c"],
+      rollingBackAtNextPoll: [],
+    });
     expect(world.resumer.succeeded).toEqual([
       { taskToken: "token-a", output: abortEvent("ir-a", why) },
       { taskToken: "token-b", output: abortEvent("ir-b", why) },
@@ -130,5 +135,80 @@ describe("abortRun", () => {
     });
     expect((await world.ledger.getRun(RUN_ID))?.halt).toBeNull();
     expect(world.resumer.succeeded).toEqual([]);
+  });
+});
+
+describe("approve and abort at once", () => {
+  it("lets exactly one of a concurrent approve and abort win; the other is refused and changes nothing", async () => {
+    for (const first of ["approve", "abort"] as const) {
+      world = taskWorld();
+      await seedWaitingForApproval();
+      const approve = () => approveRun(world.deps, RUN_ID);
+      const abort = () => abortRun(world.deps, RUN_ID, "pager went off");
+      const outcomes = await Promise.allSettled(
+        first === "approve" ? [approve(), abort()] : [abort(), approve()],
+      );
+
+      const won = outcomes.filter((o) => o.status === "fulfilled");
+      const lost = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason] : []));
+      expect(won, first).toHaveLength(1);
+      expect(lost[0]).toBeInstanceOf(OperatorRequestError);
+      // The approval wait was answered once, with the winner's decision.
+      expect(world.resumer.succeeded, first).toHaveLength(1);
+      const decision = (world.resumer.succeeded[0]?.output as { decision?: string } | undefined)?.decision;
+      const run = await world.ledger.getRun(RUN_ID);
+      if (decision === "approve") {
+        expect(run?.abortRequested).toBeNull();
+        expect(run?.status).toBe("RUNNING");
+      } else {
+        expect(run?.abortRequested).toBe("aborted by an operator: pager went off");
+      }
+    }
+  });
+
+  it("refuses a second abort of a run already being aborted, with RunAborting, waking nothing again", async () => {
+    await seedWaitingForApproval();
+    await abortRun(world.deps, RUN_ID, "first");
+
+    await expect(abortRun(world.deps, RUN_ID, "second")).rejects.toMatchObject({ code: "RunAborting" });
+
+    expect((await world.ledger.getRun(RUN_ID))?.abortRequested).toBe("aborted by an operator: first");
+    expect(world.resumer.succeeded).toHaveLength(1);
+  });
+
+  it("refuses an approval of a run being aborted, with RunAborting", async () => {
+    await seedWaitingForApproval();
+    await abortRun(world.deps, RUN_ID, "first");
+
+    await expect(approveRun(world.deps, RUN_ID)).rejects.toMatchObject({ code: "RunAborting" });
+  });
+
+  it("refuses an abort reason over 500 characters before recording anything", async () => {
+    await seedWaitingForApproval();
+
+    await expect(abortRun(world.deps, RUN_ID, "r".repeat(501))).rejects.toMatchObject({
+      name: "ReasonTooLongError",
+    });
+
+    expect((await world.ledger.getRun(RUN_ID))?.abortRequested).toBeNull();
+    expect(world.resumer.succeeded).toEqual([]);
+  });
+
+  it("wakes a thousand running groups within its budget and answers with each of them", async () => {
+    const names = Array.from({ length: 1_000 }, (_, i) => `g${String(i).padStart(4, "0")}`);
+    await seed(
+      world.ledger,
+      runRecord(),
+      names.map((n) => groupRecord(n)),
+      names.map((n) => groupProgress(n, { outcome: "RUNNING", instanceRefreshIds: [`ir-${n}`] })),
+    );
+    for (const n of names)
+      await world.ledger.putWaitToken(`ir-${n}`, { token: `t-${n}`, runId: RUN_ID, group: n }, TTL);
+
+    const result = await abortRun(world.deps, RUN_ID, "stop everything");
+
+    expect(result.rollingBack.length + result.rollingBackAtNextPoll.length).toBe(1_000);
+    expect(result.rollingBack).toEqual(names.slice(0, result.rollingBack.length));
+    expect(world.resumer.succeeded).toHaveLength(result.rollingBack.length);
   });
 });

@@ -2,7 +2,7 @@ import { getLanguageService } from "amazon-states-language-service";
 import validator from "asl-validator";
 import { describe, expect, it } from "vitest";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { buildDefinition } from "../../src/definition";
+import { buildDefinition, buildReconcileDefinition } from "../../src/definition";
 import { localFunctionArns, TASK_FUNCTIONS } from "../../src/task-names";
 
 const arns = localFunctionArns();
@@ -44,21 +44,41 @@ describe("the state machine definition", () => {
     }
   });
 
-  it("catches every error of every Task but the last-resort ones", () => {
+  it("catches every error of every Task, the failure recorders and Finish included", () => {
     const uncaught = allStates(definition.States)
       .filter(([, s]) => s.Type === "Task" && !s.Catch)
       .map(([name]) => name);
-    // StartWave and EndWave fail the Waves map, whose Catch records the failure; Finish and the
-    // failure recorders are the last resort themselves.
-    expect(uncaught.sort()).toEqual([
-      "EndWave",
-      "Finish",
-      "GroupFailed",
-      "HardenStep",
-      "RecordFailure",
-      "StartWave",
-      "WatchBake",
+    expect(uncaught).toEqual([]);
+  });
+
+  it("never lets a group fail the Distributed Map: GroupFailed's own failure ends the group quietly", () => {
+    const states = Object.fromEntries(allStates(definition.States));
+    expect(states.GroupFailed?.Catch).toEqual([
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "GroupAbandoned" },
     ]);
+    expect(states.GroupAbandoned?.Type).toBe("Succeed");
+    expect(states.Groups?.ToleratedFailurePercentage).toBe(100);
+  });
+
+  it("takes Finish and every failure to the reconcile loop, which waits until nothing runs", () => {
+    const states = definition.States;
+    expect(states.Finish?.Catch).toEqual([
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RecordFailure" },
+    ]);
+    expect(states.RecordFailure?.Parameters).toMatchObject({ FunctionName: arns.reconcile });
+    expect(states.RecordFailureSettled?.Default).toBe("RunFailed");
+    expect(states.RecordFailureWait?.Type).toBe("Wait");
+  });
+
+  it("builds a reconcile state machine with no findings from either validator", async () => {
+    const reconcile = buildReconcileDefinition(arns);
+    const result = validator(structuredClone(reconcile), { checkPaths: true, checkArn: true });
+    expect(result.errors).toEqual([]);
+    const service = getLanguageService({});
+    const document = TextDocument.create("file:///r.asl.json", "json", 1, JSON.stringify(reconcile, null, 2));
+    const diagnostics = await service.doValidation(document, service.parseJSONDocument(document));
+    expect(diagnostics.map((d) => d.message)).toEqual([]);
+    expect(Object.values(reconcile.States).filter((s) => s.Type === "Task" && !s.Catch)).toEqual([]);
   });
 
   it("calls exactly the given function ARNs, each task function at least once", () => {
@@ -67,7 +87,8 @@ describe("the state machine definition", () => {
         .map(([, s]) => (s.Parameters as { FunctionName?: string } | undefined)?.FunctionName)
         .filter((name): name is string => typeof name === "string"),
     );
-    expect([...called].sort()).toEqual(TASK_FUNCTIONS.map((fn) => arns[fn]).sort());
+    const all = new Set([...called, arns.reconcile]);
+    expect([...all].sort()).toEqual(TASK_FUNCTIONS.map((fn) => arns[fn]).sort());
   });
 
   it("waits for refreshes with a task token and polls when the wait times out", () => {

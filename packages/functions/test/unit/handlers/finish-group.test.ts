@@ -9,6 +9,7 @@ import {
   refreshState,
   runRecord,
   seed,
+  serviceFault,
   type TaskWorld,
   taskWorld,
 } from "./task-fakes";
@@ -137,8 +138,9 @@ describe("finishGroup", () => {
     expect(progress.reason).toContain(CAPACITY);
   });
 
-  it("records an error in the state as FAILED, warning the refresh may have left the group part-way", async () => {
+  it("rolls back the refresh still in progress when a step failed, so it never finishes unwatched", async () => {
     await seedRefreshing();
+    world.rollout.refreshes = [refreshState("ir-1", "web", "InProgress", "4")];
     const error = {
       Error: "Lambda.Unknown",
       Cause: JSON.stringify({ errorMessage: "Task timed out after 30.00 seconds" }),
@@ -147,11 +149,81 @@ describe("finishGroup", () => {
     const result = await finishGroupTask({ ...waiting, error }, world.deps);
 
     expect(result.outcome).toBe("FAILED");
+    expect(world.rollout.rolledBack).toEqual(["web"]);
+    expect(world.rollout.refreshes[0]?.status).toBe("RollbackInProgress");
     const progress = await world.ledger.getProgress(RUN_ID, "web");
     expect(progress.reason).toContain("Task timed out after 30.00 seconds");
-    expect(progress.reason).toContain("ir-1 may have left it part-way");
+    expect(progress.reason).toContain("its refresh ir-1 was rolled back (RollbackInstanceRefresh)");
     const run = await world.ledger.getRun(RUN_ID);
     expect(run?.halt).toEqual({ status: "FAILED", reason: `group web: ${progress.reason}` });
+    expect(await lockHolder()).toBeNull();
+  });
+
+  it("rolls back a refresh whose start was never recorded, found by the run's desired version", async () => {
+    await seed(
+      world.ledger,
+      runRecord(),
+      [groupRecord("web")],
+      [groupProgress("web", { outcome: "RUNNING", launchTemplateVersion: { from: 3, to: 4 } })],
+    );
+    world.rollout.refreshes = [refreshState("ir-9", "web", "InProgress", "4")];
+
+    await finishGroupTask({ ...waiting, error: { Error: "Sandbox.Timedout" } }, world.deps);
+
+    expect(world.rollout.rolledBack).toEqual(["web"]);
+    expect((await world.ledger.getProgress(RUN_ID, "web")).reason).toContain(
+      "its refresh ir-9 was rolled back",
+    );
+  });
+
+  it("cancels the refresh when it cannot be rolled back, and says the replaced instances keep the new version", async () => {
+    await seedRefreshing();
+    world.rollout.refreshes = [refreshState("ir-1", "web", "InProgress", "4")];
+    world.rollout.rollbackFault = serviceFault("IrreversibleInstanceRefreshFault");
+
+    await finishGroupTask({ ...waiting, error: { Error: "States.TaskFailed" } }, world.deps);
+
+    expect(world.rollout.cancelled).toEqual(["web"]);
+    const progress = await world.ledger.getProgress(RUN_ID, "web");
+    expect(progress.outcome).toBe("FAILED");
+    expect(progress.reason).toContain("could not be rolled back, so it was cancelled");
+  });
+
+  it("leaves a rollback in progress to end when the failure came while reverting", async () => {
+    await seedRefreshing();
+    world.rollout.refreshes = [refreshState("ir-1", "web", "RollbackInProgress", "4")];
+
+    await finishGroupTask(
+      { ...waiting, rollingBack: true, error: { Error: "States.TaskFailed" } },
+      world.deps,
+    );
+
+    expect(world.rollout.rolledBack).toEqual([]);
+    expect(world.rollout.cancelled).toEqual([]);
+    expect((await world.ledger.getProgress(RUN_ID, "web")).reason).toContain("was already rolling back");
+  });
+
+  it("keeps a successful refresh UPGRADED and releases the lock when the in-service figure cannot be read", async () => {
+    await seedRefreshing();
+    world.health.faults.minInService = serviceFault("Throttling", "Rate exceeded");
+    world.rollout.described = { desired: 4, inService: 4, healthyInService: 4, instances: [] };
+    const event = refreshEventFromEventBridge("EC2 Auto Scaling Instance Refresh Succeeded", {
+      InstanceRefreshId: "ir-1",
+    });
+
+    const result = await finishGroupTask(
+      { ...waiting, event, health: { healthy: true, verdict: null } },
+      world.deps,
+    );
+
+    expect(result.outcome).toBe("UPGRADED");
+    const progress = await world.ledger.getProgress(RUN_ID, "web");
+    expect(progress.minHealthyPercentObserved).toBeNull();
+    expect(progress.notes).toEqual([
+      "lowest in-service share unknown: cloudwatch:GetMetricStatistics failed (Throttling: Rate exceeded)",
+    ]);
+    expect((await world.ledger.getRun(RUN_ID))?.halt).toBeNull();
+    expect(await lockHolder()).toBeNull();
   });
 
   it("keeps the first halt when a later group fails too", async () => {

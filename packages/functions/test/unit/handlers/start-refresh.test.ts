@@ -209,4 +209,67 @@ describe("startRefresh", () => {
     expect(next.phase).toBe("done");
     expect(world.rollout.order).toEqual([]);
   });
+
+  describe("a revert pass (rollback scope wave or run)", () => {
+    const halted = { halt: { status: "ROLLED_BACK" as const, reason: "group api: alarm api-5xx is ALARM" } };
+    const upgraded = groupProgress("web", {
+      outcome: "UPGRADED",
+      toImageId: NEW_IMAGE,
+      launchTemplateVersion: { from: 3, to: 4 },
+      instanceRefreshIds: ["ir-1"],
+    });
+
+    it("takes the group's lock again before reverting, so no other run can take the group meanwhile", async () => {
+      await seed(
+        world.ledger,
+        runRecord({ rollback: { scope: "wave" } }, halted),
+        [groupRecord("web")],
+        [upgraded],
+      );
+      world.rollout.refreshes = [refreshState("ir-1", "web", "Successful", "4")];
+
+      const next = await startRefreshTask({ ...state, mode: "revert" }, world.deps);
+
+      expect(next).toMatchObject({ phase: "waiting", rollingBack: true });
+      expect(world.rollout.started.map((s) => s.version)).toEqual([3]);
+      expect((await world.ledger.acquireLock("web", "run-2", NOW, 60))?.runId).toBe(RUN_ID);
+    });
+
+    it("reverts nothing and says so when another run took the group after it was upgraded", async () => {
+      await seed(
+        world.ledger,
+        runRecord({ rollback: { scope: "wave" } }, halted),
+        [groupRecord("web")],
+        [upgraded],
+      );
+      await world.ledger.acquireLock("web", "run-2", NOW, 3600);
+
+      const next = await startRefreshTask({ ...state, mode: "revert" }, world.deps);
+
+      expect(next.phase).toBe("done");
+      expect(world.rollout.started).toEqual([]);
+      expect(world.rollout.rolledBack).toEqual([]);
+      const progress = await world.ledger.getProgress(RUN_ID, "web");
+      expect(progress.outcome).toBe("FAILED");
+      expect(progress.reason).toContain("run run-2 took the group's lock");
+      expect(progress.reason).toContain(`still runs ${NEW_IMAGE}`);
+      expect((await world.ledger.acquireLock("web", "run-3", NOW, 60))?.runId).toBe("run-2");
+    });
+
+    it("names the group's own regression when it regressed while its wave baked", async () => {
+      await seed(
+        world.ledger,
+        runRecord({}, halted),
+        [groupRecord("web")],
+        [{ ...upgraded, regressed: true, reason: "alarm web-5xx is ALARM" }],
+      );
+      world.rollout.refreshes = [refreshState("ir-1", "web", "Successful", "4")];
+
+      await startRefreshTask({ ...state, mode: "revert" }, world.deps);
+
+      expect((await world.ledger.getProgress(RUN_ID, "web")).reason).toBe(
+        "rolled back: regressed while its wave baked: alarm web-5xx is ALARM",
+      );
+    });
+  });
 });

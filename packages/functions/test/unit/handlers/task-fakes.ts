@@ -14,6 +14,7 @@ import {
   RunRequestSchema,
   type StartRefreshInput,
   type TaskResumer,
+  type TemplateUser,
 } from "@fleet-upgrade/core";
 import { DEFAULT_SETTINGS, type FunctionDeps, silentLogger } from "../../../src/deps";
 
@@ -67,9 +68,15 @@ export class MemoryLedgerStore implements LedgerStore {
       .map((i) => structuredClone(i));
   }
 
-  async delete(pk: string, sk: string): Promise<LedgerItem | undefined> {
+  async delete(
+    pk: string,
+    sk: string,
+    options: { ifVersion?: number } = {},
+  ): Promise<LedgerItem | undefined> {
     const key = this.key(pk, sk);
     const item = this.items.get(key);
+    if (options.ifVersion !== undefined && (!item || (item.version ?? 0) !== options.ifVersion))
+      return undefined;
     this.items.delete(key);
     return item;
   }
@@ -117,6 +124,14 @@ export class FakeRollout implements GroupRollout {
     const version = this.nextVersion++;
     this.versionsByToken.set(input.clientToken, version);
     return version;
+  }
+
+  /** Every group of the account and the template version it names (the run's groups included). */
+  templateUsers: TemplateUser[] = [];
+
+  async listTemplateUsers(): Promise<TemplateUser[]> {
+    this.order.push("listTemplateUsers");
+    return this.templateUsers.map((u) => ({ ...u }));
   }
 
   async pinLaunchTemplateVersion(groupName: string, launchTemplateId: string, version: number) {
@@ -203,18 +218,36 @@ export function refreshState(
 export class FakeHealth implements HealthMonitor {
   lowestInService: number | null = null;
   readonly minInServiceAsked: { groupName: string; from: Date; to: Date }[] = [];
+  /** Alarms that exist, with their state; a name absent here does not exist. */
+  alarms: Record<string, string> = {};
+  /** Per method: the error it throws (as the adapter would after the SDK's retries). */
+  faults: Partial<Record<keyof HealthMonitor, Error>> = {};
+
+  private fault(method: keyof HealthMonitor): void {
+    const error = this.faults[method];
+    if (error) throw error;
+  }
 
   async minInService(groupName: string, from: Date, to: Date): Promise<number | null> {
     this.minInServiceAsked.push({ groupName, from, to });
+    this.fault("minInService");
     return this.lowestInService;
   }
-  async alarmStates(): Promise<Record<string, string>> {
-    return {};
+  async alarmStates(alarmNames: string[]): Promise<Record<string, string>> {
+    this.fault("alarmStates");
+    const states: Record<string, string> = {};
+    for (const name of alarmNames) {
+      const state = this.alarms[name];
+      if (state !== undefined) states[name] = state;
+    }
+    return states;
   }
   async targetHealth(): Promise<Record<string, string>> {
+    this.fault("targetHealth");
     return {};
   }
   async pingStatus(): Promise<Record<string, string>> {
+    this.fault("pingStatus");
     return {};
   }
 }

@@ -1,0 +1,93 @@
+import { type GroupProgress, newRunRecord, parseRunRequest, RunRecordSchema } from "@fleet-upgrade/core";
+import { boundedGroupOutcomes, DEFAULT_SETTINGS, TASKS } from "@fleet-upgrade/functions";
+import { describe, expect, it } from "vitest";
+import { SimulatedEnvironment } from "../../packages/cli/src/simulation";
+import { smallScenario } from "./fault-support";
+
+/** DynamoDB's item size limit. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html */
+const ITEM_LIMIT_BYTES = 400 * 1024;
+const REASON = "r".repeat(500);
+
+function parsedRequest() {
+  const parsed = parseRunRequest({ reason: REASON }, DEFAULT_SETTINGS.stage);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return parsed.request;
+}
+
+function groupsOf(count: number, refreshIds = ["08b91cf7-8fa6-48af-b6a6-d227f40f1b9b"]): GroupProgress[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `fleet-group-${String(i).padStart(5, "0")}`,
+    wave: "rest",
+    outcome: "FAILED" as const,
+    reason: REASON,
+    fromImageId: "ami-0a1b2c3d4e5f60001",
+    toImageId: "ami-0b2c3d4e5f6a70001",
+    launchTemplateVersion: { from: 1, to: 2 },
+    minHealthyPercentObserved: 100,
+    instanceRefreshIds: refreshIds,
+    refreshStartedAt: "2026-11-21T09:00:00.000Z",
+    checkpointsEvaluated: [20, 50],
+    notes: [REASON],
+    regressed: false,
+  }));
+}
+
+function runOf(runId: string, groups: GroupProgress[]) {
+  return newRunRecord({
+    runId,
+    status: "RUNNING",
+    reason: REASON,
+    request: parsedRequest(),
+    startedAt: "2026-11-21T09:00:00.000Z",
+    abortRequested: `aborted by an operator: ${REASON}`,
+    halt: { status: "ABORTED", reason: `aborted by an operator: ${REASON}` },
+    waves: [
+      { name: "rest", groups: groups.map((g) => g.name), instances: groups.length * 10, status: "RUNNING" },
+    ],
+  });
+}
+
+describe("the run record stays far below DynamoDB's item limit (issue 8, finding 4)", () => {
+  it("closes a run of 1,000 failed groups with 500-character reasons, through Finish and through the reconcile path", async () => {
+    const env = await SimulatedEnvironment.start(smallScenario());
+    try {
+      // The reconcile path looks at the refresh of every group that has one: these have none.
+      for (const [runId, close] of [
+        ["finished", () => TASKS.finish({ runId: "finished" }, env.deps)],
+        [
+          "reconciled",
+          () => TASKS.reconcile({ runId: "reconciled", executionStatus: "ABORTED", error: null }, env.deps),
+        ],
+      ] as const) {
+        const groups = groupsOf(1000, runId === "finished" ? undefined : []);
+        await env.deps.ledger.putRun(runOf(runId, groups));
+        await env.deps.ledger.putProgress(runId, groups);
+        await close();
+        const run = await env.deps.ledger.getRun(runId);
+        expect(run?.endedAt, runId).not.toBeNull();
+        expect(run?.status, runId).toBe("ABORTED");
+        const bytes = Buffer.byteLength(JSON.stringify(run));
+        console.log(`run record of 1,000 groups closed by ${runId}: ${bytes} bytes`);
+        expect(bytes, runId).toBeLessThan(ITEM_LIMIT_BYTES / 4);
+      }
+    } finally {
+      await env.close();
+    }
+  });
+
+  // The waves' group names stay in the record (about 20 bytes a group here): the rest of a
+  // group's data, reasons included, lives in its own item.
+  it("keeps the closed record of 5,000 groups under 40% of the limit", () => {
+    const groups = groupsOf(5000);
+    const run = runOf("big", groups);
+    const closed = RunRecordSchema.parse({
+      ...run,
+      status: "ABORTED",
+      endedAt: "2026-11-21T10:00:00.000Z",
+      groupOutcomes: boundedGroupOutcomes(run, parsedRequest(), groups),
+    });
+    const bytes = Buffer.byteLength(JSON.stringify(closed));
+    console.log(`run record of 5,000 groups: ${bytes} bytes`);
+    expect(bytes).toBeLessThan(ITEM_LIMIT_BYTES * 0.4);
+  });
+});
