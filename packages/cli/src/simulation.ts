@@ -169,7 +169,14 @@ export class SimulatedEnvironment {
       { ...this.account.createClients(), sfn, dynamodb },
       {
         tableName: this.tableName,
-        settings,
+        // The scenario's stage settings (CONTRACTS.md section 3): without fleetInstanceRoles, every role may be passed.
+        settings: {
+          ...settings,
+          readiness: {
+            ...settings.readiness,
+            fleetInstanceRoles: scenario.stage?.fleetInstanceRoles ?? settings.readiness.fleetInstanceRoles,
+          },
+        },
         now: () => new Date(clock.now()),
         notificationTopicArn: `arn:aws:sns:${this.account.region}:${this.account.accountId}:fleet-upgrade-notifications`,
       },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_REFRESH_ALARMS, splitRefreshAlarms } from "./refresh-alarms";
 import type { WaveSpec } from "./run-request";
 import { MANAGED_TAG_KEY, type StageConfig } from "./stage";
 import { scanUserData, USER_DATA_RULES, userDataRule } from "./user-data";
@@ -53,9 +54,6 @@ export const GroupReadinessSchema = z.object({
   findings: z.array(ReadinessFindingSchema, { error: "a list of findings" }),
 });
 export type GroupReadiness = z.infer<typeof GroupReadinessSchema>;
-
-/** AWS takes at most 10 alarms in one refresh's AlarmSpecification (CONTRACTS.md section 1). */
-export const MAX_REFRESH_ALARMS = 10;
 
 const RANK: Record<ReadinessLevel, number> = { READY: 0, WARN: 1, BLOCKED: 2 };
 
@@ -253,42 +251,20 @@ function alarmFindings(d: GroupDescription): ReadinessFinding[] {
       remedy: `nothing to do for the run; to let AWS watch ${noData.length === 1 ? "it" : "them"}, check the metric has data: aws cloudwatch describe-alarms --alarm-names ${noData.map(shellQuote).join(" ")} --query 'MetricAlarms[].[AlarmName,StateReason]'`,
     });
   }
-  const spec = alarmSpecificationOf(alarms);
-  const overflow = spec.judgedByRun.filter((n) => !noData.includes(n));
+  // The one rule for what a refresh's AlarmSpecification carries (what the product sends, too).
+  const spec = splitRefreshAlarms(
+    alarms.map((a) => a.name),
+    new Map(alarms.flatMap((a) => (a.exists && a.state !== null ? [[a.name, a.state] as const] : []))),
+  );
+  const overflow = spec.judgedByRun.filter((j) => j.why.startsWith("beyond")).map((j) => j.name);
   if (overflow.length > 0) {
     findings.push({
       code: "TOO_MANY_ALARMS",
-      message: `group ${d.group} is watched by ${spec.toAws.length + overflow.length} alarms AWS could take, more than ${MAX_REFRESH_ALARMS}: ${list(spec.toAws, MAX_REFRESH_ALARMS)} go to the refresh, the run judges ${list(overflow)} itself`,
+      message: `group ${d.group} is watched by ${spec.watched.length + overflow.length} alarms AWS could take, more than ${MAX_REFRESH_ALARMS}: ${list(spec.watched, MAX_REFRESH_ALARMS)} go to the refresh, the run judges ${list(overflow)} itself`,
       remedy: `combine them into a composite alarm (CloudWatch console > Alarms > Create composite alarm, or aws cloudwatch put-composite-alarm --alarm-name ${shellQuote(`${d.group}-health`)} --alarm-rule 'ALARM("a") OR ALARM("b")') and name that one instead`,
     });
   }
   return findings;
-}
-
-/**
- * Which of a group's alarms go to a refresh's AlarmSpecification: those that exist and are not in
- * INSUFFICIENT_DATA (AWS refuses those), at most {@link MAX_REFRESH_ALARMS}, in the order given
- * (request alarms first is the caller's order); the rest the run judges itself. Never drops one.
- */
-export function alarmSpecificationOf(
-  alarms: ReadonlyArray<Pick<AlarmDescription, "name" | "exists" | "state">>,
-): {
-  toAws: string[];
-  judgedByRun: string[];
-} {
-  const names = [...new Set(alarms.map((a) => a.name))];
-  const byName = new Map(alarms.map((a) => [a.name, a]));
-  const eligible = names.filter((n) => {
-    const a = byName.get(n);
-    return a?.exists === true && a.state !== "INSUFFICIENT_DATA";
-  });
-  const noData = names.filter(
-    (n) => byName.get(n)?.exists === true && byName.get(n)?.state === "INSUFFICIENT_DATA",
-  );
-  return {
-    toAws: eligible.slice(0, MAX_REFRESH_ALARMS),
-    judgedByRun: [...eligible.slice(MAX_REFRESH_ALARMS), ...noData],
-  };
 }
 
 function instanceFindings(d: GroupDescription): ReadinessFinding[] {

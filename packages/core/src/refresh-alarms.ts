@@ -1,4 +1,5 @@
-import { MAX_REFRESH_ALARMS } from "./readiness";
+/** AWS takes at most 10 alarms in one refresh's AlarmSpecification (CONTRACTS.md section 1). */
+export const MAX_REFRESH_ALARMS = 10;
 
 /**
  * Which alarms an instance refresh's AlarmSpecification carries. AWS takes at most 10 alarms

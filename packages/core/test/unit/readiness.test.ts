@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  alarmSpecificationOf,
   assertRunMayStart,
   type GroupDescription,
   judgeGroup,
@@ -377,18 +376,6 @@ describe("levels", () => {
         }
       }),
     );
-  });
-});
-
-describe("alarmSpecificationOf", () => {
-  it("never drops an alarm: INSUFFICIENT_DATA and the 11th onward are judged by the run", () => {
-    const alarms = [
-      ...Array.from({ length: 11 }, (_, i) => ({ name: `a${i}`, exists: true, state: "OK" as const })),
-      { name: "quiet", exists: true, state: "INSUFFICIENT_DATA" as const },
-    ];
-    const spec = alarmSpecificationOf(alarms);
-    expect(spec.toAws).toHaveLength(10);
-    expect(spec.judgedByRun).toEqual(["a10", "quiet"]);
   });
 });
 
