@@ -57,7 +57,8 @@ describe("a dry run of a fleet that is not ready", () => {
       expect(finding?.remedy.length).toBeGreaterThan(10);
       expect(e.level).toBe(READINESS_CODES[code] === "BLOCKED" ? "BLOCKED" : e.level);
       // The table shows group, level, code and remedy on one row.
-      const row = dry.stdout.split("\n").find((l) => l.startsWith(`${group} `) && l.includes(code));
+      const table = dry.stdout.slice(dry.stdout.indexOf("\nreadiness:"));
+      const row = table.split("\n").find((l) => l.startsWith(`${group} `) && l.includes(code));
       expect(row, `${group} ${code} row`).toBeDefined();
       expect(row).toContain(READINESS_CODES[code] === "BLOCKED" ? "BLOCKED" : "WARN");
       expect(row).toContain(finding?.remedy);
