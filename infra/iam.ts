@@ -427,7 +427,11 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
       // Scaling checks that the caller could launch from the template it names.
       return [
         readStatement(["autoscaling:DescribeAutoScalingGroups"]),
-        refreshStatements(ctx, ["autoscaling:UpdateAutoScalingGroup"], "PinManagedGroups"),
+        refreshStatements(
+          ctx,
+          ["autoscaling:UpdateAutoScalingGroup", "autoscaling:EnableMetricsCollection"],
+          "PinManagedGroups",
+        ),
         ...useLaunchTemplateStatements(ctx),
       ];
     case "startWave":

@@ -114,6 +114,16 @@ describe("a real run of a fleet that is not ready", () => {
     expect(run.result.groups.find((g) => g.name === "canary")?.outcome).toBe("UPGRADED");
     expect(run.result.groups.filter((g) => g.outcome === "FAILED")).toEqual([]);
   });
+
+  it("works around the WARN findings: metrics collection turned on, alarms AWS would refuse left to the run", () => {
+    expect(run.account.world.groups.get("metrics-off")?.metricsEnabledMs).not.toBeNull();
+    const metricsOff = run.result.groups.find((g) => g.name === "metrics-off");
+    expect(metricsOff?.notes).toContain("group metrics collection was off: the run turned it on");
+    const noData = run.result.groups.find((g) => g.name === "no-data-alarm");
+    expect(noData?.notes?.join(" ")).toContain("quiet-5xx (in INSUFFICIENT_DATA)");
+    const many = run.result.groups.find((g) => g.name === "many-alarms");
+    expect(many?.notes?.join(" ")).toContain("beyond the 10 alarms a refresh takes");
+  });
 });
 
 describe("a mistyped canary ring", () => {

@@ -3,6 +3,7 @@ import {
   CancelInstanceRefreshCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
+  EnableMetricsCollectionCommand,
   type InstanceRefresh,
   type RefreshPreferences,
   RollbackInstanceRefreshCommand,
@@ -115,6 +116,15 @@ export class AutoScalingGroupRollout implements GroupRollout {
       nextToken = out.NextToken;
     } while (nextToken);
     return users;
+  }
+
+  async enableMetricsCollection(groupName: string): Promise<void> {
+    // Without Metrics, every group metric; "1Minute" is the only granularity AWS offers, and group
+    // metrics at that granularity cost nothing extra.
+    // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_EnableMetricsCollection.html
+    await this.clients.autoscaling.send(
+      new EnableMetricsCollectionCommand({ AutoScalingGroupName: groupName, Granularity: "1Minute" }),
+    );
   }
 
   async pinLaunchTemplateVersion(

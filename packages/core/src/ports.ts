@@ -105,6 +105,8 @@ export interface GroupRollout {
    * configuration are left out. Read-only; used to find templates shared beyond a run.
    */
   listTemplateUsers(): Promise<TemplateUser[]>;
+  /** Turns group metrics collection on, every metric at one-minute granularity (EnableMetricsCollection). */
+  enableMetricsCollection(groupName: string): Promise<void>;
   /** Points the group at a numbered launch template version (UpdateAutoScalingGroup). */
   pinLaunchTemplateVersion(groupName: string, launchTemplateId: string, version: number): Promise<void>;
   /** Starts a refresh; throws the service error (e.g. InstanceRefreshInProgressFault) as is. */

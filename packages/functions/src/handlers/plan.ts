@@ -91,6 +91,22 @@ export const planTask: Task<
       group.launchTemplate.resolvedVersion,
     );
   }
+  // METRICS_COLLECTION_OFF (WARN): the run turns group metrics on for the groups it will refresh, so
+  // the lowest in-service share can be read; a dry run only says it would.
+  const metricsOff = new Set(
+    (run.readiness ?? []).flatMap((r) =>
+      r.group !== null && r.findings.some((f) => f.code === "METRICS_COLLECTION_OFF") ? [r.group] : [],
+    ),
+  );
+  for (const entry of progress) {
+    if (!metricsOff.has(entry.name) || entry.outcome === "SKIPPED") continue;
+    if (!request.dryRun) await deps.rollout.enableMetricsCollection(entry.name);
+    entry.notes.push(
+      request.dryRun
+        ? "group metrics collection is off: the run would turn it on"
+        : "group metrics collection was off: the run turned it on",
+    );
+  }
   await deps.ledger.putProgress(state.runId, progress);
   // The expected duration (CONTRACTS.md section 2): groups left alone take no time.
   const rolled = groups.filter((g) => !shared.has(g.name));

@@ -134,6 +134,13 @@ export class FakeRollout implements GroupRollout {
     return this.templateUsers.map((u) => ({ ...u }));
   }
 
+  metricsEnabled: string[] = [];
+
+  async enableMetricsCollection(groupName: string) {
+    this.order.push("enableMetricsCollection");
+    this.metricsEnabled.push(groupName);
+  }
+
   async pinLaunchTemplateVersion(groupName: string, launchTemplateId: string, version: number) {
     this.order.push("pinLaunchTemplateVersion");
     this.pinned.push({ groupName, launchTemplateId, version });
