@@ -76,6 +76,16 @@ describe("a dry run of a fleet that is not ready", () => {
     expect(f?.remedy).toContain("chronyd");
   });
 
+  it("names the groups the run does not target that still run AL2", () => {
+    const result = JSON.parse(json.stdout) as {
+      inventory: { untargeted?: { group: string; instances: number; platforms: Record<string, number> }[] };
+    };
+    expect(result.inventory.untargeted).toEqual([
+      { group: "outside-run", instances: 2, platforms: { "Amazon Linux 2": 2 } },
+    ]);
+    expect(dry.stdout).toContain("still on AL2 and not managed: outside-run (2 of 2)");
+  });
+
   it("gives an estimate of the run", () => {
     const result = JSON.parse(json.stdout) as { estimate?: { seconds: number } };
     expect(result.estimate?.seconds).toBeGreaterThan(0);

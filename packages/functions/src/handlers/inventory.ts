@@ -1,4 +1,4 @@
-import type { InventorySummary } from "@fleet-upgrade/core";
+import { type InventorySummary, untargetedGroups } from "@fleet-upgrade/core";
 import { lambdaHandler, type Task } from "../lambda";
 import { type RunState, RunStateSchema } from "../state";
 import { loadRun } from "./run-request";
@@ -38,12 +38,26 @@ export const inventoryTask: Task<
     byKernel[kernel] = (byKernel[kernel] ?? 0) + 1;
   }
   const architectures = [...new Set(fleet.groups.map((g) => g.architecture))].sort();
+  // The groups the run does not target, named with their platforms: the inventory lists their
+  // instances without a group, so every group's members are read once (paged) to name them.
+  const targeted = new Set(fleet.groups.map((g) => g.name));
+  const groupOf = new Map<string, string>();
+  for (const [group, ids] of Object.entries(await deps.readiness.untargetedMembers(request.targets))) {
+    if (!targeted.has(group)) for (const id of ids) groupOf.set(id, group);
+  }
+  // Only the members of untargeted groups carry a group here: a targeted group the inventory left
+  // out (a launch configuration) is judged by readiness, not listed as untargeted.
+  const untargeted = untargetedGroups({
+    groups: [],
+    instances: fleet.instances.map((i) => ({ ...i, groupName: groupOf.get(i.instanceId) ?? null })),
+  });
   const summary: InventorySummary = {
     groups: fleet.groups.length,
     instances: fleet.instances.length,
     byPlatform,
     byKernel,
     architectures,
+    untargeted,
   };
   await deps.ledger.updateRun(state.runId, (run) => ({ ...run, inventory: summary }));
   deps.logger.info("fleet inventoried", { groups: summary.groups, instances: summary.instances });
