@@ -10,7 +10,7 @@ import {
   StartInstanceRefreshCommand,
   UpdateAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
-import { type CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CreateLaunchTemplateVersionCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import {
   type AlarmStateValue,
@@ -23,6 +23,7 @@ import {
   type TemplateUser,
 } from "@fleet-upgrade/core";
 import { UnexpectedResponseError } from "./errors";
+import { describeAlarmStates } from "./queries";
 
 export interface AutoScalingGroupRolloutClients {
   autoscaling: AutoScalingClient;
@@ -30,9 +31,6 @@ export interface AutoScalingGroupRolloutClients {
   /** Reads alarm states before a refresh names them; without it, alarms are sent unchecked (at most 10). */
   cloudwatch?: CloudWatchClient;
 }
-
-/** DescribeAlarms takes at most 100 names per call. */
-const ALARM_NAMES_PER_CALL = 100;
 
 type GroupSnapshot = NonNullable<Awaited<ReturnType<GroupRollout["describeGroup"]>>>;
 
@@ -194,25 +192,8 @@ export class AutoScalingGroupRollout implements GroupRollout {
       for (const name of unique) states.set(name, "OK");
       return states;
     }
-    for (let i = 0; i < unique.length; i += ALARM_NAMES_PER_CALL) {
-      const batch = unique.slice(i, i + ALARM_NAMES_PER_CALL);
-      let nextToken: string | undefined;
-      do {
-        const out = await cloudwatch.send(
-          new DescribeAlarmsCommand({
-            AlarmNames: batch,
-            AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
-            MaxRecords: 100,
-            NextToken: nextToken,
-          }),
-        );
-        for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
-          if (alarm.AlarmName !== undefined && alarm.StateValue !== undefined) {
-            states.set(alarm.AlarmName, alarm.StateValue);
-          }
-        }
-        nextToken = out.NextToken;
-      } while (nextToken);
+    for (const [name, state] of await describeAlarmStates(cloudwatch, unique)) {
+      states.set(name, state as AlarmStateValue);
     }
     return states;
   }

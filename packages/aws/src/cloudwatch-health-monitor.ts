@@ -1,14 +1,11 @@
-import {
-  type CloudWatchClient,
-  DescribeAlarmsCommand,
-  GetMetricStatisticsCommand,
-} from "@aws-sdk/client-cloudwatch";
+import { type CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import {
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DescribeInstanceInformationCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import type { HealthMonitor } from "@fleet-upgrade/core";
+import { describeAlarmStates } from "./queries";
 import { chunk } from "./support";
 
 export interface AwsHealthMonitorClients {
@@ -53,26 +50,7 @@ export class AwsHealthMonitor implements HealthMonitor {
 
   /** Metric and composite alarms alike (DescribeAlarms returns only metric alarms unless asked for both). */
   async alarmStates(alarmNames: string[]): Promise<Record<string, string>> {
-    const states: Record<string, string> = {};
-    for (const batch of chunk([...new Set(alarmNames)], 100)) {
-      let nextToken: string | undefined;
-      do {
-        const out = await this.clients.cloudwatch.send(
-          new DescribeAlarmsCommand({
-            AlarmNames: batch,
-            AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
-            MaxRecords: 100,
-            NextToken: nextToken,
-          }),
-        );
-        for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
-          if (alarm.AlarmName !== undefined && alarm.StateValue !== undefined)
-            states[alarm.AlarmName] = alarm.StateValue;
-        }
-        nextToken = out.NextToken;
-      } while (nextToken);
-    }
-    return states;
+    return Object.fromEntries(await describeAlarmStates(this.clients.cloudwatch, alarmNames));
   }
 
   async targetHealth(targetGroupArns: string[], instanceIds: string[]): Promise<Record<string, string>> {

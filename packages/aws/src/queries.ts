@@ -1,3 +1,4 @@
+import { type CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 /** Reads shared by several adapters: images by id and SSM parameter values. Not public. */
 import { DescribeImagesCommand, type EC2Client, type Image } from "@aws-sdk/client-ec2";
 import { GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
@@ -82,4 +83,37 @@ export async function getParameterValues(
     }
   }
   return values;
+}
+
+/** DescribeAlarms takes at most 100 names per call (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html). */
+export const ALARM_NAME_BATCH = 100;
+
+/**
+ * The state (StateValue) of each named alarm, metric and composite alike (DescribeAlarms returns only
+ * metric alarms unless asked for both), 100 names a call, every page; unknown names are absent.
+ */
+export async function describeAlarmStates(
+  cloudwatch: CloudWatchClient,
+  names: readonly string[],
+): Promise<Map<string, string>> {
+  const states = new Map<string, string>();
+  for (const batch of chunk([...new Set(names)], ALARM_NAME_BATCH)) {
+    let nextToken: string | undefined;
+    do {
+      const out = await cloudwatch.send(
+        new DescribeAlarmsCommand({
+          AlarmNames: batch,
+          AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
+          MaxRecords: 100,
+          NextToken: nextToken,
+        }),
+      );
+      for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
+        if (alarm.AlarmName !== undefined && alarm.StateValue !== undefined)
+          states.set(alarm.AlarmName, alarm.StateValue);
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+  }
+  return states;
 }

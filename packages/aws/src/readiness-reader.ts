@@ -5,7 +5,7 @@ import {
   DescribeInstanceRefreshesCommand,
   type LaunchTemplateSpecification,
 } from "@aws-sdk/client-auto-scaling";
-import { type CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import {
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
@@ -18,6 +18,7 @@ import type {
   ReadinessReader,
   TemplateDescription,
 } from "@fleet-upgrade/core";
+import { describeAlarmStates } from "./queries";
 import { chunk, hasAllTags, mapLimit, tagsToRecord } from "./support";
 
 export interface AwsReadinessReaderClients {
@@ -28,8 +29,6 @@ export interface AwsReadinessReaderClients {
 
 /** Calls in flight at once for per-group and per-template reads: gentle on the services' request rates. */
 const CONCURRENCY = 8;
-/** DescribeAlarms takes at most 100 names per call (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html). */
-const ALARM_NAMES_PER_CALL = 100;
 /** DescribeLaunchTemplates takes at most 200 results per page (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplates.html). */
 const TEMPLATES_PER_CALL = 200;
 /** Refresh statuses during which StartInstanceRefresh is refused (InstanceRefreshInProgressFault). */
@@ -236,25 +235,8 @@ export class AwsReadinessReader implements ReadinessReader {
 
   private async alarmStates(names: string[]): Promise<Map<string, AlarmDescription["state"]>> {
     const states = new Map<string, AlarmDescription["state"]>();
-    for (const batch of chunk(names, ALARM_NAMES_PER_CALL)) {
-      let nextToken: string | undefined;
-      do {
-        const out = await this.clients.cloudwatch.send(
-          new DescribeAlarmsCommand({
-            AlarmNames: batch,
-            AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
-            MaxRecords: 100,
-            NextToken: nextToken,
-          }),
-        );
-        for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
-          if (alarm.AlarmName === undefined) continue;
-          const s = alarm.StateValue;
-          states.set(alarm.AlarmName, s === "OK" || s === "ALARM" || s === "INSUFFICIENT_DATA" ? s : null);
-        }
-        nextToken = out.NextToken;
-      } while (nextToken);
-    }
+    for (const [name, s] of await describeAlarmStates(this.clients.cloudwatch, names))
+      states.set(name, s === "OK" || s === "ALARM" || s === "INSUFFICIENT_DATA" ? s : null);
     return states;
   }
 }
