@@ -47,7 +47,7 @@ describe("scenario group metrics and onNewImage.metrics (CONTRACTS section 3)", 
     if (result.ok) throw new Error("expected problems");
     expect(result.problems.map((p) => [p.field, p.value, p.expected])).toEqual(
       expect.arrayContaining([
-        ["groups[0].metrics.CPUUtilization.mean", -1, "a number >= 0"],
+        ["groups[0].metrics.CPUUtilization.mean", -1, "a number 0-1000000000"],
         ["groups[0].metrics.CPUUtilization.cv", 6, "a number 0-5"],
         ["groups[0].onNewImage.metrics.CPUUtilization.shift", -2, "a number -1-100"],
         ["groups[0].onNewImage.metrics.CPUUtilization.scale", 2, expect.stringContaining("shift")],
