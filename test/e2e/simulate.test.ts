@@ -89,6 +89,8 @@ describe("simulate the bundled example fleet", () => {
       groups: scenario.groups.length,
       instances: inGroups + scenario.standalone,
       byPlatform: { "Amazon Linux 2": inGroups + scenario.standalone },
+      // Every group of the example is targeted (CONTRACTS.md section 2, inventory.untargeted).
+      untargeted: [],
     });
   });
 
