@@ -254,8 +254,9 @@ export class FakeHealth implements HealthMonitor {
 }
 
 /**
- * CloudWatch's per-instance series as the judge reads them: a value per instance, the same every
- * minute of the window asked, plus a little deterministic spread. Records every read.
+ * CloudWatch's per-instance series as the judge reads them: one sample a period around each
+ * instance's level, spread +-20% minute to minute (each instance in its own phase, so instances of
+ * a side do not differ on average). Records every read; `fault` makes every read throw.
  */
 export class FakeMetrics implements MetricReader {
   /** Level of each instance; an instance absent here has no data. */
@@ -266,7 +267,8 @@ export class FakeMetrics implements MetricReader {
   async readInstanceSeries(input: Parameters<MetricReader["readInstanceSeries"]>[0]) {
     this.reads.push(input);
     if (this.fault) throw this.fault;
-    const minutes = Math.floor((input.to.getTime() - input.from.getTime()) / (input.periodSeconds * 1000));
+    const periods = Math.floor((input.to.getTime() - input.from.getTime()) / (input.periodSeconds * 1000));
+    const phase = (id: string) => [...id].reduce((sum, c) => sum + c.charCodeAt(0), 0);
     return input.metrics.map(() =>
       Object.fromEntries(
         input.instanceIds.map((id) => {
@@ -274,7 +276,10 @@ export class FakeMetrics implements MetricReader {
           const values =
             level === undefined
               ? []
-              : Array.from({ length: minutes }, (_, m) => level * (1 + ((m % 5) - 2) / 100));
+              : Array.from(
+                  { length: periods },
+                  (_, m) => level * (1 + (((m * 7 + phase(id)) % 11) - 5) / 25),
+                );
           return [id, values];
         }),
       ),
