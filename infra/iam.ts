@@ -200,6 +200,8 @@ function builderStatements(ctx: IamContext): PolicyStatement[] {
   const ec2 = arnPrefix(ctx, "ec2");
   const instances = `${ec2}:instance/*`;
   const images = `arn:${ctx.partition}:ec2:${ctx.region}::image/*`;
+  // Snapshot ARNs, like image ARNs, carry no account (Service Authorization Reference, Amazon EC2).
+  const snapshots = `arn:${ctx.partition}:ec2:${ctx.region}::snapshot/*`;
   const builderTags = {
     [`aws:ResourceTag/${MANAGED_TAG_KEY}`]: ctx.managedTagValue,
     [`aws:ResourceTag/${ROLE_TAG_KEY}`]: BUILDER_ROLE_TAG_VALUE,
@@ -227,13 +229,13 @@ function builderStatements(ctx: IamContext): PolicyStatement[] {
       ["ec2:RunInstances"],
       [`${ec2}:volume/*`, `${ec2}:network-interface/*`, `${ec2}:subnet/*`, `${ec2}:security-group/*`],
     ),
-    statement("TagOnCreateOnly", ["ec2:CreateTags"], [instances, images, `${ec2}:snapshot/*`], {
+    statement("TagOnCreateOnly", ["ec2:CreateTags"], [instances, images, snapshots], {
       StringEquals: { "ec2:CreateAction": ["RunInstances", "CreateImage"] },
     }),
     statement("ImageAndTerminateBuilderOnly", ["ec2:CreateImage", "ec2:TerminateInstances"], [instances], {
       StringEquals: builderTags,
     }),
-    statement("CreateBuilderImage", ["ec2:CreateImage"], [images, `${ec2}:snapshot/*`]),
+    statement("CreateBuilderImage", ["ec2:CreateImage"], [images, snapshots]),
     statement("PassBuilderRoleToEc2", ["iam:PassRole"], [ctx.builderRoleArn], {
       StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" },
     }),
@@ -294,7 +296,8 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
       return builderStatements(ctx);
     case "startRefresh":
       return [
-        readStatement(["autoscaling:DescribeInstanceRefreshes"]),
+        // DescribeAlarms: only alarms in OK go in a refresh's AlarmSpecification (AWS refuses others).
+        readStatement(["autoscaling:DescribeInstanceRefreshes", "cloudwatch:DescribeAlarms"]),
         statement(
           "NewVersionOfManagedLaunchTemplate",
           ["ec2:CreateLaunchTemplateVersion"],

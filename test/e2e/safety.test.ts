@@ -147,15 +147,18 @@ describe("faults survived", () => {
     expect(result.metrics.apiCalls["autoscaling:CancelInstanceRefresh"]).toBeUndefined();
   });
 
-  it("fails a group whose new instances cannot launch, says so and stops later waves", async () => {
+  it("rolls back a group whose new instances cannot launch, as AutoRollback does after an hour of retries, and stops later waves", async () => {
     const scenario = exampleWith((s) => {
       groupSpec(s, "api-canary").onNewImage = { failLaunch: true };
     });
-    const { result } = await simulate(scenario);
-    expect(result.status).toBe("FAILED");
+    const { result, account } = await simulate(scenario);
+    // AWS keeps retrying the launch for up to an hour, then AutoRollback undoes the refresh.
+    expect(result.status).toBe("ROLLED_BACK");
     const group = result.groups.find((g) => g.name === "api-canary");
-    expect(group?.outcome).toBe("FAILED");
-    expect(group?.reason).toContain("failed");
+    expect(group?.outcome).toBe("ROLLED_BACK");
+    const refresh = account.group("api-canary")?.refreshes.at(-1);
+    expect(refresh?.status).toBe("RollbackSuccessful");
+    expect((refresh?.endMs ?? 0) - (refresh?.startMs ?? 0)).toBeGreaterThanOrEqual(3_600_000);
     expect(
       result.groups.filter((g) => LATER_WAVES.includes(g.name)).every((g) => g.outcome === "NOT_STARTED"),
     ).toBe(true);

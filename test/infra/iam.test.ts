@@ -118,9 +118,10 @@ describe("IAM policies", () => {
     const builderPasses = passes.filter(([, s]) => s.Resource.includes(ctx.builderRoleArn));
     expect(builderPasses.map(([owner]) => owner)).toEqual(["hardenStep"]);
     expect(builderPasses[0]?.[1].Resource).toEqual([ctx.builderRoleArn]);
-    // Refreshes pass the fleet's own instance roles, listed in the stage, and nothing else.
+    // Refreshes (and the reconcile path's rollbacks) pass the fleet's own instance roles, listed in
+    // the stage, and nothing else.
     for (const [owner, s] of passes.filter(([o]) => o !== "hardenStep")) {
-      expect(["plan", "startRefresh", "rollbackGroup"]).toContain(owner);
+      expect(["plan", "startRefresh", "rollbackGroup", "reconcile"]).toContain(owner);
       expect(s.Resource).toEqual(ctx.fleetInstanceRoleArns);
     }
   });

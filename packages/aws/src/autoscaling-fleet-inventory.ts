@@ -43,6 +43,8 @@ export const READABLE_IMAGE_PARAMETER_PREFIX = "/aws/service/ami-amazon-linux-la
  * the versioned names AL2023 uses for its newer tracks (`kernel6.12`, `kernel6.18`).
  */
 const KERNEL_PACKAGES = ["kernel", "kernel6.12", "kernel6.18"];
+/** Names per DescribeAutoScalingGroups call: AWS takes at most 50 unless MaxRecords says more. */
+export const GROUP_NAMES_PER_CALL = 50;
 /** Launch template look-ups in flight at once: enough for 1,000 groups, gentle on EC2's request rate. */
 const LAUNCH_TEMPLATE_CONCURRENCY = 8;
 
@@ -119,21 +121,29 @@ export class AutoScalingFleetInventory implements FleetInventory {
       Values: [value],
     }));
     const groups: AutoScalingGroup[] = [];
-    let nextToken: string | undefined;
-    do {
-      const out = await this.clients.autoscaling.send(
-        new DescribeAutoScalingGroupsCommand({
-          ...(targets.autoScalingGroupNames.length > 0 && {
-            AutoScalingGroupNames: targets.autoScalingGroupNames,
+    // Named groups go in batches of 50, the most one call takes by default (up to MaxRecords, 100):
+    // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html
+    const names = [...new Set(targets.autoScalingGroupNames)];
+    const batches: (string[] | null)[] = [];
+    for (let i = 0; i < names.length; i += GROUP_NAMES_PER_CALL) {
+      batches.push(names.slice(i, i + GROUP_NAMES_PER_CALL));
+    }
+    if (batches.length === 0) batches.push(null);
+    for (const batch of batches) {
+      let nextToken: string | undefined;
+      do {
+        const out = await this.clients.autoscaling.send(
+          new DescribeAutoScalingGroupsCommand({
+            ...(batch !== null && { AutoScalingGroupNames: batch }),
+            ...(filters.length > 0 && { Filters: filters }),
+            MaxRecords: 100,
+            NextToken: nextToken,
           }),
-          ...(filters.length > 0 && { Filters: filters }),
-          MaxRecords: 100,
-          NextToken: nextToken,
-        }),
-      );
-      groups.push(...(out.AutoScalingGroups ?? []));
-      nextToken = out.NextToken;
-    } while (nextToken);
+        );
+        groups.push(...(out.AutoScalingGroups ?? []));
+        nextToken = out.NextToken;
+      } while (nextToken);
+    }
     // The service filters already; checking again keeps the contract when a filter is ignored.
     return groups.filter(
       (group) =>

@@ -9,12 +9,16 @@ import {
   StartInstanceRefreshCommand,
   UpdateAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
+import { type CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateLaunchTemplateVersionCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import {
+  type AlarmStateValue,
   type GroupRollout,
   type RefreshState,
   RefreshStatusSchema,
+  refreshAlarmsNote,
   type StartRefreshInput,
+  splitRefreshAlarms,
   type TemplateUser,
 } from "@fleet-upgrade/core";
 import { UnexpectedResponseError } from "./errors";
@@ -22,7 +26,12 @@ import { UnexpectedResponseError } from "./errors";
 export interface AutoScalingGroupRolloutClients {
   autoscaling: AutoScalingClient;
   ec2: EC2Client;
+  /** Reads alarm states before a refresh names them; without it, alarms are sent unchecked (at most 10). */
+  cloudwatch?: CloudWatchClient;
 }
+
+/** DescribeAlarms takes at most 100 names per call. */
+const ALARM_NAMES_PER_CALL = 100;
 
 type GroupSnapshot = NonNullable<Awaited<ReturnType<GroupRollout["describeGroup"]>>>;
 
@@ -122,6 +131,21 @@ export class AutoScalingGroupRollout implements GroupRollout {
   }
 
   async startRefresh(input: StartRefreshInput): Promise<string> {
+    let states: Map<string, AlarmStateValue> | null;
+    try {
+      states = await this.alarmStates(input.alarmNames);
+    } catch (error) {
+      // States unknown: name none in the AlarmSpecification (AWS could refuse the refresh); the
+      // run's own health checks judge them all, and the note says why.
+      states = null;
+      input.onAlarmsNote?.(
+        `alarm states unreadable (${(error as Error).name}): ${input.alarmNames.join(", ")} judged by the run's own health checks only`,
+      );
+    }
+    const { watched, judgedByRun } =
+      states === null ? { watched: [], judgedByRun: [] } : splitRefreshAlarms(input.alarmNames, states);
+    const note = refreshAlarmsNote(judgedByRun);
+    if (note !== null) input.onAlarmsNote?.(note);
     const preferences: RefreshPreferences = {
       MinHealthyPercentage: input.minHealthyPercentage,
       MaxHealthyPercentage: input.maxHealthyPercentage,
@@ -131,7 +155,7 @@ export class AutoScalingGroupRollout implements GroupRollout {
       CheckpointDelay: input.checkpointDelaySeconds,
       SkipMatching: false,
       AutoRollback: input.autoRollback ?? true,
-      ...(input.alarmNames.length > 0 && { AlarmSpecification: { Alarms: input.alarmNames } }),
+      ...(watched.length > 0 && { AlarmSpecification: { Alarms: watched } }),
       ScaleInProtectedInstances: "Refresh",
       StandbyInstances: "Ignore",
     };
@@ -149,6 +173,38 @@ export class AutoScalingGroupRollout implements GroupRollout {
       throw new UnexpectedResponseError("StartInstanceRefresh", "without an instance refresh id");
     }
     return out.InstanceRefreshId;
+  }
+
+  /** Each alarm's state; without a CloudWatch client, every alarm counts as OK. */
+  private async alarmStates(names: readonly string[]): Promise<Map<string, AlarmStateValue>> {
+    const states = new Map<string, AlarmStateValue>();
+    const unique = [...new Set(names)];
+    const cloudwatch = this.clients.cloudwatch;
+    if (cloudwatch === undefined) {
+      for (const name of unique) states.set(name, "OK");
+      return states;
+    }
+    for (let i = 0; i < unique.length; i += ALARM_NAMES_PER_CALL) {
+      const batch = unique.slice(i, i + ALARM_NAMES_PER_CALL);
+      let nextToken: string | undefined;
+      do {
+        const out = await cloudwatch.send(
+          new DescribeAlarmsCommand({
+            AlarmNames: batch,
+            AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
+            MaxRecords: 100,
+            NextToken: nextToken,
+          }),
+        );
+        for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
+          if (alarm.AlarmName !== undefined && alarm.StateValue !== undefined) {
+            states.set(alarm.AlarmName, alarm.StateValue);
+          }
+        }
+        nextToken = out.NextToken;
+      } while (nextToken);
+    }
+    return states;
   }
 
   async describeRefreshes(groupName: string, instanceRefreshIds?: string[]): Promise<RefreshState[]> {

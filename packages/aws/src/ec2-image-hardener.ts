@@ -24,7 +24,11 @@ export interface Ec2ImageHardenerClients {
   ssm: SSMClient;
 }
 
-/** How long Run Command lets one document run on the builder (STIG with package installs takes a while). */
+/**
+ * SendCommand's TimeoutSeconds: how long Run Command waits to deliver a command to the builder before it
+ * ends TimedOut (DeliveryTimedOut) without running. It does not bound the run itself: that is each
+ * document's own execution timeout (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html).
+ */
 export const COMMAND_TIMEOUT_SECONDS = 3600;
 
 /** Launches a builder instance, runs SSM documents on it, images it and terminates it. */

@@ -26,7 +26,10 @@ const MAX_CAUSE_LENGTH = 32_768;
 /**
  * Starts the state machine's executions for the status API. The execution name is the run id (the
  * first state records the run under `$$.Execution.Name`), so a retried start of the same run id
- * cannot start a second run: Step Functions answers ExecutionAlreadyExists, which propagates.
+ * cannot start a second run: for a standard workflow, StartExecution with the name of a running
+ * execution and the same input answers that execution (idempotent); with another input, or once that
+ * execution has closed, it answers ExecutionAlreadyExists, which propagates
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
  */
 export class SfnRunStarter implements RunStarter {
   constructor(

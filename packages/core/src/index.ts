@@ -9,6 +9,7 @@ export * from "./lower-bound";
 export * from "./notification";
 export * from "./ports";
 export * from "./readiness";
+export * from "./refresh-alarms";
 export * from "./refresh-progress";
 export * from "./regression-analysis";
 export * from "./regression-judge";

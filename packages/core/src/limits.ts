@@ -46,6 +46,8 @@ export const LIMITS = {
   operatorSeconds: 30 * 86_400,
   /** Images, operator actions, faults' lists of a simulated account: common sense. */
   listItems: 1_000,
+  /** A simulated per-instance metric's mean: common sense (a percentage, a count, a latency). */
+  metricMean: 1_000_000_000,
   /** Names in a scenario or request (waves, rings, images): common sense. */
   nameLength: 255,
 } as const;

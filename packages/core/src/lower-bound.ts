@@ -84,7 +84,8 @@ export function batchSize(
 
 /**
  * A group's refresh lower bound, seconds: each segment in batches of {@link batchSize}, each batch
- * `launchSeconds + max(warmupSeconds, instanceWarmupSeconds ?? 0)`, and `checkpointDelaySeconds`
+ * `launchSeconds + W`, W the request's `instanceWarmupSeconds` when set (it overrides the group's
+ * default warmup, as InstanceWarmup does in AWS) and the group's `warmupSeconds` otherwise, and `checkpointDelaySeconds`
  * after each non-empty checkpoint segment. The last segment (to N) has no pause. Zero for N = 0.
  *
  * @example
@@ -96,8 +97,7 @@ export function groupLowerBoundSeconds(
   rollout: RefreshPacing,
 ): number {
   const batch = batchSize(group.desired, rollout.minHealthyPercentage, rollout.maxHealthyPercentage);
-  const batchSeconds =
-    group.launchSeconds + Math.max(group.warmupSeconds, rollout.instanceWarmupSeconds ?? 0);
+  const batchSeconds = group.launchSeconds + (rollout.instanceWarmupSeconds ?? group.warmupSeconds);
   let seconds = 0;
   for (const segment of refreshSegments(group.desired, rollout.checkpoints)) {
     seconds += ceilDiv(segment.size, batch) * batchSeconds;

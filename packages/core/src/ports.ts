@@ -68,9 +68,12 @@ export interface StartRefreshInput {
   /** Ascending, each 1-99; the adapter appends 100. */
   checkpointPercentages: number[];
   checkpointDelaySeconds: number;
+  /** Alarms the group is watched by; the adapter sends those AWS accepts (see splitRefreshAlarms). */
   alarmNames: string[];
   /** Alarm-based AutoRollback (default true); off for a reverse refresh. */
   autoRollback?: boolean;
+  /** Told which alarms the refresh does not watch (left to the run's own health checks), and why. */
+  onAlarmsNote?: (note: string) => void;
 }
 
 /** Launch template versions and instance refreshes of Auto Scaling groups. */

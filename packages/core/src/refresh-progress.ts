@@ -137,8 +137,7 @@ export function expectedSecondsToNextStop(
   const next = segments[index];
   if (!next) return 0;
   const batch = batchSize(pacing.desired, rollout.minHealthyPercentage, rollout.maxHealthyPercentage);
-  const batchSeconds =
-    pacing.launchSeconds + Math.max(pacing.warmupSeconds, rollout.instanceWarmupSeconds ?? 0);
+  const batchSeconds = pacing.launchSeconds + (rollout.instanceWarmupSeconds ?? pacing.warmupSeconds);
   const pause = fromCheckpoint === null ? 0 : rollout.checkpointDelaySeconds;
   return pause + Math.ceil(next.size / batch) * batchSeconds;
 }

@@ -67,7 +67,8 @@ const METRIC_NAME = z
 
 /** A per-instance metric of a group: its mean and coefficient of variation (sd / mean) per sample. */
 export const ScenarioMetricSchema = strictObject({
-  mean: numberIn(0),
+  // Common sense: no per-instance metric averages above a billion; larger means only overflow sums.
+  mean: numberIn(0, LIMITS.metricMean),
   cv: numberIn(0, 5),
 });
 export type ScenarioMetric = z.infer<typeof ScenarioMetricSchema>;
@@ -115,6 +116,12 @@ export const ScenarioGroupSchema = strictObject({
     name: nonEmptyString("a non-empty launch template name"),
     version: LaunchTemplateVersionSpecSchema,
     imageId: nonEmptyString("an AMI id listed under images"),
+    /** The template's tags; absent: the group's fleet-upgrade:managed tag (a shared template: if any group is managed). */
+    tags: stringMap().optional(),
+    /** Plain-text user data (served base64, as EC2 does). */
+    userData: z.string({ error: "a string (plain-text user data)" }).optional(),
+    /** The role the template's instance profile carries (what a refresh from it passes). */
+    instanceProfileRole: nonEmptyString("a non-empty IAM role name").optional(),
   }),
   tags: stringMap().default(() => ({})),
   targetGroup: flag().default(false),
@@ -123,12 +130,27 @@ export const ScenarioGroupSchema = strictObject({
   /** Running to healthy and in service. */
   warmupSeconds: duration().default(120),
   onNewImage: OnNewImageSchema.prefault({}),
+  /** Group metrics collection on (GroupInServiceInstances in CloudWatch); AWS's own default is off. */
+  metricsCollection: flag().default(true),
+  /** Instances report SSM inventory; false: no inventory association, GetInventory returns nothing for them. */
+  inventory: flag().default(true),
+  /** The group runs from a launch configuration (named after `launchTemplate.name`, same image), not a template. */
+  launchConfiguration: flag().default(false),
   /** Per-instance metrics served through CloudWatch (dimension InstanceId); CPUUtilization 30 / 0.15 unless given. */
   metrics: z
     .record(METRIC_NAME, ScenarioMetricSchema, { error: "an object of metric names to { mean, cv }" })
     .default(() => ({ ...DEFAULT_SCENARIO_METRICS })),
 }).transform((group) => ({ ...group, min: group.min ?? group.desired, max: group.max ?? group.desired }));
 export type ScenarioGroup = z.infer<typeof ScenarioGroupSchema>;
+
+/** An alarm of the account and its state when the scenario starts. */
+export const ScenarioAlarmSchema = strictObject({
+  name: nonEmptyString("a non-empty alarm name"),
+  state: oneOf(["OK", "ALARM", "INSUFFICIENT_DATA"]).default("OK"),
+  /** false: named somewhere (a tag, the request) but absent from the account. */
+  exists: flag().default(true),
+});
+export type ScenarioAlarm = z.infer<typeof ScenarioAlarmSchema>;
 
 /** A scripted operator action: exactly one of `afterWave` or `atSeconds`. */
 export const OperatorActionSchema = strictObject({
@@ -195,6 +217,13 @@ const ScenarioShape = strictObject({
     .array(OperatorActionSchema, { error: "a list of operator actions" })
     .max(LIMITS.listItems, { error: `a list of at most ${LIMITS.listItems} operator actions` })
     .default(() => []),
+  /** Alarms of the account and their state at start; an alarm named elsewhere and not listed exists, in OK. */
+  alarms: z.array(ScenarioAlarmSchema, { error: "a list of alarms" }).default(() => []),
+  /** Stage settings the simulation runs with. */
+  stage: strictObject({
+    /** Instance roles a refresh may pass; absent: every role a template names. */
+    fleetInstanceRoles: stringList("IAM role names").optional(),
+  }).prefault({}),
   /** The run request, validated later by parseRunRequest (`--request` overrides it). */
   // A record, not z.custom: a failing z.custom would stop the cross-field rules from running.
   request: z.record(z.string(), z.unknown(), { error: "an object (a run request)" }).default(() => ({})),
@@ -262,6 +291,26 @@ function ruleIssues(value: unknown): RuleIssue[] {
         issues.push({
           path: ["groups", index, "max"],
           message: `an integer >= ${desired}: at least desired (${desired})`,
+        });
+      }
+    }
+  });
+
+  // Groups naming the same launch template share it: its fields must agree.
+  const templates = new Map<string, { index: number; fields: Record<string, unknown> }>();
+  list(root.groups).forEach((item, index) => {
+    const template = record(record(item).launchTemplate);
+    if (typeof template.name !== "string" || template.name === "") return;
+    const first = templates.get(template.name);
+    if (first === undefined) {
+      templates.set(template.name, { index, fields: template });
+      return;
+    }
+    for (const field of ["version", "imageId", "userData", "instanceProfileRole", "tags"]) {
+      if (JSON.stringify(template[field]) !== JSON.stringify(first.fields[field])) {
+        issues.push({
+          path: ["groups", index, "launchTemplate", field],
+          message: `the same ${field} as groups[${first.index}], which shares launch template ${JSON.stringify(template.name)} (${JSON.stringify(first.fields[field] ?? null)})`,
         });
       }
     }

@@ -13,6 +13,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Scenario } from "@fleet-upgrade/core";
 import type { MiddlewareStack, RetryStrategyV2 } from "@smithy/types";
 import { ServiceFault, type ServiceName, THROTTLING } from "./errors";
+import { apiModel, type ModelViolation } from "./model-validation";
 import { RefreshEngine } from "./refresh-engine";
 import { SIMULATED_MAX_ATTEMPTS, ZeroDelayRetryStrategy } from "./retry";
 import { autoscalingHandlers } from "./services/autoscaling";
@@ -272,6 +273,11 @@ export class SimulatedAccount {
     return Object.fromEntries([...this.world.apiCalls].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
+  /** Requests refused because they broke the service's API model (see model-validation.ts), in order. */
+  modelViolations(): ModelViolation[] {
+    return this.world.modelViolations.map((violation) => ({ ...violation }));
+  }
+
   /** The refresh events delivered so far, in order. */
   deliveredEvents(): RefreshEvent[] {
     return this.world.deliveredEvents.map((event) => structuredClone(event));
@@ -322,8 +328,8 @@ export class SimulatedAccount {
     return [...this.world.groups.keys()];
   }
 
-  /** An alarm's state (OK or ALARM); undefined for an unknown alarm. */
-  alarmState(name: string): "OK" | "ALARM" | undefined {
+  /** An alarm's state (OK, ALARM or INSUFFICIENT_DATA); undefined for an unknown alarm. */
+  alarmState(name: string): "OK" | "ALARM" | "INSUFFICIENT_DATA" | undefined {
     return this.world.alarms.get(name)?.state;
   }
 
@@ -364,6 +370,12 @@ export class SimulatedAccount {
           "UnsupportedOperation",
           `The simulated account does not implement ${key}; add it to packages/simulator`,
         );
+      }
+      // The front door: a request its API model refuses never reaches the service.
+      const violation = apiModel(service).check(operation, input);
+      if (violation !== null) {
+        this.world.modelViolations.push(violation);
+        throw new ServiceFault(violation.code, violation.message);
       }
       const output = handler(this.context, input ?? {});
       return { ...output, $metadata: { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 } };

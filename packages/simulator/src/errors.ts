@@ -37,7 +37,8 @@ export const THROTTLING: Record<ServiceName, { code: string; status: number }> =
   ssm: { code: "ThrottlingException", status: 400 },
   cloudwatch: { code: "Throttling", status: 400 },
   elasticloadbalancing: { code: "Throttling", status: 400 },
-  sns: { code: "ThrottledException", status: 400 },
+  // SNS throttles with HTTP 429 (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html#API_Publish_Errors).
+  sns: { code: "ThrottledException", status: 429 },
 };
 
 export function validationFault(service: ServiceName, message: string): ServiceFault {

@@ -9,6 +9,13 @@ export {
 } from "./account";
 export { ServiceFault, type ServiceName } from "./errors";
 export { type GenerateFleetOptions, generateFleetScenario } from "./generate";
+export {
+  ApiModel,
+  apiModel,
+  MODEL_FILES,
+  type ModelledService,
+  type ModelViolation,
+} from "./model-validation";
 export { IdFactory, Random } from "./random";
 export { minHealthyCount } from "./refresh-engine";
 export { SIMULATED_MAX_ATTEMPTS, ZeroDelayRetryStrategy } from "./retry";

@@ -1,10 +1,18 @@
 import { batchSize, type RefreshSegment, refreshSegments } from "@fleet-upgrade/core";
 import type { GroupState, RefreshPreferencesState, RefreshState, World } from "./world";
 
+/** With AutoRollback, a refresh whose launches keep failing retries this long, then rolls back. */
+export const LAUNCH_RETRY_MS = 3_600_000;
+/** At most one launch attempt per minute while retrying. */
+const LAUNCH_RETRY_SPACING_MS = 60_000;
+
 /**
  * Instance refresh pacing, exactly as CONTRACTS.md section 3 defines it: segments end at
  * ceil(N*c/100) per checkpoint and at N (empty ones skipped with their pause); each segment in
- * batches of B = max(1, floor(N*(max-min)/100)); a batch takes launch + max(warmup, InstanceWarmup);
+ * batches of B = max(1, floor(N*(max-min)/100)); a batch takes launch + W, W the refresh's
+ * InstanceWarmup when set (it overrides the group's default warmup, as in AWS:
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RefreshPreferences.html) and the
+ * group's warmup otherwise;
  * at a batch start at most min(b, N - ceil(N*min/100)) old instances go, the rest once the new ones
  * are healthy. Rollbacks replace the new instances back at the same pacing, without checkpoints.
  */
@@ -23,6 +31,10 @@ interface ForwardPlan {
   queue: string[];
   warmupSeconds: number;
   version: number;
+  /** When the launches of the current batch first failed (null: none failed). */
+  firstLaunchFailureMs: number | null;
+  /** CancelInstanceRefresh arrived: finish the batch in flight, then Cancelled. */
+  cancelling: boolean;
 }
 
 interface RollbackPlan {
@@ -34,6 +46,7 @@ interface RollbackPlan {
   deficit: number;
   version: number;
   warmupSeconds: number;
+  cancelling: boolean;
 }
 
 export interface StartRefreshSpec {
@@ -45,6 +58,7 @@ export interface StartRefreshSpec {
 
 export class RefreshEngine {
   private readonly plans = new Map<string, ForwardPlan>();
+  private readonly rollbacks = new Map<string, RollbackPlan>();
   readonly active = new Set<RefreshState>();
 
   constructor(private readonly world: World) {
@@ -102,8 +116,10 @@ export class RefreshEngine {
       segDone: 0,
       replaced: 0,
       queue: [...group.members],
-      warmupSeconds: Math.max(group.warmupSeconds, prefs.InstanceWarmup ?? 0),
+      warmupSeconds: prefs.InstanceWarmup ?? group.warmupSeconds,
       version: spec.version,
+      firstLaunchFailureMs: null,
+      cancelling: false,
     };
     group.refreshes.push(refresh);
     this.plans.set(refresh.id, plan);
@@ -141,14 +157,69 @@ export class RefreshEngine {
       plan.warmupSeconds,
       refresh.timers,
       {
-        onFailed: () =>
-          this.fail(
-            plan,
-            `${b} instance(s) failed to launch from launch template ${group.template.name} version ${plan.version}: ` +
-              "the instance terminated during launch (simulated launch failure).",
-          ),
-        onHealthy: () => this.batchDone(plan, b, later),
+        onFailed: () => this.launchFailed(plan, b, later),
+        onHealthy: () => {
+          plan.firstLaunchFailureMs = null;
+          this.batchDone(plan, b, later);
+        },
       },
+    );
+  }
+
+  /**
+   * A batch failed to launch. With AutoRollback, Auto Scaling keeps trying to launch for up to an
+   * hour, then fails the refresh and rolls it back; without it, the refresh fails
+   * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.html: "auto
+   * rollback ... if the instance refresh fails for some reason").
+   */
+  private launchFailed(plan: ForwardPlan, b: number, later: number): void {
+    const { group, refresh } = plan;
+    refresh.batchIds = [];
+    const reason =
+      `${b} instance(s) failed to launch from launch template ${group.template.name} version ${plan.version}: ` +
+      "the instance terminated during launch (simulated launch failure).";
+    if (plan.cancelling) {
+      this.finishCancel(refresh);
+      return;
+    }
+    if (!refresh.preferences.AutoRollback) {
+      this.fail(plan, reason);
+      return;
+    }
+    const now = this.world.now();
+    plan.firstLaunchFailureMs ??= now;
+    if (now - plan.firstLaunchFailureMs >= LAUNCH_RETRY_MS) {
+      if (this.rollbackBlocker(refresh) !== null) {
+        this.fail(plan, reason);
+        return;
+      }
+      this.rollback(refresh, `The instance refresh failed: ${reason} Rolling back automatically.`);
+      return;
+    }
+    refresh.statusReason = `Waiting for instances to launch: ${reason} Retrying.`;
+    const spacing = Math.max(0, LAUNCH_RETRY_SPACING_MS - group.launchSeconds * 1000);
+    this.at(
+      refresh,
+      now + spacing,
+      () => {
+        // The instances terminated at the batch start are still owed: relaunch the same batch.
+        refresh.batchIds = this.world.launchIntoGroup(
+          group,
+          b,
+          plan.version,
+          plan.warmupSeconds,
+          refresh.timers,
+          {
+            onFailed: () => this.launchFailed(plan, b, later),
+            onHealthy: () => {
+              plan.firstLaunchFailureMs = null;
+              refresh.statusReason = null;
+              this.batchDone(plan, b, later);
+            },
+          },
+        );
+      },
+      `launch retry ${group.name}`,
     );
   }
 
@@ -156,6 +227,11 @@ export class RefreshEngine {
     const { group, refresh } = plan;
     this.terminateOld(plan.queue, group, later);
     refresh.batchIds = [];
+    if (plan.cancelling) {
+      plan.replaced += b;
+      this.finishCancel(refresh);
+      return;
+    }
     plan.replaced += b;
     plan.segDone += b;
     refresh.percentageComplete = plan.n === 0 ? 100 : Math.floor((100 * plan.replaced) / plan.n);
@@ -199,6 +275,7 @@ export class RefreshEngine {
     const bake = refresh.preferences.BakeTime;
     if (bake > 0) {
       refresh.status = "Baking";
+      this.world.emitRefreshEvent("EC2 Auto Scaling Instance Refresh Started Baking", refresh);
       this.at(refresh, this.world.now() + bake * 1000, () => this.succeed(plan), `bake ${plan.group.name}`);
     } else {
       this.succeed(plan);
@@ -233,8 +310,29 @@ export class RefreshEngine {
     this.evaluateAlarms(group);
   }
 
-  /** CancelInstanceRefresh: stops after terminating the batch still launching; Auto Scaling refills. */
-  cancel(refresh: RefreshState): void {
+  /**
+   * CancelInstanceRefresh, of a refresh or its rollback: Cancelling while the launches in flight
+   * finish (or at once without waiting), then Cancelled; nothing replaced is undone, and Auto
+   * Scaling refills the group.
+   */
+  cancel(refresh: RefreshState, waitForTransitioning = true): void {
+    const plan = this.plans.get(refresh.id);
+    refresh.status = "Cancelling";
+    refresh.statusReason = "The instance refresh is being cancelled by a CancelInstanceRefresh request.";
+    if (plan !== undefined) plan.cancelling = true;
+    const rollback = this.rollbacks.get(refresh.id);
+    if (rollback !== undefined) rollback.cancelling = true;
+    const inFlight = refresh.batchIds.some((id) => this.world.instances.get(id)?.lifecycle === "Pending");
+    if (waitForTransitioning && inFlight) {
+      // Keep only the batch's own timers: checkpoint waits and retries stop here.
+      return;
+    }
+    this.stopBatch(refresh);
+    this.at(refresh, this.world.now(), () => this.finishCancel(refresh), `cancel ${refresh.groupName}`);
+  }
+
+  private finishCancel(refresh: RefreshState): void {
+    if (refresh.status !== "Cancelling") return;
     const group = this.world.groups.get(refresh.groupName);
     this.stopBatch(refresh);
     refresh.status = "Cancelled";
@@ -304,7 +402,9 @@ export class RefreshEngine {
       deficit,
       version: Number(refresh.fromVersionSpec),
       warmupSeconds: plan.warmupSeconds,
+      cancelling: false,
     };
+    this.rollbacks.set(refresh.id, rb);
     this.at(refresh, world.now(), () => this.nextRollbackBatch(rb), `rollback ${group.name}`);
   }
 
@@ -322,10 +422,17 @@ export class RefreshEngine {
     this.terminateOld(rb.queue, group, atStart);
     const later = quota - atStart;
     refresh.batchIds = this.world.launchIntoGroup(group, b, rb.version, rb.warmupSeconds, refresh.timers, {
-      onFailed: () => this.rollbackFailed(rb, "Instances failed to launch during the rollback."),
+      onFailed: () =>
+        rb.cancelling
+          ? this.finishCancel(refresh)
+          : this.rollbackFailed(rb, "Instances failed to launch during the rollback."),
       onHealthy: () => {
         this.terminateOld(rb.queue, group, later);
         refresh.batchIds = [];
+        if (rb.cancelling) {
+          this.finishCancel(refresh);
+          return;
+        }
         rb.deficit -= fill;
         const details = refresh.rollback;
         if (details !== null) {
@@ -395,15 +502,25 @@ export class RefreshEngine {
       ? `Threshold Crossed: ${onNew} of ${group.desired} instances of ${group.name} run the new image (${share.toFixed(1)}%).`
       : "Threshold Crossed: no datapoints were breaching the threshold.";
     if (!breaching) return;
+    this.alarmFired(name);
+  }
+
+  /**
+   * An alarm went to ALARM: every active refresh that watches it fails, and with AutoRollback rolls
+   * back (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.html).
+   */
+  alarmFired(name: string): void {
     for (const refresh of [...this.active]) {
       const watches = refresh.preferences.AlarmSpecification?.Alarms.includes(name) === true;
-      if (!watches || !refresh.preferences.AutoRollback) continue;
+      if (!watches) continue;
       if (refresh.status !== "InProgress" && refresh.status !== "Baking") continue;
-      if (this.rollbackBlocker(refresh) !== null) continue;
-      this.rollback(
-        refresh,
-        `Alarm ${name} went to ALARM: the instance refresh is rolled back automatically.`,
-      );
+      const reason = `Alarm ${name} went to ALARM`;
+      const plan = this.plans.get(refresh.id);
+      if (refresh.preferences.AutoRollback && this.rollbackBlocker(refresh) === null) {
+        this.rollback(refresh, `${reason}: the instance refresh is rolled back automatically.`);
+      } else if (plan !== undefined) {
+        this.fail(plan, `${reason}: the instance refresh failed.`);
+      }
     }
   }
 

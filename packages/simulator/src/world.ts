@@ -1,4 +1,5 @@
-import type { OnNewImage, Scenario, ScenarioGroup } from "@fleet-upgrade/core";
+import { MANAGED_TAG_KEY, type OnNewImage, type Scenario, type ScenarioGroup } from "@fleet-upgrade/core";
+import type { ModelViolation } from "./model-validation";
 import { IdFactory, Random } from "./random";
 import { VirtualClock } from "./virtual-clock";
 
@@ -50,6 +51,11 @@ export interface TemplateState {
   createMs: number;
   /** ClientToken -> version number (CreateLaunchTemplateVersion is idempotent by token). */
   tokens: Map<string, number>;
+  tags: Record<string, string>;
+  /** Plain-text user data of every version (EC2 serves it base64). */
+  userData: string | null;
+  /** The role of the template's instance profile, if it names one. */
+  instanceProfileRole: string | null;
 }
 
 export type Ec2StateName = "pending" | "running" | "shutting-down" | "terminated";
@@ -81,6 +87,8 @@ export interface InstanceState {
   privateIp: string;
   availabilityZone: string;
   tags: Record<string, string>;
+  /** Has an SSM inventory association (GetInventory reports it). */
+  inventory: boolean;
 }
 
 export type RefreshStatus =
@@ -172,12 +180,20 @@ export interface GroupState {
   refreshes: RefreshState[];
   createdMs: number;
   availabilityZones: string[];
+  /** Group metrics go to CloudWatch from this time on (EnableMetricsCollection); null: collection off. */
+  metricsEnabledMs: number | null;
+  /** Instances have an SSM inventory association. */
+  inventory: boolean;
+  /** Runs from a launch configuration (named after the scenario's template), not a launch template. */
+  launchConfiguration: boolean;
 }
+
+export type AlarmStateValue = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
 export interface AlarmState {
   name: string;
   arn: string;
-  state: "OK" | "ALARM";
+  state: AlarmStateValue;
   reason: string;
   updatedMs: number;
 }
@@ -225,6 +241,7 @@ export interface RefreshEvent {
 export type RefreshEventType =
   | "EC2 Auto Scaling Instance Refresh Started"
   | "EC2 Auto Scaling Instance Refresh Checkpoint Reached"
+  | "EC2 Auto Scaling Instance Refresh Started Baking"
   | "EC2 Auto Scaling Instance Refresh Succeeded"
   | "EC2 Auto Scaling Instance Refresh Failed"
   | "EC2 Auto Scaling Instance Refresh Cancelled"
@@ -289,10 +306,14 @@ export class World {
   readonly groups = new Map<string, GroupState>();
   readonly targetGroups = new Map<string, GroupState>();
   readonly alarms = new Map<string, AlarmState>();
+  /** Alarms the scenario says do not exist (`exists: false`): never created by a name elsewhere. */
+  readonly absentAlarms = new Set<string>();
   readonly commands: CommandState[] = [];
   readonly commandsById = new Map<string, CommandState>();
   readonly reservationsByToken = new Map<string, { reservationId: string; instanceIds: string[] }>();
   readonly apiCalls = new Map<string, number>();
+  /** Requests the API models refused. */
+  readonly modelViolations: ModelViolation[] = [];
   readonly deliveredEvents: RefreshEvent[] = [];
   readonly eventListeners = new Set<(event: RefreshEvent) => void>();
   readonly progressListeners = new Set<(event: ProgressEvent) => void>();
@@ -341,6 +362,21 @@ export class World {
         this.parameters.set(name, { name, value: image.imageId, version: 1, lastModifiedMs: start - DAY_MS });
       }
     }
+    for (const alarm of this.scenario.alarms) {
+      if (!alarm.exists) {
+        this.absentAlarms.add(alarm.name);
+        continue;
+      }
+      this.ensureAlarm(alarm.name);
+      const state = this.alarms.get(alarm.name);
+      if (state !== undefined && alarm.state !== "OK") {
+        state.state = alarm.state;
+        state.reason =
+          alarm.state === "ALARM"
+            ? "Threshold Crossed: the scenario starts with this alarm in ALARM."
+            : "Insufficient Data: 1 datapoint was unknown (the metric is sparse).";
+      }
+    }
     for (const group of this.scenario.groups) this.buildGroup(group);
     const al2 =
       this.scenario.images.find((image) => image.platformVersion === "2") ?? this.scenario.images[0];
@@ -383,9 +419,17 @@ export class World {
         defaultVersion: count,
         createMs: start - 60 * DAY_MS,
         tokens: new Map(),
+        tags: { ...(spec.launchTemplate.tags ?? {}) },
+        userData: spec.launchTemplate.userData ?? null,
+        instanceProfileRole: spec.launchTemplate.instanceProfileRole ?? null,
       };
       this.templates.set(template.id, template);
       this.templatesByName.set(template.name, template);
+    }
+    // Untagged in the scenario: the template carries the managed tag when any of its groups has it.
+    const managedValue = spec.tags[MANAGED_TAG_KEY];
+    if (spec.launchTemplate.tags === undefined && managedValue !== undefined) {
+      template.tags[MANAGED_TAG_KEY] = managedValue;
     }
     for (let v = template.versions.length + 1; v <= count; v++) {
       template.versions.push({
@@ -426,6 +470,9 @@ export class World {
       refreshes: [],
       createdMs: start - 60 * DAY_MS,
       availabilityZones: [`${this.region}a`, `${this.region}b`, `${this.region}c`],
+      metricsEnabledMs: spec.metricsCollection ? start - 60 * DAY_MS : null,
+      inventory: spec.inventory,
+      launchConfiguration: spec.launchConfiguration,
     };
     group.baseImageId =
       this.resolveImageRef(this.versionOf(group)?.imageRef ?? spec.launchTemplate.imageId) ?? "";
@@ -476,7 +523,7 @@ export class World {
   }
 
   ensureAlarm(name: string): void {
-    if (name === "" || this.alarms.has(name)) return;
+    if (name === "" || this.alarms.has(name) || this.absentAlarms.has(name)) return;
     this.alarms.set(name, {
       name,
       arn: `arn:aws:cloudwatch:${this.region}:${ACCOUNT_ID}:alarm:${name}`,
@@ -539,6 +586,7 @@ export class World {
       privateIp: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
       availabilityZone: `${this.region}${"abc"[n % 3]}`,
       tags: { ...options.tags },
+      inventory: true,
     };
     this.instances.set(instance.instanceId, instance);
     return instance;
@@ -554,6 +602,7 @@ export class World {
       tags: { "aws:autoscaling:groupName": group.name },
     });
     instance.groupName = group.name;
+    instance.inventory = group.inventory;
     instance.lifecycle = "Pending";
     instance.launchTemplate = { id: group.template.id, name: group.template.name, version: String(version) };
     instance.newImage = imageId !== group.baseImageId;

@@ -72,11 +72,13 @@ describe("groupLowerBoundSeconds", () => {
     );
   });
 
-  it("uses the request's warmup when it is longer than the group's", () => {
+  it("uses the request's warmup when set, longer or shorter than the group's (it overrides, as in AWS)", () => {
     const pacing = { ...PACING, checkpoints: [], instanceWarmupSeconds: 300 };
     expect(groupLowerBoundSeconds({ desired: 1, launchSeconds: 60, warmupSeconds: 120 }, pacing)).toBe(360);
     const shorter = { ...pacing, instanceWarmupSeconds: 10 };
-    expect(groupLowerBoundSeconds({ desired: 1, launchSeconds: 60, warmupSeconds: 120 }, shorter)).toBe(180);
+    expect(groupLowerBoundSeconds({ desired: 1, launchSeconds: 60, warmupSeconds: 120 }, shorter)).toBe(70);
+    const unset = { ...pacing, instanceWarmupSeconds: null };
+    expect(groupLowerBoundSeconds({ desired: 1, launchSeconds: 60, warmupSeconds: 120 }, unset)).toBe(180);
   });
 
   it("is zero for an empty group", () => {
@@ -156,7 +158,7 @@ function simulateRefresh(
     1,
     Math.floor((n * (pacing.maxHealthyPercentage - pacing.minHealthyPercentage)) / 100),
   );
-  const batchSeconds = group.launchSeconds + Math.max(group.warmupSeconds, pacing.instanceWarmupSeconds ?? 0);
+  const batchSeconds = group.launchSeconds + (pacing.instanceWarmupSeconds ?? group.warmupSeconds);
   const stops = [
     ...pacing.checkpoints.map((c) => ({ end: Math.ceil((n * c) / 100), pause: true })),
     { end: n, pause: false },
@@ -230,8 +232,7 @@ describe("lower bound properties", () => {
       fc.property(groupArb, pacingArb, (group, pacing) => {
         const noPause = { ...pacing, checkpoints: [], checkpointDelaySeconds: 0 };
         const n = group.desired;
-        const batchSeconds =
-          group.launchSeconds + Math.max(group.warmupSeconds, pacing.instanceWarmupSeconds ?? 0);
+        const batchSeconds = group.launchSeconds + (pacing.instanceWarmupSeconds ?? group.warmupSeconds);
         const bound = groupLowerBoundSeconds(group, noPause);
         const batch = batchSize(n, pacing.minHealthyPercentage, pacing.maxHealthyPercentage);
         expect(bound).toBe(Math.ceil(n / batch) * batchSeconds);

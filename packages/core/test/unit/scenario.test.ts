@@ -121,6 +121,9 @@ describe("parseScenarioObject", () => {
           launchSeconds: 60,
           warmupSeconds: 120,
           onNewImage: {},
+          metricsCollection: true,
+          inventory: true,
+          launchConfiguration: false,
           metrics: { CPUUtilization: { mean: 30, cv: 0.15 } },
         },
       ],
@@ -140,6 +143,8 @@ describe("parseScenarioObject", () => {
         imageSeconds: 300,
       },
       operator: [],
+      alarms: [],
+      stage: {},
       request: {},
     } satisfies Scenario);
   });
@@ -236,8 +241,8 @@ describe("parseScenarioObject", () => {
       images: [AL2, { ...AL2, architecture: "sparc" }],
       groups: [
         { name: "web", desired: 2, launchTemplate: lt, warmupSeconds: -5 },
-        { name: "web", desired: 2, min: 3, launchTemplate: { ...lt, imageId: "ami-x" } },
-        { name: "db", desired: 1, launchTemplate: { ...lt, version: "v1" } },
+        { name: "web", desired: 2, min: 3, launchTemplate: { ...lt, name: "lt1", imageId: "ami-x" } },
+        { name: "db", desired: 1, launchTemplate: { ...lt, name: "lt2", version: "v1" } },
       ],
       faults: { dropEvents: 2, foreignRefresh: ["nope"], stigFail: true },
       hardening: { stigSeconds: "long" },
@@ -267,6 +272,37 @@ describe("parseScenarioObject", () => {
         "extra",
       ].sort(),
     );
+  });
+
+  it("requires groups sharing a launch template to agree on its fields", () => {
+    const lt = { name: "shared-lt", version: 2, imageId: "ami-al2" };
+    const groups = [
+      { name: "a", desired: 1, launchTemplate: lt },
+      { name: "b", desired: 1, launchTemplate: { ...lt, version: 3, userData: "#!/bin/sh" } },
+      { name: "c", desired: 1, launchTemplate: lt },
+    ];
+    expect(fieldsOf(minimal({ groups }))).toEqual([
+      "groups[1].launchTemplate.version",
+      "groups[1].launchTemplate.userData",
+    ]);
+  });
+
+  it("takes alarms with their state, and stage instance roles", () => {
+    const scenario = accepts(
+      minimal({
+        alarms: [
+          { name: "web-5xx", state: "INSUFFICIENT_DATA" },
+          { name: "gone", exists: false },
+        ],
+        stage: { fleetInstanceRoles: ["web-role"] },
+      }),
+    );
+    expect(scenario.alarms).toEqual([
+      { name: "web-5xx", state: "INSUFFICIENT_DATA", exists: true },
+      { name: "gone", state: "OK", exists: false },
+    ]);
+    expect(scenario.stage.fleetInstanceRoles).toEqual(["web-role"]);
+    expect(fieldsOf(minimal({ alarms: [{ name: "x", state: "RED" }] }))).toEqual(["alarms[0].state"]);
   });
 
   it("suggests the right key for a misspelt one", () => {
@@ -338,6 +374,13 @@ describe("parseScenarioObject: size caps", () => {
   it("refuses more groups than the product is built for, naming the list", () => {
     const groups = Array.from({ length: 5_001 }, (_, i) => group({ name: `g${i}` }));
     expect(fieldsOf(minimal({ groups }))).toEqual(["groups"]);
+  });
+
+  it("refuses a per-instance metric mean beyond a billion, naming the field", () => {
+    const fields = fieldsOf(
+      minimal({ groups: [group({ metrics: { CPUUtilization: { mean: 1e300, cv: 0.1 } } })] }),
+    );
+    expect(fields).toEqual(["groups[0].metrics.CPUUtilization.mean"]);
   });
 
   it("refuses an operator reason longer than 500 characters", () => {

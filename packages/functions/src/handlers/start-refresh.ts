@@ -98,6 +98,7 @@ export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) =
   });
 
   let refreshId: string;
+  const alarmNotes: string[] = [];
   try {
     refreshId = await deps.rollout.startRefresh({
       groupName: name,
@@ -109,6 +110,7 @@ export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) =
       checkpointPercentages: request.rollout.checkpoints,
       checkpointDelaySeconds: request.rollout.checkpointDelaySeconds,
       alarmNames: alarmsOf(request, group),
+      onAlarmsNote: (note) => alarmNotes.push(note),
     });
   } catch (error) {
     if ((error as Error).name !== "InstanceRefreshInProgressFault") throw error;
@@ -122,7 +124,11 @@ export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) =
     }
     refreshId = now.instanceRefreshId;
   }
-  await save({ instanceRefreshIds: [refreshId], refreshStartedAt: deps.now().toISOString() });
+  await save({
+    instanceRefreshIds: [refreshId],
+    refreshStartedAt: deps.now().toISOString(),
+    ...(alarmNotes.length > 0 && { notes: [...progress.notes, ...alarmNotes] }),
+  });
   deps.logger.info("refresh started", { group: name, instanceRefreshId: refreshId, version });
   return waiting(refreshId);
 

@@ -2,6 +2,7 @@ import type {
   CancelInstanceRefreshCommandInput,
   DescribeAutoScalingGroupsCommandInput,
   DescribeInstanceRefreshesCommandInput,
+  EnableMetricsCollectionCommandInput,
   RollbackInstanceRefreshCommandInput,
   StartInstanceRefreshCommandInput,
   UpdateAutoScalingGroupCommandInput,
@@ -11,6 +12,13 @@ import type { GroupState, RefreshPreferencesState, RefreshState } from "../world
 import { checkRange, paginate, requireString, type ServiceContext, type ServiceHandlers } from "./common";
 
 const S = "autoscaling" as const;
+
+/** "By default, you can only specify up to 50 names. You can optionally increase this limit using MaxRecords" (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html). */
+export const MAX_GROUP_NAMES_PER_CALL = 50;
+/** "You can specify up to 10 alarms" (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_AlarmSpecification.html). */
+export const MAX_REFRESH_ALARMS = 10;
+/** Group metrics the simulator reports once collection is enabled. */
+const GROUP_METRICS = ["GroupInServiceInstances", "GroupDesiredCapacity"];
 
 function groupOrFail(ctx: ServiceContext, name: string): GroupState {
   const group = ctx.world.groups.get(name);
@@ -32,24 +40,30 @@ function describeGroup(ctx: ServiceContext, group: GroupState): object {
       AvailabilityZone: instance.availabilityZone,
       LifecycleState: instance.lifecycle ?? "Pending",
       HealthStatus: instance.lifecycle === "Pending" || instance.healthy ? "Healthy" : "Unhealthy",
-      LaunchTemplate: instance.launchTemplate
-        ? {
-            LaunchTemplateId: instance.launchTemplate.id,
-            LaunchTemplateName: instance.launchTemplate.name,
-            Version: instance.launchTemplate.version,
-          }
-        : undefined,
+      LaunchTemplate:
+        instance.launchTemplate && !group.launchConfiguration
+          ? {
+              LaunchTemplateId: instance.launchTemplate.id,
+              LaunchTemplateName: instance.launchTemplate.name,
+              Version: instance.launchTemplate.version,
+            }
+          : undefined,
+      ...(group.launchConfiguration && { LaunchConfigurationName: group.template.name }),
       ProtectedFromScaleIn: false,
     });
   }
   return {
     AutoScalingGroupName: group.name,
     AutoScalingGroupARN: group.arn,
-    LaunchTemplate: {
-      LaunchTemplateId: group.template.id,
-      LaunchTemplateName: group.template.name,
-      Version: group.versionSpec,
-    },
+    ...(group.launchConfiguration
+      ? { LaunchConfigurationName: group.template.name }
+      : {
+          LaunchTemplate: {
+            LaunchTemplateId: group.template.id,
+            LaunchTemplateName: group.template.name,
+            Version: group.versionSpec,
+          },
+        }),
     MinSize: group.min,
     MaxSize: group.max,
     DesiredCapacity: group.desired,
@@ -64,10 +78,12 @@ function describeGroup(ctx: ServiceContext, group: GroupState): object {
     Instances: instances,
     CreatedTime: new Date(group.createdMs),
     SuspendedProcesses: [],
-    EnabledMetrics: [
-      { Metric: "GroupInServiceInstances", Granularity: "1Minute" },
-      { Metric: "GroupDesiredCapacity", Granularity: "1Minute" },
-    ],
+    // Group metrics are off until EnableMetricsCollection (AWS's default):
+    // https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-metrics.html
+    EnabledMetrics:
+      group.metricsEnabledMs === null
+        ? []
+        : GROUP_METRICS.map((Metric) => ({ Metric, Granularity: "1Minute" })),
     Tags: Object.entries(group.tags).map(([Key, Value]) => ({
       ResourceId: group.name,
       ResourceType: "auto-scaling-group",
@@ -177,8 +193,9 @@ function preferencesFrom(input: StartInstanceRefreshCommandInput): RefreshPrefer
     CheckpointDelay: p.CheckpointDelay ?? 3600,
     SkipMatching: p.SkipMatching ?? false,
     AutoRollback: p.AutoRollback ?? false,
-    ScaleInProtectedInstances: p.ScaleInProtectedInstances ?? "Ignore",
-    StandbyInstances: p.StandbyInstances ?? "Ignore",
+    // Both default to Wait (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RefreshPreferences.html).
+    ScaleInProtectedInstances: p.ScaleInProtectedInstances ?? "Wait",
+    StandbyInstances: p.StandbyInstances ?? "Wait",
     ...(p.AlarmSpecification?.Alarms !== undefined && {
       AlarmSpecification: { Alarms: [...p.AlarmSpecification.Alarms] },
     }),
@@ -191,6 +208,13 @@ export const autoscalingHandlers: ServiceHandlers = {
     const input = raw as DescribeAutoScalingGroupsCommandInput;
     checkRange(S, "MaxRecords", input.MaxRecords, 1, 100);
     const names = input.AutoScalingGroupNames;
+    const nameLimit = Math.max(MAX_GROUP_NAMES_PER_CALL, input.MaxRecords ?? MAX_GROUP_NAMES_PER_CALL);
+    if (names !== undefined && names.length > nameLimit) {
+      throw validationFault(
+        S,
+        `1 validation error detected: Value '[${names.length} names]' at 'autoScalingGroupNames' failed to satisfy constraint: Member must have length less than or equal to ${nameLimit} (at most 50 names, or MaxRecords when higher, up to 100)`,
+      );
+    }
     const groups: GroupState[] = [];
     if (names !== undefined && names.length > 0) {
       for (const name of names) {
@@ -255,9 +279,26 @@ export const autoscalingHandlers: ServiceHandlers = {
       throw validationFault(S, `Launch template ${template.name} has no version ${spec}.`);
     }
     const preferences = preferencesFrom(input);
-    for (const alarm of preferences.AlarmSpecification?.Alarms ?? []) {
-      if (!ctx.world.alarms.has(alarm)) {
-        throw validationFault(S, `The alarm ${alarm} in AlarmSpecification does not exist.`);
+    const alarms = preferences.AlarmSpecification?.Alarms ?? [];
+    if (alarms.length > MAX_REFRESH_ALARMS) {
+      throw validationFault(
+        S,
+        `1 validation error detected: Value '[${alarms.join(", ")}]' at 'preferences.alarmSpecification.alarms' failed to satisfy constraint: Member must have length less than or equal to ${MAX_REFRESH_ALARMS}`,
+      );
+    }
+    for (const name of alarms) {
+      const alarm = ctx.world.alarms.get(name);
+      if (alarm === undefined) {
+        throw validationFault(S, `The alarm ${name} in AlarmSpecification does not exist.`);
+      }
+      // A refresh starts only when every alarm it watches is OK: one in ALARM or INSUFFICIENT_DATA
+      // refuses it (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.html,
+      // "Start an instance refresh with auto rollback").
+      if (alarm.state !== "OK") {
+        throw validationFault(
+          S,
+          `The instance refresh cannot start: alarm ${name} in AlarmSpecification is in ${alarm.state} state; every alarm must be OK.`,
+        );
       }
     }
     const refresh = ctx.engine.start(group, {
@@ -307,14 +348,24 @@ export const autoscalingHandlers: ServiceHandlers = {
     const input = raw as CancelInstanceRefreshCommandInput;
     const group = groupOrFail(ctx, requireString(S, "autoScalingGroupName", input.AutoScalingGroupName));
     const active = ctx.engine.activeRefresh(group);
-    if (active === undefined || active.status === "RollbackInProgress" || active.status === "Cancelling") {
+    // Cancels a refresh or a rollback in progress; Cancelling until in-flight launches finish
+    // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CancelInstanceRefresh.html,
+    // https://docs.aws.amazon.com/autoscaling/ec2/userguide/cancel-instance-refresh.html).
+    if (active === undefined || active.status === "Cancelling") {
       throw new ServiceFault(
         "ActiveInstanceRefreshNotFoundFault",
         `No in-progress Instance Refresh found for Auto Scaling group ${group.name} to cancel.`,
       );
     }
-    ctx.engine.cancel(active);
+    ctx.engine.cancel(active, input.WaitForTransitioningInstances ?? true);
     return { InstanceRefreshId: active.id };
+  },
+
+  EnableMetricsCollection(ctx, raw) {
+    const input = raw as EnableMetricsCollectionCommandInput;
+    const group = groupOrFail(ctx, requireString(S, "autoScalingGroupName", input.AutoScalingGroupName));
+    if (group.metricsEnabledMs === null) group.metricsEnabledMs = ctx.world.now();
+    return {};
   },
 
   UpdateAutoScalingGroup(ctx, raw) {

@@ -189,11 +189,15 @@ export const cloudwatchHandlers: ServiceHandlers = {
     const supported =
       input.Namespace === "AWS/AutoScaling" &&
       (metric === "GroupInServiceInstances" || metric === "GroupDesiredCapacity");
-    if (group !== undefined && supported) {
+    // Group metrics exist only while collection is on, from when it was enabled:
+    // https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-metrics.html
+    const enabledMs = group?.metricsEnabledMs ?? null;
+    if (group !== undefined && supported && enabledMs !== null) {
       const now = ctx.world.now();
       for (let w = 0; w < windows; w++) {
         const from = start + w * period * 1000;
         if (from >= now) break;
+        if (from < enabledMs) continue;
         const to = Math.min(from + period * 1000, end, now);
         const stats =
           metric === "GroupDesiredCapacity"

@@ -78,7 +78,17 @@ function describeVersion(template: TemplateState, number: number): object {
     CreateTime: new Date(version?.createMs ?? template.createMs),
     CreatedBy: `arn:aws:iam::${ACCOUNT_ID}:role/fleet-admin`,
     DefaultVersion: template.defaultVersion === number,
-    LaunchTemplateData: { ImageId: version?.imageRef, InstanceType: version?.instanceType },
+    LaunchTemplateData: {
+      ImageId: version?.imageRef,
+      InstanceType: version?.instanceType,
+      // EC2 serves user data base64-encoded (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ResponseLaunchTemplateData.html).
+      ...(template.userData !== null && { UserData: Buffer.from(template.userData).toString("base64") }),
+      ...(template.instanceProfileRole !== null && {
+        IamInstanceProfile: {
+          Arn: `arn:aws:iam::${ACCOUNT_ID}:instance-profile/${template.instanceProfileRole}`,
+        },
+      }),
+    },
   };
 }
 
@@ -122,7 +132,9 @@ function describeInstance(instance: InstanceState): object {
     PrivateIpAddress: instance.privateIp,
     PrivateDnsName: `ip-${instance.privateIp.replaceAll(".", "-")}.ec2.internal`,
     PlatformDetails: "Linux/UNIX",
-    Hypervisor: "nitro",
+    // The EC2 model's HypervisorType is `ovm | xen`; Nitro instances report `xen`
+    // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Instance.html).
+    Hypervisor: "xen",
     RootDeviceType: "ebs",
     VirtualizationType: "hvm",
     ...(tags.length > 0 && { Tags: tags }),
@@ -186,6 +198,7 @@ export const ec2Handlers: ServiceHandlers = {
         CreatedBy: `arn:aws:iam::${ACCOUNT_ID}:role/fleet-admin`,
         DefaultVersionNumber: template.defaultVersion,
         LatestVersionNumber: template.versions.length,
+        ...(Object.keys(template.tags).length > 0 && { Tags: tagList(template.tags) }),
       })),
       ...(nextToken !== undefined && { NextToken: nextToken }),
     };

@@ -16,7 +16,15 @@ import { checkRange, isoMs, paginate, type ServiceContext, type ServiceHandlers,
 
 const S = "ssm" as const;
 const AGENT_VERSION = "3.3.1957.0";
-const FINAL_STATUSES = new Set(["Success", "Failed", "Cancelled", "TimedOut", "Undeliverable", "Terminated"]);
+const FINAL_STATUSES = new Set([
+  "Success",
+  "Failed",
+  "Cancelled",
+  "TimedOut",
+  "DeliveryTimedOut",
+  "Undeliverable",
+  "Terminated",
+]);
 
 function describeParameter(world: World, parameter: ParameterState): object {
   return {
@@ -132,7 +140,7 @@ function describeCommand(command: CommandState): object {
     TargetCount: invocations.length,
     CompletedCount: invocations.filter((i) => FINAL_STATUSES.has(i.status)).length,
     ErrorCount: invocations.filter((i) => i.status === "Failed").length,
-    DeliveryTimedOutCount: invocations.filter((i) => i.status === "Undeliverable").length,
+    DeliveryTimedOutCount: invocations.filter((i) => i.statusDetails === "DeliveryTimedOut").length,
     MaxConcurrency: "50",
     MaxErrors: "0",
   };
@@ -167,13 +175,15 @@ function runDocument(
   };
   const alive = (): boolean => instance.state !== "terminated";
   if (instance.ping !== "Online") {
-    // The agent is not reachable: the command waits for delivery until its timeout.
+    // The agent is not reachable: the command waits for delivery until its timeout, then ends
+    // TimedOut with detail DeliveryTimedOut (Undeliverable is for an instance SSM does not manage):
+    // https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html
     world.clock.schedule(
       start + command.timeoutSeconds * 1000,
       () => {
         if (invocation.status !== "Pending") return;
-        invocation.status = "Undeliverable";
-        invocation.statusDetails = "Undeliverable";
+        invocation.status = "TimedOut";
+        invocation.statusDetails = "DeliveryTimedOut";
         invocation.endMs = world.now();
       },
       `undeliverable ${command.commandId}`,
@@ -436,9 +446,11 @@ export const ssmHandlers: ServiceHandlers = {
       }
       return { Id: instance.instanceId, Data: data };
     };
+    // Only instances with an inventory association report inventory
+    // (https://docs.aws.amazon.com/systems-manager/latest/userguide/inventory-collection.html).
     const { page, nextToken } = scanPage(
       S,
-      managed(ctx.world),
+      managed(ctx.world).filter((instance) => instance.inventory),
       input.MaxResults ?? 50,
       input.NextToken,
       entity,
@@ -459,6 +471,8 @@ export const ssmHandlers: ServiceHandlers = {
     const ids = input.InstanceIds ?? [];
     if (ids.length === 0)
       throw validationFault(S, "SendCommand needs InstanceIds (Targets are not simulated).");
+    // TimeoutSeconds bounds delivery, not the run: a command not started by then ends TimedOut
+    // (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html).
     checkRange(S, "TimeoutSeconds", input.TimeoutSeconds, 30, 2_592_000);
     const level = input.Parameters?.Level?.[0];
     if (

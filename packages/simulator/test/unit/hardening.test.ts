@@ -118,7 +118,7 @@ describe("hardening on a builder", () => {
       .send(
         new GetCommandInvocationCommand({
           CommandId: "00000000-0000-4000-8000-000000000000",
-          InstanceId: "i-0",
+          InstanceId: "i-0123456789abcdef0",
         }),
       )
       .catch((e: unknown) => e);

@@ -58,6 +58,7 @@ describe("startRefresh", () => {
         checkpointPercentages: [30, 60],
         checkpointDelaySeconds: 120,
         alarmNames: ["fleet-5xx", "web-latency"],
+        onAlarmsNote: expect.any(Function),
       },
     ]);
     expect(next).toMatchObject({ phase: "waiting", instanceRefreshId: "ir-started-1", lastCheckpoint: null });
