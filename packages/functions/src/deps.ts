@@ -3,6 +3,7 @@ import {
   AutoScalingGroupRollout,
   type AwsClients,
   AwsHealthMonitor,
+  CloudWatchMetricReader,
   createAwsClients,
   DynamoLedgerStore,
   Ec2ImageHardener,
@@ -17,6 +18,7 @@ import {
   type HealthMonitor,
   type ImageCatalog,
   type ImageHardener,
+  type MetricReader,
   type Notifier,
   RunLedger,
   StageSettingsSchema,
@@ -72,6 +74,8 @@ export interface FunctionDeps {
   hardener: ImageHardener;
   rollout: GroupRollout;
   health: HealthMonitor;
+  /** Per-instance series for the regression judge (CloudWatch GetMetricData). */
+  metrics: MetricReader;
   resumer: TaskResumer;
   ledger: RunLedger;
   /** Run notifications; null when the deployment has no topic. */
@@ -98,6 +102,7 @@ export function depsFromClients(clients: AwsClients, options: DepsOptions): Func
     hardener: new Ec2ImageHardener(clients),
     rollout: new AutoScalingGroupRollout(clients),
     health: new AwsHealthMonitor(clients),
+    metrics: new CloudWatchMetricReader(clients),
     resumer: new SfnTaskResumer(clients),
     ledger: new RunLedger(
       new DynamoLedgerStore({ dynamodb: clients.dynamodb, tableName: options.tableName }),
