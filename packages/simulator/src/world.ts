@@ -321,6 +321,13 @@ export class World {
   readonly notifications: PublishedMessage[] = [];
   readonly notificationListeners = new Set<(message: PublishedMessage) => void>();
   private ipCounter = 10;
+  /**
+   * Bumped whenever an instance may join or leave what SSM manages (its ping turns non-null, or it
+   * terminates): SSM's fleet listings cache on it instead of scanning every instance per page.
+   */
+  fleetVersion = 0;
+  /** Creation order of every instance (the order the account lists them in). */
+  readonly instanceOrder = new Map<string, number>();
 
   constructor(readonly scenario: Scenario) {
     const startMs = Date.parse(scenario.start);
@@ -390,6 +397,7 @@ export class World {
         });
         instance.state = "running";
         instance.ping = "Online";
+        this.fleetVersion++;
       }
     }
     for (const name of this.scenario.faults.foreignRefresh) {
@@ -483,6 +491,7 @@ export class World {
       const instance = this.createGroupInstance(group, version ?? 1, start - 7 * DAY_MS);
       instance.state = "running";
       instance.ping = "Online";
+      this.fleetVersion++;
       instance.lifecycle = "InService";
       instance.healthy = true;
       group.inServiceHealthy++;
@@ -588,6 +597,7 @@ export class World {
       tags: { ...options.tags },
       inventory: true,
     };
+    this.instanceOrder.set(instance.instanceId, this.instanceOrder.size);
     this.instances.set(instance.instanceId, instance);
     return instance;
   }
@@ -645,6 +655,7 @@ export class World {
           instance.ping =
             instance.newImage && group.onNewImage.ssmOffline === true ? "ConnectionLost" : "Online";
           instance.lastPingMs = this.now();
+          this.fleetVersion++;
         }
         const healthy = this.clock.schedule(
           runningAt + warmupSeconds * 1000,
@@ -686,6 +697,7 @@ export class World {
     instance.lifecycle = instance.lifecycle === null ? null : "Terminated";
     instance.healthy = false;
     instance.ping = null;
+    this.fleetVersion++;
     if (group !== undefined) {
       group.members.delete(instanceId);
       if (counted) {

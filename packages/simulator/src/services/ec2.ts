@@ -374,6 +374,7 @@ export const ec2Handlers: ServiceHandlers = {
           if (instance.state !== "pending") continue;
           instance.state = "running";
           instance.ping = "Online";
+          world.fleetVersion++;
           instance.lastPingMs = world.now();
         }
       },
