@@ -310,6 +310,8 @@ export class World {
   readonly absentAlarms = new Set<string>();
   readonly commands: CommandState[] = [];
   readonly commandsById = new Map<string, CommandState>();
+  /** Instance id -> the commands sent to it, oldest first. */
+  readonly commandsByInstance = new Map<string, CommandState[]>();
   readonly reservationsByToken = new Map<string, { reservationId: string; instanceIds: string[] }>();
   readonly apiCalls = new Map<string, number>();
   /** Requests the API models refused. */

@@ -6,7 +6,7 @@ import type {
 } from "@aws-sdk/client-ssm";
 import { STIG_DOCUMENT_NAME } from "@fleet-upgrade/core";
 import { ServiceFault, validationFault } from "../../errors";
-import type { CommandState, InvocationState } from "../../world";
+import type { CommandState, InvocationState, World } from "../../world";
 import { checkRange, isoMs, paginate, type ServiceContext, type ServiceHandlers } from "../common";
 import { KNOWN_DOCUMENTS, runDocument } from "./documents";
 
@@ -53,6 +53,21 @@ function describeCommand(command: CommandState): object {
     MaxConcurrency: "50",
     MaxErrors: "0",
   };
+}
+
+/**
+ * The commands a CommandId or InstanceId narrows a listing to, newest first, looked up by index
+ * rather than by scanning every command the account ever ran.
+ */
+function newestCommands(world: World, commandId?: string, instanceId?: string): CommandState[] {
+  let commands: readonly CommandState[] = world.commands;
+  if (commandId !== undefined) {
+    const command = world.commandsById.get(commandId);
+    commands = command === undefined ? [] : [command];
+  } else if (instanceId !== undefined) {
+    commands = world.commandsByInstance.get(instanceId) ?? [];
+  }
+  return [...commands].reverse();
 }
 
 function findInvocation(
@@ -135,13 +150,18 @@ export const runCommandHandlers: ServiceHandlers = {
     }
     world.commands.push(command);
     world.commandsById.set(command.commandId, command);
+    for (const instanceId of command.invocations.keys()) {
+      const list = world.commandsByInstance.get(instanceId);
+      if (list === undefined) world.commandsByInstance.set(instanceId, [command]);
+      else list.push(command);
+    }
     return { Command: describeCommand(command) };
   },
 
   ListCommands(ctx, raw) {
     const input = raw as ListCommandsCommandInput;
     checkRange(S, "MaxResults", input.MaxResults, 1, 50);
-    let commands = [...ctx.world.commands].reverse();
+    let commands = newestCommands(ctx.world, input.CommandId, input.InstanceId);
     if (input.CommandId !== undefined) commands = commands.filter((c) => c.commandId === input.CommandId);
     if (input.InstanceId !== undefined)
       commands = commands.filter((c) => c.invocations.has(input.InstanceId as string));
@@ -172,7 +192,7 @@ export const runCommandHandlers: ServiceHandlers = {
     const input = raw as ListCommandInvocationsCommandInput;
     checkRange(S, "MaxResults", input.MaxResults, 1, 50);
     const rows: object[] = [];
-    for (const command of [...ctx.world.commands].reverse()) {
+    for (const command of newestCommands(ctx.world, input.CommandId, input.InstanceId)) {
       if (input.CommandId !== undefined && command.commandId !== input.CommandId) continue;
       for (const invocation of command.invocations.values()) {
         if (input.InstanceId !== undefined && invocation.instanceId !== input.InstanceId) continue;
