@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one service's handler table (launch templates, images, instances, tags);
+// the describe/filter helpers are shared by several of its operations.
 import type {
   CreateImageCommandInput,
   CreateLaunchTemplateVersionCommandInput,
