@@ -131,10 +131,19 @@ export class AutoScalingGroupRollout implements GroupRollout {
   }
 
   async startRefresh(input: StartRefreshInput): Promise<string> {
-    const { watched, judgedByRun } = splitRefreshAlarms(
-      input.alarmNames,
-      await this.alarmStates(input.alarmNames),
-    );
+    let states: Map<string, AlarmStateValue> | null;
+    try {
+      states = await this.alarmStates(input.alarmNames);
+    } catch (error) {
+      // States unknown: name none in the AlarmSpecification (AWS could refuse the refresh); the
+      // run's own health checks judge them all, and the note says why.
+      states = null;
+      input.onAlarmsNote?.(
+        `alarm states unreadable (${(error as Error).name}): ${input.alarmNames.join(", ")} judged by the run's own health checks only`,
+      );
+    }
+    const { watched, judgedByRun } =
+      states === null ? { watched: [], judgedByRun: [] } : splitRefreshAlarms(input.alarmNames, states);
     const note = refreshAlarmsNote(judgedByRun);
     if (note !== null) input.onAlarmsNote?.(note);
     const preferences: RefreshPreferences = {

@@ -52,4 +52,16 @@ describe("the AlarmSpecification a refresh is started with", () => {
     expect(notes[0]).toContain("sparse-5xx (in INSUFFICIENT_DATA)");
     expect(notes[0]).toContain("gone (not found in CloudWatch)");
   });
+
+  it("names no alarm when their states cannot be read, and says the run judges them all", async () => {
+    cloudwatch
+      .on(DescribeAlarmsCommand)
+      .rejects(Object.assign(new Error("Rate exceeded"), { name: "Throttling" }));
+    autoscaling.on(StartInstanceRefreshCommand).resolves({ InstanceRefreshId: "r-2" });
+    const notes: string[] = [];
+    await expect(rollout.startRefresh(input(notes))).resolves.toBe("r-2");
+    const sent = autoscaling.commandCalls(StartInstanceRefreshCommand)[0]?.args[0].input;
+    expect(sent?.Preferences?.AlarmSpecification).toBeUndefined();
+    expect(notes).toEqual([expect.stringContaining("alarm states unreadable (Throttling)")]);
+  });
 });
