@@ -75,7 +75,8 @@ export const LEDGER_ACCESS: Record<FunctionKey, LedgerAction[]> = {
   pollRefresh: ["GetItem", "DeleteItem"],
   evaluateHealth: ["GetItem", "PutItem"],
   rollbackGroup: ["GetItem", "PutItem"],
-  verifyGroup: ["GetItem"],
+  // Records the regression judge's verdicts on the group's own item.
+  verifyGroup: ["GetItem", "PutItem"],
   finishGroup: ["GetItem", "PutItem", "DeleteItem"],
   bakeWave: ["GetItem", "PutItem"],
   endWave: ["GetItem", "PutItem", "Query"],

@@ -20,7 +20,11 @@ const STATE_LINES: Record<string, (input: Record<string, unknown>) => string | n
   StartWave: (i) => `wave ${(i.wave as { name?: string } | undefined)?.name}: starting`,
   StartRefresh: (i) => `  ${i.group}: new launch template version, starting the instance refresh`,
   EvaluateHealth: (i) =>
-    `  ${i.group}: checkpoint ${(i.event as { checkpoint?: number } | undefined)?.checkpoint}%, checking health`,
+    `  ${i.group}: checkpoint ${(i.event as { checkpoint?: number } | undefined)?.checkpoint}%, ${
+      ((i.analysisWait as { waitSeconds?: number } | undefined)?.waitSeconds ?? 0) > 0
+        ? "judging the new instances against the old"
+        : "checking health"
+    }`,
   RollbackGroup: (i) =>
     `  ${i.group}: ROLLING BACK (${(i.health as { verdict?: string } | undefined)?.verdict})`,
   VerifyGroup: (i) => (i.verify ? null : `  ${i.group}: refresh done, verifying new instances`),

@@ -2,7 +2,10 @@ import { z } from "zod";
 import { type GroupRecord, GroupRecordSchema } from "./fleet";
 import type { LedgerItem, LedgerStore } from "./ports";
 import { GroupReadinessSchema } from "./readiness";
-import { UntargetedGroupSchema } from "./run-result";
+import { AnalysisEntrySchema, UntargetedGroupSchema } from "./run-result";
+
+/** Judgements kept per group: a group item stays small however long its wave bakes. */
+export const MAX_ANALYSIS_ENTRIES = 60;
 
 /** Where a group stands in one run. The run result's group entry is derived from it. */
 export const GroupProgressSchema = z.object({
@@ -21,6 +24,8 @@ export const GroupProgressSchema = z.object({
   notes: z.array(z.string()),
   /** Upgraded, then failed a health check while its wave baked: reverted whatever the scope. */
   regressed: z.boolean().default(false),
+  /** The regression judge's judgements (`groups[].analysis`), oldest first, the last MAX_ANALYSIS_ENTRIES kept. */
+  analysis: z.array(AnalysisEntrySchema).optional(),
 });
 export type GroupProgress = z.infer<typeof GroupProgressSchema>;
 

@@ -114,6 +114,7 @@ export function assembleRunResult(
       minHealthyPercentObserved: g.minHealthyPercentObserved,
       instanceRefreshIds: g.instanceRefreshIds,
       ...(g.notes.length > 0 ? { notes: g.notes } : {}),
+      ...(g.analysis && g.analysis.length > 0 ? { analysis: g.analysis } : {}),
     })),
     ...(run.readiness !== undefined ? { readiness: run.readiness } : {}),
     metrics,

@@ -4,6 +4,7 @@ import {
   type AwsClients,
   AwsHealthMonitor,
   AwsReadinessReader,
+  CloudWatchMetricReader,
   createAwsClients,
   DynamoLedgerStore,
   Ec2ImageHardener,
@@ -18,6 +19,7 @@ import {
   type HealthMonitor,
   type ImageCatalog,
   type ImageHardener,
+  type MetricReader,
   type Notifier,
   type ReadinessReader,
   RunLedger,
@@ -100,6 +102,8 @@ export interface FunctionDeps {
   /** The preflight's read-only look at the targeted groups. */
   readiness: ReadinessReader;
   health: HealthMonitor;
+  /** Per-instance series for the regression judge (CloudWatch GetMetricData). */
+  metrics: MetricReader;
   resumer: TaskResumer;
   ledger: RunLedger;
   /** Run notifications; null when the deployment has no topic. */
@@ -127,6 +131,7 @@ export function depsFromClients(clients: AwsClients, options: DepsOptions): Func
     rollout: new AutoScalingGroupRollout(clients),
     readiness: new AwsReadinessReader(clients),
     health: new AwsHealthMonitor(clients),
+    metrics: new CloudWatchMetricReader(clients),
     resumer: new SfnTaskResumer(clients),
     ledger: new RunLedger(
       new DynamoLedgerStore({ dynamodb: clients.dynamodb, tableName: options.tableName }),

@@ -1,9 +1,14 @@
 import {
+  type AnalysisVerdict,
+  analyzeGroup,
   type ComplianceExpectation,
   type GroupRecord,
   type HealthVerdict,
   judgeHealth,
+  MAX_ANALYSIS_ENTRIES,
   type RunRequest,
+  splitByVersion,
+  type TimeWindow,
 } from "@fleet-upgrade/core";
 import type { FunctionDeps } from "./deps";
 import { alarmsOf } from "./group-support";
@@ -22,6 +27,7 @@ export const HEALTH_CALLS = {
   findCommand: "ssm:ListCommands",
   sendCommand: "ssm:SendCommand",
   getCommandStatus: "ssm:GetCommandInvocation",
+  metricData: "cloudwatch:GetMetricData",
 } as const;
 
 /** A thrown value in one line: `Throttling: Rate exceeded`. */
@@ -121,4 +127,113 @@ export function complianceOf(request: RunRequest): ComplianceExpectation {
     stig: request.hardening.stig !== "off",
     kernelTrack: request.image.kernel,
   };
+}
+
+/**
+ * Seconds a checkpoint's judgement waits before the regression judge looks: the new instances of
+ * the checkpoint enter service as it is reached, so they have no samples yet. The look lands near
+ * the end of the checkpoint's delay (a tenth of it, at least 30 s, before the refresh goes on), so
+ * the window holds nearly the whole delay. A delay of a minute or less leaves no room: judge at once.
+ */
+export function analysisWaitSeconds(checkpointDelaySeconds: number): number {
+  if (checkpointDelaySeconds <= 60) return 0;
+  return checkpointDelaySeconds - Math.max(30, Math.ceil(checkpointDelaySeconds * 0.1));
+}
+
+/** How far back a look after the refresh (verify, bake) reads: the last ten minutes. */
+export const LOOKBACK_SECONDS = 600;
+
+/** The regression judge's answer for one look: a health verdict plus the judge's own. */
+export interface RegressionLook extends HealthVerdict {
+  /** FAIL, PASS or INCONCLUSIVE; null when analysis is off or could not run. */
+  analysis: AnalysisVerdict | null;
+}
+
+/**
+ * Judges the group's new instances against the baseline and records every judgement in its
+ * progress (`groups[].analysis`, the last MAX_ANALYSIS_ENTRIES). A FAIL is unhealthy, its verdict
+ * naming the metric, both medians, the change and the p-value; INCONCLUSIVE and PASS are healthy.
+ * Never throws: a read that fails (GetMetricData throttled, say) fails closed, naming the call.
+ */
+export async function judgeRegression(
+  deps: FunctionDeps,
+  request: RunRequest,
+  runId: string,
+  groupName: string,
+  look: {
+    at: string;
+    baselineInstanceIds: string[];
+    canaryInstanceIds: string[];
+    window: TimeWindow;
+    baselineWindow?: TimeWindow;
+  },
+): Promise<RegressionLook> {
+  const settings = request.health.analysis;
+  if (!settings.enabled) return { healthy: true, verdict: null, analysis: null };
+  try {
+    const judged = await read(HEALTH_CALLS.metricData, () =>
+      analyzeGroup(deps.metrics, { settings, ...look }),
+    );
+    if (judged.entries.length > 0) {
+      await deps.ledger.updateProgress(runId, groupName, (p) => ({
+        ...p,
+        analysis: [...(p.analysis ?? []), ...judged.entries].slice(-MAX_ANALYSIS_ENTRIES),
+      }));
+    }
+    deps.logger.info("regression judged", { group: groupName, at: look.at, verdict: judged.verdict });
+    return judged.verdict === "FAIL"
+      ? { healthy: false, verdict: judged.reason ?? `regression at ${look.at}`, analysis: "FAIL" }
+      : { healthy: true, verdict: null, analysis: judged.verdict };
+  } catch (error) {
+    deps.logger.warn("regression could not be judged: failing closed", {
+      group: groupName,
+      error: describeError(error),
+    });
+    return { ...failedClosed(error), analysis: null };
+  }
+}
+
+/**
+ * A look after the refresh finished (verify, bake): the group's new instances in service over the
+ * last LOOKBACK_SECONDS against the old instances still in service over the same window, or, when
+ * none is left, against the instances inventoried before the run over the LOOKBACK_SECONDS before
+ * the refresh started (the group's pre-upgrade figures). Without a recorded start there is no
+ * baseline: nothing is judged.
+ */
+export async function judgeAfterRefresh(
+  deps: FunctionDeps,
+  request: RunRequest,
+  runId: string,
+  group: GroupRecord,
+  progress: { launchTemplateVersion: { to: number | null }; refreshStartedAt: string | null },
+  at: string,
+): Promise<RegressionLook> {
+  if (!request.health.analysis.enabled || progress.launchTemplateVersion.to === null)
+    return { healthy: true, verdict: null, analysis: null };
+  let split: { canary: string[]; baseline: string[] };
+  try {
+    const described = await read(HEALTH_CALLS.describeGroup, () => deps.rollout.describeGroup(group.name));
+    split = splitByVersion(described?.instances ?? [], progress.launchTemplateVersion.to);
+  } catch (error) {
+    return { ...failedClosed(error), analysis: null };
+  }
+  const now = deps.now();
+  const lookback = LOOKBACK_SECONDS * 1000;
+  if (split.baseline.length > 0) {
+    return judgeRegression(deps, request, runId, group.name, {
+      at,
+      baselineInstanceIds: split.baseline,
+      canaryInstanceIds: split.canary,
+      window: { from: new Date(now.getTime() - lookback), to: now },
+    });
+  }
+  if (progress.refreshStartedAt === null) return { healthy: true, verdict: null, analysis: null };
+  const started = new Date(progress.refreshStartedAt);
+  return judgeRegression(deps, request, runId, group.name, {
+    at,
+    baselineInstanceIds: group.instanceIds,
+    canaryInstanceIds: split.canary,
+    window: { from: new Date(Math.max(started.getTime(), now.getTime() - lookback)), to: now },
+    baselineWindow: { from: new Date(started.getTime() - lookback), to: started },
+  });
 }

@@ -43,6 +43,17 @@ export const GroupStateSchema = z.looseObject({
   rollingBack: z.boolean().optional(),
   event: RefreshEventSchema.optional(),
   health: z.object({ healthy: z.boolean(), verdict: z.string().nullable() }).optional(),
+  /**
+   * The regression judge's pending look at a checkpoint: reached at `from`, judged again after
+   * `waitSeconds` (0 once judged).
+   */
+  analysisWait: z
+    .object({
+      checkpoint: z.number().nullable(),
+      from: z.string(),
+      waitSeconds: z.number().int().nonnegative(),
+    })
+    .optional(),
   verify: z
     .object({
       done: z.boolean(),

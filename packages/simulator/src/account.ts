@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: SimulatedAccount is the package's one public face: it attaches the
+// simulator to real SDK clients (intercept, validate against the models, dispatch, map faults to the
+// SDK's exception classes) and offers the listeners and snapshots the harness and tests read.
 import * as autoscalingSdk from "@aws-sdk/client-auto-scaling";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import * as cloudwatchSdk from "@aws-sdk/client-cloudwatch";

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one state machine (forward batches, checkpoints, bake, rollback,
+// cancellation) whose steps share the per-refresh plans; split, every part would reach into the rest.
 import { batchSize, type RefreshSegment, refreshSegments } from "@fleet-upgrade/core";
 import type { GroupState, RefreshPreferencesState, RefreshState, World } from "./world";
 

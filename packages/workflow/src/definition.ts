@@ -180,9 +180,19 @@ function groupProcessor(arns: FunctionArns) {
       ),
       EvaluateHealth: invoke(arns, "evaluateHealth", { next: "HealthGate", catchTo: toFailed }),
       HealthGate: choice(
-        [{ Variable: "$.health.healthy", BooleanEquals: false, Next: "RollbackGroup" }],
+        [
+          { Variable: "$.health.healthy", BooleanEquals: false, Next: "RollbackGroup" },
+          {
+            And: [
+              { Variable: "$.analysisWait", IsPresent: true },
+              { Variable: "$.analysisWait.waitSeconds", NumericGreaterThan: 0 },
+            ],
+            Next: "AnalysisWait",
+          },
+        ],
         "WaitForRefresh",
       ),
+      AnalysisWait: waitPath("$.analysisWait.waitSeconds", "EvaluateHealth"),
       RollbackGroup: invoke(arns, "rollbackGroup", { next: "RollbackStarted", catchTo: toFailed }),
       RollbackStarted: choice(
         [{ Variable: "$.phase", StringEquals: "waiting", Next: "WaitForRefresh" }],

@@ -1,5 +1,5 @@
 import type { GroupProgress } from "@fleet-upgrade/core";
-import { checkGroupHealth } from "../health-support";
+import { checkGroupHealth, judgeAfterRefresh } from "../health-support";
 import { lambdaHandler, type Task } from "../lambda";
 import { type WaveState, WaveStateSchema } from "../state";
 import { loadRun } from "./run-request";
@@ -10,7 +10,8 @@ const LOOK_IN_PARALLEL = 10;
 
 /**
  * Watches a finished wave for `bakeSeconds` before the next one starts: every upgraded group's
- * health (alarms, targets, Auto Scaling, SSM), looked at every few minutes. A regression halts the
+ * health (alarms, targets, Auto Scaling, SSM) and the regression judge (its new instances against
+ * its pre-upgrade figures), looked at every few minutes. A regression halts the
  * run, so later waves never start, and the rollback scope decides what reverts.
  */
 export const bakeWaveTask: Task<unknown, WaveState> = async (event, deps) => {
@@ -31,7 +32,15 @@ export const bakeWaveTask: Task<unknown, WaveState> = async (event, deps) => {
           const group = await deps.ledger.getGroup(state.runId, name);
           // Fails closed: a health read that errs is a regression, naming the call.
           const verdict = await checkGroupHealth(deps, request, group, progress.launchTemplateVersion.to);
-          return verdict.healthy ? null : { name, progress, verdict: verdict.verdict ?? "unhealthy" };
+          if (!verdict.healthy) return { name, progress, verdict: verdict.verdict ?? "unhealthy" };
+          // The regression judge: new instances against the group's pre-upgrade figures.
+          const judged = await judgeAfterRefresh(deps, request, state.runId, group, progress, "bake");
+          if (judged.healthy) return null;
+          return {
+            name,
+            progress: await deps.ledger.getProgress(state.runId, name),
+            verdict: judged.verdict ?? "regressed",
+          };
         }),
       );
       for (const look of looks) if (look !== null) regressed.push(look);

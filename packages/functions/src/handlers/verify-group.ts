@@ -6,6 +6,7 @@ import {
   failedClosed,
   HEALTH_CALLS,
   HealthReadError,
+  judgeAfterRefresh,
   newInstancesOf,
   read,
 } from "../health-support";
@@ -18,8 +19,8 @@ const VERIFY_POLL_SECONDS = 2;
 const MAX_ROUNDS = 150;
 
 /**
- * After the refresh succeeded: the group's health, then the verify document on a sample of the new
- * instances (FIPS on, STIG applied, kernel on the requested track). One round per call. A read or
+ * After the refresh succeeded: the group's health, the regression judge, then the verify document
+ * on a sample of the new instances (FIPS on, STIG applied, kernel on the requested track). One round per call. A read or
  * command that fails (after the SDK's retries) fails the verification closed, naming the call: the
  * group is rolled back rather than left UPGRADED unverified.
  */
@@ -55,7 +56,10 @@ async function verifyRound(state: GroupState, deps: FunctionDeps): Promise<Group
   if (!state.verify) {
     const group = await deps.ledger.getGroup(state.runId, state.group);
     const health = await checkGroupHealth(deps, request, group, progress.launchTemplateVersion.to);
-    if (!health.healthy || !request.health.verifyCompliance) return finished(health.healthy, health.verdict);
+    if (!health.healthy) return finished(false, health.verdict);
+    // The regression judge: the new instances against the old ones (or the pre-upgrade figures).
+    const judged = await judgeAfterRefresh(deps, request, state.runId, group, progress, "verify");
+    if (!judged.healthy || !request.health.verifyCompliance) return finished(judged.healthy, judged.verdict);
     const { fresh } = await newInstancesOf(deps, state.group, progress.launchTemplateVersion.to);
     const sample = fresh
       .map((i) => i.instanceId)

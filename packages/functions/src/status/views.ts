@@ -3,7 +3,12 @@
  * done and failing), the recent runs, the fleet. The JSON answers and the text answers (plain text
  * and Slack) are built from the same views, so they never disagree.
  */
-import type { InventorySummary, RunRecord, RunResult } from "@fleet-upgrade/core";
+import {
+  formatAnalysisEntry,
+  type InventorySummary,
+  type RunRecord,
+  type RunResult,
+} from "@fleet-upgrade/core";
 
 /** Amazon Linux 2's end of support (the last day supported). */
 export const AL2_END_OF_SUPPORT = "2026-06-30";
@@ -196,12 +201,36 @@ export function runText(
   for (const f of progress.failing.slice(0, 5))
     lines.push(`  ${f.name} ${f.outcome}${f.reason ? `: ${f.reason}` : ""}`);
   if (progress.failing.length > 5) lines.push(`  ... and ${progress.failing.length - 5} more`);
+  lines.push(...analysisText(result.groups));
   if (result.estimate !== undefined && (result.status === "RUNNING" || result.status === "WAITING"))
     lines.push(`time left: about ${durationText(result.estimate.seconds)}`);
   else if (result.estimate !== undefined && result.status === "PLANNED")
     lines.push(`estimated duration: about ${durationText(result.estimate.seconds)}`);
   lines.push(`reason: ${result.reason}`);
   return lines.join("\n");
+}
+
+/**
+ * The regression judge's judgements in a few lines: a tally, then every FAIL (the first five), or,
+ * without a FAIL, each judged group's latest judgement (the first five groups). Nothing when none.
+ */
+export function analysisText(groups: RunResult["groups"]): string[] {
+  const judged = groups.filter((g) => (g.analysis ?? []).length > 0);
+  if (judged.length === 0) return [];
+  const all = judged.flatMap((g) => (g.analysis ?? []).map((entry) => ({ group: g.name, entry })));
+  const count = (verdict: string) => all.filter((a) => a.entry.verdict === verdict).length;
+  const lines = [
+    `regression judge: ${plural(all.length, "judgement")} (${count("FAIL")} FAIL, ${count("INCONCLUSIVE")} INCONCLUSIVE, ${count("PASS")} PASS)`,
+  ];
+  const fails = all.filter((a) => a.entry.verdict === "FAIL");
+  const shown =
+    fails.length > 0
+      ? fails
+      : judged.map((g) => ({ group: g.name, entry: (g.analysis ?? [])[(g.analysis ?? []).length - 1] }));
+  for (const { group, entry } of shown.slice(0, 5))
+    if (entry) lines.push(`  ${group} ${formatAnalysisEntry(entry)}`);
+  if (shown.length > 5) lines.push(`  ... and ${shown.length - 5} more`);
+  return lines;
 }
 
 export function runListText(runs: ReadonlyArray<RunListItem>): string {

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one service's handler table (groups, refreshes, their descriptions and
+// the StartInstanceRefresh preference checks), each helper used by one or two of its operations.
 import type {
   CancelInstanceRefreshCommandInput,
   DescribeAutoScalingGroupsCommandInput,

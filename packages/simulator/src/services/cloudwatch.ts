@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one service's handler table; most of it is GetMetricData's validation,
+// paging and statistics as the cited model states them, which only that operation uses.
 import type {
   DescribeAlarmsCommandInput,
   Dimension,

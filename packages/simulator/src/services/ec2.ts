@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one service's handler table (launch templates, images, instances, tags);
+// the describe/filter helpers are shared by several of its operations.
 import type {
   CreateImageCommandInput,
   CreateLaunchTemplateVersionCommandInput,
@@ -374,6 +376,7 @@ export const ec2Handlers: ServiceHandlers = {
           if (instance.state !== "pending") continue;
           instance.state = "running";
           instance.ping = "Online";
+          world.fleetVersion++;
           instance.lastPingMs = world.now();
         }
       },

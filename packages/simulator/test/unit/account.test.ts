@@ -3,6 +3,7 @@ import {
   CreateLaunchTemplateVersionCommand,
   DescribeImagesCommand,
   EC2ServiceException,
+  TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import {
   DescribeInstanceInformationCommand,
@@ -68,6 +69,35 @@ describe("simulated services behind the real SDK clients", () => {
     } while (token);
     expect(pages).toEqual([50, 50, 20]);
     expect(ids.size).toBe(120);
+  });
+
+  it("lists the instances an InstanceIds filter names in account order, once each, and forgets a terminated one", async () => {
+    const { ssm, ec2 } = SimulatedAccount.create(bigFleet()).createClients();
+    const all: string[] = [];
+    let token: string | undefined;
+    do {
+      const out = await ssm.send(
+        new DescribeInstanceInformationCommand({ MaxResults: 50, NextToken: token }),
+      );
+      for (const i of out.InstanceInformationList ?? []) all.push(i.InstanceId ?? "");
+      token = out.NextToken;
+    } while (token);
+    const [first, second, third] = [all[3] ?? "", all[40] ?? "", all[117] ?? ""];
+    const named = async () =>
+      (
+        await ssm.send(
+          new DescribeInstanceInformationCommand({
+            Filters: [{ Key: "InstanceIds", Values: [third, first, "i-0000000000000dead", second, first] }],
+          }),
+        )
+      ).InstanceInformationList?.map((i) => i.InstanceId);
+    expect(await named()).toEqual([first, second, third]);
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [second] }));
+    expect(await named()).toEqual([first, third]);
+    const after = await ssm.send(
+      new DescribeInstanceInformationCommand({ MaxResults: 50, NextToken: "sim1.NDA" }),
+    );
+    expect(after.InstanceInformationList?.[0]?.InstanceId).toBe(all[41]);
   });
 
   it("reports each instance's kernel through inventory, split into version and release", async () => {

@@ -5,6 +5,7 @@ import {
   type HealthMonitor,
   type LedgerItem,
   type LedgerStore,
+  type MetricReader,
   type Notifier,
   type RefreshState,
   RunLedger,
@@ -259,6 +260,40 @@ export class FakeHealth implements HealthMonitor {
   }
 }
 
+/**
+ * CloudWatch's per-instance series as the judge reads them: one sample a period around each
+ * instance's level, spread +-20% minute to minute (each instance in its own phase, so instances of
+ * a side do not differ on average). Records every read; `fault` makes every read throw.
+ */
+export class FakeMetrics implements MetricReader {
+  /** Level of each instance; an instance absent here has no data. */
+  levels: Record<string, number> = {};
+  readonly reads: Parameters<MetricReader["readInstanceSeries"]>[0][] = [];
+  fault: Error | null = null;
+
+  async readInstanceSeries(input: Parameters<MetricReader["readInstanceSeries"]>[0]) {
+    this.reads.push(input);
+    if (this.fault) throw this.fault;
+    const periods = Math.floor((input.to.getTime() - input.from.getTime()) / (input.periodSeconds * 1000));
+    const phase = (id: string) => [...id].reduce((sum, c) => sum + c.charCodeAt(0), 0);
+    return input.metrics.map(() =>
+      Object.fromEntries(
+        input.instanceIds.map((id) => {
+          const level = this.levels[id];
+          const values =
+            level === undefined
+              ? []
+              : Array.from(
+                  { length: periods },
+                  (_, m) => level * (1 + (((m * 7 + phase(id)) % 11) - 5) / 25),
+                );
+          return [id, values];
+        }),
+      ),
+    );
+  }
+}
+
 export class FakeResumer implements TaskResumer {
   readonly succeeded: { taskToken: string; output: unknown }[] = [];
   readonly failed: { taskToken: string; error: string; cause: string }[] = [];
@@ -294,6 +329,7 @@ export interface TaskWorld {
   ledger: RunLedger;
   rollout: FakeRollout;
   health: FakeHealth;
+  metrics: FakeMetrics;
   resumer: FakeResumer;
   notifier: FakeNotifier;
 }
@@ -302,6 +338,7 @@ export function taskWorld(): TaskWorld {
   const ledger = new RunLedger(new MemoryLedgerStore());
   const rollout = new FakeRollout();
   const health = new FakeHealth();
+  const metrics = new FakeMetrics();
   const resumer = new FakeResumer();
   const notifier = new FakeNotifier();
   const deps: FunctionDeps = {
@@ -311,6 +348,7 @@ export function taskWorld(): TaskWorld {
     rollout,
     readiness: unused("readiness"),
     health,
+    metrics,
     resumer,
     ledger,
     notifier,
@@ -318,7 +356,7 @@ export function taskWorld(): TaskWorld {
     settings: DEFAULT_SETTINGS,
     logger: silentLogger,
   };
-  return { deps, ledger, rollout, health, resumer, notifier };
+  return { deps, ledger, rollout, health, metrics, resumer, notifier };
 }
 
 export function runRecord(request: RunRequestInput = {}, over: Partial<RunRecord> = {}): RunRecord {

@@ -43,6 +43,57 @@ describe("run text", () => {
     );
   });
 
+  it("shows the regression judge's judgements: a tally, then every FAIL with its medians, change and p-value", () => {
+    const side = (instances: number, median: number) => ({ instances, median });
+    const judged = [
+      {
+        name: "web-canary",
+        outcome: "ROLLED_BACK",
+        reason: "AWS/EC2 CPUUtilization regressed at checkpoint 20%",
+        analysis: [
+          {
+            at: "checkpoint 20%",
+            metric: "AWS/EC2 CPUUtilization",
+            baseline: side(8, 31.1),
+            canary: side(2, 50.3),
+            change: 0.615,
+            pValue: 0.0000369,
+            verdict: "FAIL",
+          },
+        ],
+      },
+      {
+        name: "api-canary",
+        outcome: "UPGRADED",
+        analysis: [
+          {
+            at: "verify",
+            metric: "AWS/EC2 CPUUtilization",
+            baseline: side(4, 30.1),
+            canary: side(4, 29.8),
+            change: -0.01,
+            pValue: 0.43,
+            verdict: "PASS",
+          },
+        ],
+      },
+    ];
+    const text = runText({ runId: "r", status: "ROLLED_BACK", reason: "x", waves, groups: judged } as never);
+    expect(text).toContain("regression judge: 2 judgements (1 FAIL, 0 INCONCLUSIVE, 1 PASS)");
+    expect(text).toContain(
+      "  web-canary checkpoint 20% AWS/EC2 CPUUtilization: FAIL, median 50.3 on 2 new vs median 31.1 on 8 old (+62%), p = 0.0000369",
+    );
+    expect(text).not.toContain("api-canary verify");
+    const passing = runText({
+      runId: "r",
+      status: "RUNNING",
+      reason: "x",
+      waves,
+      groups: judged.slice(1),
+    } as never);
+    expect(passing).toContain("  api-canary verify AWS/EC2 CPUUtilization: PASS");
+  });
+
   it("says a waiting run waits after the last finished wave, and a run before its waves says so", () => {
     const done = waves.map((w, i) => (i < 2 ? { ...w, status: "SUCCEEDED" } : w));
     expect(progressOf({ waves: done, groups }).wave).toEqual({ number: 2, of: 3, name: "early" });
