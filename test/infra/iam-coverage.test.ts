@@ -173,10 +173,11 @@ describe("function policies against the calls the handlers make", () => {
       { ...scenario, seed: scenario.seed + 1, faults: { ...scenario.faults, dropEvents: 1 } },
       scenario.request ?? {},
     );
+    // Group metrics collection off (AWS's default): the plan step turns it on (METRICS_COLLECTION_OFF).
     const healthy = {
       ...scenario,
       seed: scenario.seed + 2,
-      groups: scenario.groups.map((g) => ({ ...g, onNewImage: {} })),
+      groups: scenario.groups.map((g) => ({ ...g, onNewImage: {}, metricsCollection: false })),
     };
     // New instances that never come online in SSM: the checkpoint's health check rolls the group back.
     const offline = {
