@@ -33,23 +33,47 @@ const throttled = (operation: string) =>
   });
 
 describe("a health check that errs fails closed", () => {
-  it("rolls the canary back when DescribeAlarms is always throttled, names the call and starts no later wave", async () => {
+  it("rolls the canary back when a checkpoint's target-health read is always throttled, names the call and starts no later wave", async () => {
     const { result, account, locksHeld, refreshing } = await simulateWithLocks(
-      throttled("cloudwatch:DescribeAlarms"),
+      throttled("elasticloadbalancing:DescribeTargetHealth"),
     );
 
     expect(result.status).toBe("ROLLED_BACK");
-    expect(result.reason).toContain("web-canary");
-    expect(result.reason).toContain("cloudwatch:DescribeAlarms failed");
-    const canary = result.groups.find((g) => g.name === "web-canary");
-    expect(canary?.outcome).toBe("ROLLED_BACK");
-    expect(canary?.reason).toContain("cloudwatch:DescribeAlarms");
-    expect(account.group("web-canary")?.refreshes.map((r) => r.status)).toEqual(["RollbackSuccessful"]);
-    expect(account.group("web-canary")?.instances.every((i) => i.imageId === OLD_WEB_IMAGE)).toBe(true);
+    expect(result.reason).toContain("elasticloadbalancing:DescribeTargetHealth failed");
+    for (const name of ["web-canary", "api-canary"]) {
+      const canary = result.groups.find((g) => g.name === name);
+      expect(canary?.outcome, name).toBe("ROLLED_BACK");
+      expect(canary?.reason, name).toContain("elasticloadbalancing:DescribeTargetHealth");
+      expect(
+        account.group(name)?.refreshes.map((r) => r.status),
+        name,
+      ).toEqual(["RollbackSuccessful"]);
+      expect(
+        account.group(name)?.instances.every((i) => i.imageId === canary?.fromImageId),
+        name,
+      ).toBe(true);
+    }
+    expect(result.groups.find((g) => g.name === "web-canary")?.fromImageId).toBe(OLD_WEB_IMAGE);
     for (const name of ["web", "api", "batch", "workers"]) {
       expect(result.groups.find((g) => g.name === name)?.outcome, name).toBe("NOT_STARTED");
       expect(account.group(name)?.refreshes, name).toEqual([]);
     }
+    expect(refreshing).toEqual([]);
+    expect(locksHeld).toEqual([]);
+  });
+
+  it("fails the run before any change when alarm states can never be read (the readiness step reads them first)", async () => {
+    const { result, account, locksHeld, refreshing } = await simulateWithLocks(
+      throttled("cloudwatch:DescribeAlarms"),
+    );
+
+    expect(result.status).toBe("FAILED");
+    expect(JSON.stringify(result)).toContain("DescribeAlarms");
+    for (const name of account.groupNames()) {
+      expect(account.group(name)?.refreshes, name).toEqual([]);
+    }
+    expect(result.metrics.apiCalls["autoscaling:StartInstanceRefresh"] ?? 0).toBe(0);
+    expect(result.metrics.apiCalls["ec2:CreateLaunchTemplateVersion"] ?? 0).toBe(0);
     expect(refreshing).toEqual([]);
     expect(locksHeld).toEqual([]);
   });
