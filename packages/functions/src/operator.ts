@@ -99,7 +99,7 @@ export async function abortRun(
       run.status,
     );
   }
-  const why = `aborted by an operator: ${reason}${actor === null ? "" : ` (${actor})`}`;
+  const why = `aborted by an operator: ${reason}${actor === null ? "" : ` — by ${actor}`}`;
   const sawWaiting = run.status === "WAITING";
   // A regression already halted the run keeps its halt (and its rollback scope); the abort is
   // recorded beside it.
