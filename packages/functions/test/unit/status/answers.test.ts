@@ -4,11 +4,11 @@
  * Idempotency-Key, reasons capped at 500 characters from REST and Slack, and no count it does not know.
  */
 import type { ExecutionView, RunStarter } from "@fleet-upgrade/core";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { awaitApprovalTask } from "../../../src/handlers/await-approval";
 import { toStatusRequest } from "../../../src/handlers/status-api";
 import { MAX_BODY_BYTES, type StatusRequest } from "../../../src/status/http";
-import { handleStatusRequest, type StatusContext } from "../../../src/status/router";
+import { AnswerCache, handleStatusRequest, type StatusContext } from "../../../src/status/router";
 import { slackSignature } from "../../../src/status/slack";
 import {
   groupProgress,
@@ -361,5 +361,20 @@ describe("Slack answers as Slack apps do", () => {
       "*AL2 end of support (2026-06-30)*\nended 144 days ago",
     ]);
     expect(answer.json.text).toContain("AL2 end of support (2026-06-30) ended 144 days ago");
+  });
+
+  it("answers status and /fleet from the router's answer cache, sharing it with the REST reads", async () => {
+    await waitingRun();
+    context.answers = new AnswerCache(500, () => 0);
+    await send({ method: "GET", path: "/fleet" });
+    await send({ method: "GET", path: `/runs/${RUN_ID}` });
+    const listRuns = vi.spyOn(world.deps.ledger, "listRuns");
+    const getRun = vi.spyOn(world.deps.ledger, "getRun");
+    const fleet = await send(slack(""));
+    const status = await send(slack(`status ${RUN_ID}`));
+    expect(fleet.json.response_type).toBe("ephemeral");
+    expect(status.json.text).toContain(`run ${RUN_ID}: WAITING`);
+    expect(listRuns).not.toHaveBeenCalled();
+    expect(getRun).not.toHaveBeenCalled();
   });
 });
