@@ -556,6 +556,7 @@ async function abort(
   context: StatusContext,
   actor: string | null = null,
   by: string | null = actor,
+  wakeBudgetMs?: number,
 ): Promise<Answer> {
   const why = reason ?? "no reason given";
   const { deps, starter } = context;
@@ -563,7 +564,13 @@ async function abort(
   let rollingBack: string[];
   let atNextPoll: string[];
   try {
-    ({ rollingBack, rollingBackAtNextPoll: atNextPoll } = await abortRun(deps, runId, why, actor));
+    ({ rollingBack, rollingBackAtNextPoll: atNextPoll } = await abortRun(
+      deps,
+      runId,
+      why,
+      actor,
+      wakeBudgetMs,
+    ));
   } catch (error) {
     if (!(error instanceof OperatorRequestError && error.code === "RunNotFound")) operatorError(error);
     const execution = await starter.describe(runId);
@@ -587,6 +594,13 @@ async function abort(
 }
 
 // ---- Slack -----------------------------------------------------------------------------------
+
+/**
+ * Real time a Slack abort spends waking groups: Slack shows a timeout unless the command is answered
+ * within 3 seconds (api.slack.com/interactivity/slash-commands#responding_basic_receipt). Groups not
+ * woken by then read the abort at their next status poll, as after the REST abort's longer budget.
+ */
+export const SLACK_WAKE_BUDGET_MS = 1_500;
 
 async function slackRoute(request: StatusRequest, context: StatusContext): Promise<StatusResponse> {
   const type = mediaType(request.headers["content-type"]);
@@ -679,7 +693,14 @@ async function slackRoute(request: StatusRequest, context: StatusContext): Promi
         return await say(async () => {
           // The ledger keeps a name readable outside Slack; the chat shows the mention.
           if (command.action === "abort")
-            return abort(checkRunId(runId), why, context, `Slack user ${userId}`, slackMention(userId));
+            return abort(
+              checkRunId(runId),
+              why,
+              context,
+              `Slack user ${userId}`,
+              slackMention(userId),
+              SLACK_WAKE_BUDGET_MS,
+            );
           const answer = await approve(checkRunId(runId), context);
           return { ...answer, text: `${answer.text} — approved by ${slackMention(userId)}` };
         }, "in_channel");

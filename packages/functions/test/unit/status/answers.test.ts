@@ -377,4 +377,34 @@ describe("Slack answers as Slack apps do", () => {
     expect(listRuns).not.toHaveBeenCalled();
     expect(getRun).not.toHaveBeenCalled();
   });
+
+  it("keeps a Slack abort's waking of groups within Slack's 3 seconds; the rest roll back at their next poll", async () => {
+    const names = ["web-a", "web-b", "web-c"];
+    const seedRunning = async () => {
+      world = taskWorld();
+      context.deps = world.deps;
+      await seed(
+        world.ledger,
+        runRecord({}, { waves: [{ name: "canary", groups: names, instances: 6, status: "RUNNING" }] }),
+        names.map((name) => groupRecord(name)),
+        names.map((name) => groupProgress(name, { outcome: "RUNNING", instanceRefreshIds: [`ir-${name}`] })),
+      );
+      starter.executions.set(RUN_ID, { status: "RUNNING", startedAt: "2026-11-21T09:00:00.000Z", input: {} });
+    };
+    // Every reading of the clock is a second later: each group woken costs a second.
+    let clock = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => (clock += 1000));
+    try {
+      await seedRunning();
+      const chat = await send(slack(`abort ${RUN_ID} pager`));
+      expect(chat.json.text).toContain(
+        "rolling back web-a; 2 more groups roll back at their next status poll",
+      );
+      await seedRunning();
+      const rest = await send({ method: "POST", path: `/runs/${RUN_ID}/abort` });
+      expect(rest.json.rollingBack).toEqual(names);
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
 });
