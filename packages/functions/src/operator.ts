@@ -88,6 +88,7 @@ export async function abortRun(
   runId: string,
   reason: string,
   actor: string | null = null,
+  wakeBudgetMs = WAKE_BUDGET_MS,
 ): Promise<{ runId: string; status: string; rollingBack: string[]; rollingBackAtNextPoll: string[] }> {
   checkReasonLength("reason", reason);
   const run = await deps.ledger.getRun(runId);
@@ -99,7 +100,7 @@ export async function abortRun(
       run.status,
     );
   }
-  const why = `aborted by an operator: ${reason}${actor === null ? "" : ` (${actor})`}`;
+  const why = `aborted by an operator: ${reason}${actor === null ? "" : ` — by ${actor}`}`;
   const sawWaiting = run.status === "WAITING";
   // A regression already halted the run keeps its halt (and its rollback scope); the abort is
   // recorded beside it.
@@ -134,7 +135,7 @@ export async function abortRun(
   let next = 0;
   const wake = async (): Promise<void> => {
     for (let item = running[next++]; item !== undefined; item = running[next++]) {
-      if (performance.now() - startedAt > WAKE_BUDGET_MS) {
+      if (performance.now() - startedAt > wakeBudgetMs) {
         atNextPoll.push(item.name);
         continue;
       }

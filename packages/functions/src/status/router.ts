@@ -42,12 +42,18 @@ import {
   verifySlackSignature,
 } from "./slack";
 import {
+  type FleetView,
+  fleetSections,
   fleetText,
   fleetView,
   progressOf,
   type RunListItem,
+  runListSections,
   runListText,
+  runSections,
   runText,
+  type SlackSection,
+  slackMention,
   slackMessage,
 } from "./views";
 
@@ -549,6 +555,8 @@ async function abort(
   reason: string | null,
   context: StatusContext,
   actor: string | null = null,
+  by: string | null = actor,
+  wakeBudgetMs?: number,
 ): Promise<Answer> {
   const why = reason ?? "no reason given";
   const { deps, starter } = context;
@@ -556,7 +564,13 @@ async function abort(
   let rollingBack: string[];
   let atNextPoll: string[];
   try {
-    ({ rollingBack, rollingBackAtNextPoll: atNextPoll } = await abortRun(deps, runId, why, actor));
+    ({ rollingBack, rollingBackAtNextPoll: atNextPoll } = await abortRun(
+      deps,
+      runId,
+      why,
+      actor,
+      wakeBudgetMs,
+    ));
   } catch (error) {
     if (!(error instanceof OperatorRequestError && error.code === "RunNotFound")) operatorError(error);
     const execution = await starter.describe(runId);
@@ -575,11 +589,18 @@ async function abort(
   return {
     status: 202,
     json: { runId, status: "ABORTED", rollingBack, rollingBackAtNextPoll: atNextPoll, stopped: false },
-    text: `run ${runId} aborting (${why}): no new group starts${groups}${later}; it ends ABORTED once they settle`,
+    text: `run ${runId} aborting: ${why}${by === null ? "" : ` — by ${by}`}. No new group starts${groups}${later}; it ends ABORTED once they settle`,
   };
 }
 
 // ---- Slack -----------------------------------------------------------------------------------
+
+/**
+ * Real time a Slack abort spends waking groups: Slack shows a timeout unless the command is answered
+ * within 3 seconds (api.slack.com/interactivity/slash-commands#responding_basic_receipt). Groups not
+ * woken by then read the abort at their next status poll, as after the REST abort's longer budget.
+ */
+export const SLACK_WAKE_BUDGET_MS = 1_500;
 
 async function slackRoute(request: StatusRequest, context: StatusContext): Promise<StatusResponse> {
   const type = mediaType(request.headers["content-type"]);
@@ -604,47 +625,84 @@ async function slackRoute(request: StatusRequest, context: StatusContext): Promi
   const form = new URLSearchParams(body);
   const userId = form.get("user_id") ?? "";
   const command = parseSlackCommand(form.get("text") ?? "");
-  const reply = (text: string, type: "ephemeral" | "in_channel" = "ephemeral") =>
-    jsonResponse(200, slackMessage(text, type));
-  const say = async (work: () => Promise<Answer>, type: "ephemeral" | "in_channel") => {
+  const reply = (
+    text: string,
+    type: "ephemeral" | "in_channel" = "ephemeral",
+    sections: SlackSection[] = [],
+  ) => jsonResponse(200, slackMessage(text, type, sections));
+  const say = async (
+    work: () => Promise<Answer>,
+    type: "ephemeral" | "in_channel",
+    sections: (json: unknown) => SlackSection[] = () => [],
+  ) => {
     try {
-      return reply((await work()).text, type);
+      const answer = await work();
+      return reply(answer.text, type, sections(answer.json));
     } catch (error) {
-      // A user's mistake (unknown run, nothing to approve) is an answer in the chat, not an HTTP error.
+      // A user's mistake (unknown run, nothing to approve, an ended run) is an ephemeral answer in the
+      // chat with HTTP 200, as Slack apps answer: Slack shows any other status as a generic failure.
       if (error instanceof ApiError && error.statusCode < 500) return reply(error.message);
       throw error;
     }
   };
+  // Reads answer from the router's short-lived cache, as the REST reads do, well within Slack's 3 s.
+  const cached = (key: string, load: () => Promise<Answer>) =>
+    context.answers ? context.answers.get(key, load) : load();
   const slashCommand = form.get("command") ?? "/fleet";
   switch (command.action) {
     case "help":
       return reply(
         [command.problem, SLACK_USAGE.replaceAll("/fleet", slashCommand)].filter(Boolean).join("\n"),
       );
-    case "status":
+    case "fleet":
       return say(
-        () => (command.runId === null ? listRuns(5, context) : runDetail(checkRunId(command.runId), context)),
+        () => cached("fleet", () => fleet(context)),
         "ephemeral",
+        (json) => fleetSections(json as FleetView),
       );
+    case "status": {
+      const runId = command.runId;
+      if (runId === null)
+        return say(
+          () => cached("runs?limit=5", () => listRuns(5, context)),
+          "ephemeral",
+          (json) => runListSections((json as { runs: RunListItem[] }).runs),
+        );
+      return say(
+        () => {
+          const id = checkRunId(runId);
+          return cached(`run/${id}`, () => runDetail(id, context));
+        },
+        "ephemeral",
+        (json) => runSections(json as RunResult),
+      );
+    }
     case "approve":
     case "abort": {
       if (!settings.allowedUsers.includes(userId)) {
-        throw new ApiError(
-          403,
-          "Forbidden",
-          `Slack user ${quote(userId)} may not ${command.action} runs; ask an operator to add the user id to the allowed users`,
+        return reply(
+          `${slackMention(userId)} may not ${command.action} runs; ask an operator to add the user id ` +
+            `${quote(userId)} to the allowed users`,
         );
       }
       context.deps.logger.info(`slack ${command.action}`, { runId: command.runId, userId });
       const runId = command.runId;
       const why = command.action === "abort" ? command.reason : null;
-      const actor = `Slack user ${userId}`;
       context.answers?.clear();
       try {
         return await say(async () => {
-          if (command.action === "abort") return abort(checkRunId(runId), why, context, actor);
+          // The ledger keeps a name readable outside Slack; the chat shows the mention.
+          if (command.action === "abort")
+            return abort(
+              checkRunId(runId),
+              why,
+              context,
+              `Slack user ${userId}`,
+              slackMention(userId),
+              SLACK_WAKE_BUDGET_MS,
+            );
           const answer = await approve(checkRunId(runId), context);
-          return { ...answer, text: `${answer.text} (approved by Slack user ${userId})` };
+          return { ...answer, text: `${answer.text} — approved by ${slackMention(userId)}` };
         }, "in_channel");
       } finally {
         context.answers?.clear();

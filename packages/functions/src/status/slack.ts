@@ -54,14 +54,19 @@ export const SIGNATURE_MESSAGES: Record<Exclude<SignatureVerdict, { ok: true }>[
   mismatch: "the Slack signature does not match the request; check the app's signing secret",
 };
 
-/** A Slack slash command: `/fleet status [RUN]`, `/fleet approve RUN`, `/fleet abort RUN [reason]`. */
+/**
+ * A Slack slash command: `/fleet` (the inventory), `/fleet status [RUN]`, `/fleet approve RUN`,
+ * `/fleet abort RUN [reason]`.
+ */
 export type SlackCommand =
+  | { action: "fleet" }
   | { action: "status"; runId: string | null }
   | { action: "approve"; runId: string }
   | { action: "abort"; runId: string; reason: string | null }
   | { action: "help"; problem: string | null };
 
-export const SLACK_USAGE = "usage: /fleet status [RUN] | /fleet approve RUN | /fleet abort RUN [reason]";
+export const SLACK_USAGE =
+  "usage: /fleet (the inventory) | /fleet status [RUN] | /fleet approve RUN | /fleet abort RUN [reason]";
 
 export function parseSlackCommand(text: string): SlackCommand {
   const [verb = "", runId, ...rest] = text.trim().split(/\s+/);
@@ -75,6 +80,7 @@ export function parseSlackCommand(text: string): SlackCommand {
       if (!runId) return { action: "help", problem: "abort needs the run id" };
       return { action: "abort", runId, reason: rest.length > 0 ? rest.join(" ") : null };
     case "":
+      return { action: "fleet" };
     case "help":
       return { action: "help", problem: null };
     default:

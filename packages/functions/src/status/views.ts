@@ -259,14 +259,120 @@ export interface SlackMessage {
   blocks: unknown[];
 }
 
-/** A Block Kit message with the same content as the text: the first line as its header. */
-export function slackMessage(text: string, responseType: SlackMessage["response_type"]): SlackMessage {
+/** A Slack user as a mention, which Slack shows as the user's name (and links to the profile). */
+export const slackMention = (userId: string) => `<@${userId}>`;
+
+/** Escapes for mrkdwn but keeps user mentions (`<@U…>`), which Slack renders as names. */
+function mrkdwn(text: string): string {
+  return escapeMrkdwn(text).replace(/&lt;@([UW][A-Z0-9]{1,20})&gt;/g, "<@$1>");
+}
+
+/** One Block Kit section: a text, label/value fields (shown two columns wide), or both. */
+export interface SlackSection {
+  text?: string;
+  fields?: ReadonlyArray<readonly [label: string, value: string]>;
+}
+
+// Block Kit limits (api.slack.com/reference/block-kit/blocks#section): at most 10 fields of 2,000
+// characters each, a section text of 3,000, and 50 blocks in a message.
+const MAX_FIELDS = 10;
+const MAX_FIELD_CHARS = 2000;
+const MAX_BLOCKS = 50;
+
+function sectionBlock(section: SlackSection): unknown {
+  const block: Record<string, unknown> = { type: "section" };
+  if (section.text !== undefined) block.text = { type: "mrkdwn", text: mrkdwn(section.text).slice(0, 2900) };
+  if (section.fields && section.fields.length > 0)
+    block.fields = section.fields.slice(0, MAX_FIELDS).map(([label, value]) => ({
+      type: "mrkdwn",
+      text: `*${mrkdwn(label)}*\n${mrkdwn(value)}`.slice(0, MAX_FIELD_CHARS),
+    }));
+  return block;
+}
+
+/**
+ * A Block Kit message: the first line of the text as its header, then the sections (fields rather
+ * than space-aligned tables, which misalign in Slack's font); without sections, the rest of the text.
+ * The text stays as the plain fallback Slack needs for notifications.
+ */
+export function slackMessage(
+  text: string,
+  responseType: SlackMessage["response_type"],
+  sections: ReadonlyArray<SlackSection> = [],
+): SlackMessage {
   const [first = "", ...rest] = text.split("\n");
-  const blocks: unknown[] = [{ type: "section", text: { type: "mrkdwn", text: `*${escapeMrkdwn(first)}*` } }];
+  const blocks: unknown[] = [{ type: "section", text: { type: "mrkdwn", text: `*${mrkdwn(first)}*` } }];
+  if (sections.length > 0) {
+    for (const section of sections.slice(0, MAX_BLOCKS - 1)) blocks.push(sectionBlock(section));
+    return { response_type: responseType, text, blocks };
+  }
   // A section's text holds at most 3,000 characters.
   const body = rest.join("\n");
   for (let i = 0; i < body.length && blocks.length < 40; i += 2900) {
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: escapeMrkdwn(body.slice(i, i + 2900)) } });
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: mrkdwn(body.slice(i, i + 2900)) } });
   }
   return { response_type: responseType, text, blocks };
+}
+
+/** One run in fields: status, wave, groups, time left, reason; failing groups and judgements below. */
+export function runSections(
+  result: Pick<RunResult, "runId" | "status" | "reason" | "waves" | "groups"> &
+    Partial<Pick<RunResult, "estimate">>,
+): SlackSection[] {
+  const progress = progressOf(result);
+  const fields: [string, string][] = [
+    ["Status", result.status],
+    ["Wave", waveText(result.status, progress)],
+    ["Groups", groupsText(progress)],
+  ];
+  if (result.estimate !== undefined && (result.status === "RUNNING" || result.status === "WAITING"))
+    fields.push(["Time left", `about ${durationText(result.estimate.seconds)}`]);
+  fields.push(["Reason", result.reason]);
+  const sections: SlackSection[] = [{ fields }];
+  const failing = progress.failing
+    .slice(0, 5)
+    .map((f) => [f.name, `${f.outcome}${f.reason ? `: ${f.reason}` : ""}`] as const);
+  if (failing.length > 0) sections.push({ text: "Failing groups", fields: failing });
+  const analysis = analysisText(result.groups);
+  if (analysis.length > 0) sections.push({ text: analysis.join("\n") });
+  return sections;
+}
+
+/** The recent runs, one section of fields each. */
+export function runListSections(runs: ReadonlyArray<RunListItem>): SlackSection[] {
+  return runs.map((run) => ({
+    fields: [
+      ["Run", run.runId],
+      ["Status", run.status],
+      ["Started", run.startedAt],
+      ["Progress", `${waveText(run.status, run.progress)}; ${groupsText(run.progress)}`],
+      ["Reason", run.reason],
+    ],
+  }));
+}
+
+/** The inventory summary: AL2 instances left and the days to (or since) AL2's end of support first. */
+export function fleetSections(view: FleetView): SlackSection[] {
+  const days = view.daysToAl2EndOfSupport;
+  const deadline =
+    days > 0 ? `${plural(days, "day")} left` : days === 0 ? "today" : `ended ${plural(-days, "day")} ago`;
+  const fields: [string, string][] = [
+    [
+      "AL2 instances left",
+      view.al2Instances === null ? "unknown (no inventory yet)" : String(view.al2Instances),
+    ],
+    [`AL2 end of support (${view.al2EndOfSupport})`, deadline],
+  ];
+  if (view.groups !== null && view.instances !== null) {
+    fields.push(["Groups", String(view.groups)], ["Instances", String(view.instances)]);
+    fields.push(["By platform", counts(view.byPlatform ?? {})], ["By kernel", counts(view.byKernel ?? {})]);
+  }
+  const sections: SlackSection[] = [{ fields }];
+  const untargeted = view.untargetedAl2 ?? [];
+  if (untargeted.length > 0)
+    sections.push({
+      text: "Still on AL2 and not managed",
+      fields: untargeted.map((u) => [u.group, plural(u.instances, "instance")] as const),
+    });
+  return sections;
 }

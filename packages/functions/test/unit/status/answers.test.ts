@@ -4,11 +4,11 @@
  * Idempotency-Key, reasons capped at 500 characters from REST and Slack, and no count it does not know.
  */
 import type { ExecutionView, RunStarter } from "@fleet-upgrade/core";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { awaitApprovalTask } from "../../../src/handlers/await-approval";
 import { toStatusRequest } from "../../../src/handlers/status-api";
 import { MAX_BODY_BYTES, type StatusRequest } from "../../../src/status/http";
-import { handleStatusRequest, type StatusContext } from "../../../src/status/router";
+import { AnswerCache, handleStatusRequest, type StatusContext } from "../../../src/status/router";
 import { slackSignature } from "../../../src/status/slack";
 import {
   groupProgress,
@@ -256,7 +256,7 @@ describe("reasons", () => {
     const answer = await send(slack(`abort ${RUN_ID} pager went off`));
     expect(answer.json.response_type).toBe("in_channel");
     expect((await world.ledger.getRun(RUN_ID))?.abortRequested).toBe(
-      "aborted by an operator: pager went off (Slack user U0OPS)",
+      "aborted by an operator: pager went off — by Slack user U0OPS",
     );
   });
 });
@@ -276,5 +276,135 @@ describe("GET /fleet before any inventory", () => {
     const text = await send({ method: "GET", path: "/fleet", query: { format: "text" } });
     expect(text.text).toContain("no inventory yet");
     expect(text.text).toContain("unknown");
+  });
+});
+
+describe("Slack answers as Slack apps do", () => {
+  const blocksOf = (answer: { json: { blocks: unknown[] } }) => JSON.stringify(answer.json.blocks);
+
+  it("refuses a user not allowed with HTTP 200, ephemeral, naming the user as a mention, changing nothing", async () => {
+    await waitingRun();
+    const answer = await send(slack(`approve ${RUN_ID}`, "U0INTRUDER"));
+    expect(answer.status).toBe(200);
+    expect(answer.json.response_type).toBe("ephemeral");
+    expect(answer.json.text).toContain("<@U0INTRUDER> may not approve runs");
+    expect(blocksOf(answer)).toContain("<@U0INTRUDER>");
+    expect((await world.ledger.getRun(RUN_ID))?.status).toBe("WAITING");
+    expect(world.resumer.succeeded).toEqual([]);
+  });
+
+  it("answers an ended execution (409 in REST), an unknown run and bad syntax with HTTP 200, ephemeral", async () => {
+    await waitingRun();
+    starter.executions.set(RUN_ID, { status: "FAILED", startedAt: "2026-11-21T09:00:00.000Z", input: {} });
+    const ended = await send(slack(`approve ${RUN_ID}`));
+    const unknown = await send(slack("status run-that-never-was"));
+    const syntax = await send(slack("abort"));
+    for (const answer of [ended, unknown, syntax]) {
+      expect(answer.status).toBe(200);
+      expect(answer.json.response_type).toBe("ephemeral");
+    }
+    expect(ended.json.text).toContain("already ended FAILED");
+    expect(syntax.json.text).toContain("abort needs the run id");
+    expect((await world.ledger.getRun(RUN_ID))?.abortRequested).toBeNull();
+  });
+
+  it("keeps 401 for a bad signature", async () => {
+    const request = slack("status");
+    const answer = await send({ ...request, headers: { ...request.headers, "x-slack-signature": "v0=00" } });
+    expect(answer.status).toBe(401);
+  });
+
+  it("announces an abort in the channel without nested brackets, by a mention", async () => {
+    await waitingRun();
+    const answer = await send(slack(`abort ${RUN_ID} pager went off`));
+    expect(answer.status).toBe(200);
+    expect(answer.json.response_type).toBe("in_channel");
+    expect(answer.json.text).toContain(
+      `run ${RUN_ID} aborting: pager went off — by <@U0OPS>. No new group starts`,
+    );
+    expect(answer.json.text).not.toMatch(/\([^)]*\(/);
+    expect(blocksOf(answer)).toContain("<@U0OPS>");
+  });
+
+  it("announces an approval in the channel by a mention", async () => {
+    await waitingRun();
+    const answer = await send(slack(`approve ${RUN_ID}`));
+    expect(answer.json.response_type).toBe("in_channel");
+    expect(answer.json.text).toContain("approved by <@U0OPS>");
+  });
+
+  it("shows a run and the run list as Block Kit fields, ephemeral, with the text as fallback", async () => {
+    await waitingRun();
+    const one = await send(slack(`status ${RUN_ID}`));
+    expect(one.json.response_type).toBe("ephemeral");
+    expect(one.json.text).toContain(`run ${RUN_ID}: WAITING`);
+    const fields = one.json.blocks[1].fields.map((f: { text: string }) => f.text);
+    expect(fields[0]).toBe("*Status*\nWAITING");
+    expect(fields.some((f: string) => f.startsWith("*Groups*\n"))).toBe(true);
+
+    const list = await send(slack("status"));
+    expect(list.json.response_type).toBe("ephemeral");
+    expect(list.json.blocks[1].type).toBe("section");
+    expect(list.json.blocks[1].fields.map((f: { text: string }) => f.text)).toContain(`*Run*\n${RUN_ID}`);
+    // No space-aligned table in the blocks.
+    expect(blocksOf(list)).not.toContain(`${RUN_ID}  WAITING`);
+  });
+
+  it("answers /fleet alone with the inventory summary: AL2 left and days since the end of support", async () => {
+    const answer = await send(slack(""));
+    expect(answer.status).toBe(200);
+    expect(answer.json.response_type).toBe("ephemeral");
+    const fields = answer.json.blocks[1].fields.map((f: { text: string }) => f.text);
+    expect(fields).toEqual([
+      "*AL2 instances left*\nunknown (no inventory yet)",
+      // 2026-11-21 is 144 days after AL2's end of support on 2026-06-30.
+      "*AL2 end of support (2026-06-30)*\nended 144 days ago",
+    ]);
+    expect(answer.json.text).toContain("AL2 end of support (2026-06-30) ended 144 days ago");
+  });
+
+  it("answers status and /fleet from the router's answer cache, sharing it with the REST reads", async () => {
+    await waitingRun();
+    context.answers = new AnswerCache(500, () => 0);
+    await send({ method: "GET", path: "/fleet" });
+    await send({ method: "GET", path: `/runs/${RUN_ID}` });
+    const listRuns = vi.spyOn(world.deps.ledger, "listRuns");
+    const getRun = vi.spyOn(world.deps.ledger, "getRun");
+    const fleet = await send(slack(""));
+    const status = await send(slack(`status ${RUN_ID}`));
+    expect(fleet.json.response_type).toBe("ephemeral");
+    expect(status.json.text).toContain(`run ${RUN_ID}: WAITING`);
+    expect(listRuns).not.toHaveBeenCalled();
+    expect(getRun).not.toHaveBeenCalled();
+  });
+
+  it("keeps a Slack abort's waking of groups within Slack's 3 seconds; the rest roll back at their next poll", async () => {
+    const names = ["web-a", "web-b", "web-c"];
+    const seedRunning = async () => {
+      world = taskWorld();
+      context.deps = world.deps;
+      await seed(
+        world.ledger,
+        runRecord({}, { waves: [{ name: "canary", groups: names, instances: 6, status: "RUNNING" }] }),
+        names.map((name) => groupRecord(name)),
+        names.map((name) => groupProgress(name, { outcome: "RUNNING", instanceRefreshIds: [`ir-${name}`] })),
+      );
+      starter.executions.set(RUN_ID, { status: "RUNNING", startedAt: "2026-11-21T09:00:00.000Z", input: {} });
+    };
+    // Every reading of the clock is a second later: each group woken costs a second.
+    let clock = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => (clock += 1000));
+    try {
+      await seedRunning();
+      const chat = await send(slack(`abort ${RUN_ID} pager`));
+      expect(chat.json.text).toContain(
+        "rolling back web-a; 2 more groups roll back at their next status poll",
+      );
+      await seedRunning();
+      const rest = await send({ method: "POST", path: `/runs/${RUN_ID}/abort` });
+      expect(rest.json.rollingBack).toEqual(names);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });

@@ -60,7 +60,8 @@ describe("verifySlackSignature", () => {
 
 describe("parseSlackCommand", () => {
   it("reads status, approve and abort with their run and reason", () => {
-    expect(parseSlackCommand("")).toEqual({ action: "help", problem: null });
+    expect(parseSlackCommand("")).toEqual({ action: "fleet" });
+    expect(parseSlackCommand("help")).toEqual({ action: "help", problem: null });
     expect(parseSlackCommand("status")).toEqual({ action: "status", runId: null });
     expect(parseSlackCommand("  Status  run-1 ")).toEqual({ action: "status", runId: "run-1" });
     expect(parseSlackCommand("approve run-1")).toEqual({ action: "approve", runId: "run-1" });

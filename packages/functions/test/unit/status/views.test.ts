@@ -176,6 +176,25 @@ describe("Slack message", () => {
   });
 });
 
+describe("Slack message with sections", () => {
+  it("shows fields instead of the text's lines, keeps mentions, escapes the rest and caps 10 fields", () => {
+    const fields = Array.from({ length: 12 }, (_, i) => [`k${i}`, `v${i}`] as const);
+    const message = slackMessage("run r aborted — by <@U0OPS>\nignored line", "in_channel", [
+      { text: "a <b> by <@U0OPS>", fields },
+    ]);
+    expect(message.text).toBe("run r aborted — by <@U0OPS>\nignored line");
+    expect(message.blocks[0]).toEqual({
+      type: "section",
+      text: { type: "mrkdwn", text: "*run r aborted — by <@U0OPS>*" },
+    });
+    const section = message.blocks[1] as { text: { text: string }; fields: { text: string }[] };
+    expect(section.text.text).toBe("a &lt;b&gt; by <@U0OPS>");
+    expect(section.fields).toHaveLength(10);
+    expect(section.fields[0]).toEqual({ type: "mrkdwn", text: "*k0*\nv0" });
+    expect(message.blocks).toHaveLength(2);
+  });
+});
+
 describe("wantsText", () => {
   it("follows ?format, then the Accept header's preference; JSON wins ties and unknown types", () => {
     expect(wantsText({ format: "text" }, "application/json")).toBe(true);
