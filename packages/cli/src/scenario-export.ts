@@ -249,5 +249,5 @@ export async function exportScenario(
       `the account does not fit a scenario: ${parsed.problems.map((p) => `${p.field}: ${p.expected}`).join("; ")}`,
     );
   }
-  return `${schemaLine(options.outputPath)}\n# Exported read-only by \`fleet-upgrade plan --scenario\`; rehearse with \`fleet-upgrade simulate FILE\`.\n${stringify(scenario)}`;
+  return `${schemaLine(options.outputPath)}\n# Exported read-only by \`fleet-upgrade plan --scenario\`; rehearse with \`fleet-upgrade simulate FILE\`.\n${stringify(scenario, { aliasDuplicateObjects: false })}`;
 }
