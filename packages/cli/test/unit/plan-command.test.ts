@@ -2,9 +2,15 @@ import {
   AutoScalingClient,
   type AutoScalingGroup,
   DescribeAutoScalingGroupsCommand,
+  DescribeInstanceRefreshesCommand,
 } from "@aws-sdk/client-auto-scaling";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  DescribeImagesCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -88,6 +94,15 @@ function account(options: { publishTarget: boolean }) {
         LaunchTemplateData: { ImageId: "ami-al2" },
       },
     ],
+  }));
+  autoscaling.on(DescribeInstanceRefreshesCommand).resolves({ InstanceRefreshes: [] });
+  // Readiness reads the templates' tags: managed, as the groups are.
+  ec2.on(DescribeLaunchTemplatesCommand).callsFake((input: { LaunchTemplateIds?: string[] }) => ({
+    LaunchTemplates: (input.LaunchTemplateIds ?? []).map((id) => ({
+      LaunchTemplateId: id,
+      LaunchTemplateName: id,
+      Tags: [{ Key: "fleet-upgrade:managed", Value: "true" }],
+    })),
   }));
   ec2.on(DescribeImagesCommand).callsFake((input: { ImageIds?: string[] }) => ({
     Images: (input.ImageIds ?? []).map((id) => ({
