@@ -41,6 +41,8 @@ const examples = blocks.flatMap((block) =>
   block
     .split("\n")
     .filter((line) => line.startsWith(PREFIX))
+    // my-fleet.yaml is what `plan --scenario` writes from a real account: plan-scenario.test.ts covers it.
+    .filter((line) => !line.includes("my-fleet.yaml"))
     .map((line) => ({ line, args: shellWords(line).slice(2) })),
 );
 /** Blocks that show a session: `$ npx fleet-upgrade simulate ...` then what it prints. */

@@ -270,6 +270,10 @@ function program(argv: string[], io: Io, setCode: (code: number) => void): Comma
     .option("--request <FILE|JSON>", "a run request (dryRun is always true)")
     .option("--region <R>", "the account's region (default: AWS_REGION)")
     .option("--profile <P>", "a profile of ~/.aws/config (default: the SDK's credential chain)")
+    .option(
+      "--scenario <FILE.yaml>",
+      "also write the account as a scenario file, to rehearse with `fleet-upgrade simulate FILE`",
+    )
     .addHelpText("after", `\n${REQUEST_RULE}`)
     .action(async () => setCode(await (await import("./plan-command")).planCommand(raw(), io)));
 

@@ -1,3 +1,5 @@
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { fromIni } from "@aws-sdk/credential-providers";
@@ -14,6 +16,7 @@ import { DEFAULT_SETTINGS, depsFromClients, type FunctionSettings, TASKS } from 
 import { CREDENTIALS_HOW_TO, isMissingCredentials } from "./credentials";
 import { anyBlocked, readinessTable, summary } from "./format";
 import { readRequestFlag } from "./request-flag";
+import { exportScenario } from "./scenario-export";
 import { startLedgerServer } from "./simulation";
 
 export interface PlanIo {
@@ -32,7 +35,8 @@ export interface PlanOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const USAGE = "usage: fleet-upgrade plan [--request FILE|JSON] [--region R] [--profile P]";
+const USAGE =
+  "usage: fleet-upgrade plan [--request FILE|JSON] [--region R] [--profile P] [--scenario FILE.yaml]";
 
 class PlanUsageError extends Error {
   override readonly name = "PlanUsageError";
@@ -57,10 +61,16 @@ export async function planCommand(args: string[], io: PlanIo, options: PlanOptio
   let region: string;
   let profile: string | undefined;
   let request: unknown;
+  let scenarioPath: string | undefined;
   try {
     const { values, positionals } = parseArgs({
       args,
-      options: { request: { type: "string" }, region: { type: "string" }, profile: { type: "string" } },
+      options: {
+        request: { type: "string" },
+        region: { type: "string" },
+        profile: { type: "string" },
+        scenario: { type: "string" },
+      },
     });
     if (positionals.length > 0)
       throw new PlanUsageError(`plan takes no arguments, got: ${positionals.join(" ")}`);
@@ -80,6 +90,15 @@ export async function planCommand(args: string[], io: PlanIo, options: PlanOptio
     if (!chosen) throw new PlanUsageError("no region: pass --region or set AWS_REGION");
     region = chosen;
     profile = values.profile ?? undefined;
+    if (values.scenario !== undefined) {
+      const folder = dirname(resolve(values.scenario));
+      if (values.scenario === "" || !existsSync(folder) || !statSync(folder).isDirectory()) {
+        throw new PlanUsageError(
+          `--scenario ${JSON.stringify(values.scenario)}: expected a file path in an existing folder (${folder} does not exist)`,
+        );
+      }
+      scenarioPath = values.scenario;
+    }
   } catch (error) {
     const usage =
       error instanceof PlanUsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
@@ -129,6 +148,20 @@ export async function planCommand(args: string[], io: PlanIo, options: PlanOptio
     const run = await deps.ledger.getRun(runId);
     if (!run) throw new Error(`the plan ${runId} left no record`);
     const effective = RunRequestSchema.parse(run.request);
+    if (scenarioPath !== undefined) {
+      const { dryRun: _dryRun, ...rawRequest } = request as Record<string, unknown>;
+      const text = await exportScenario(clients, {
+        outputPath: scenarioPath,
+        region,
+        request: effective,
+        rawRequest,
+        now,
+      });
+      writeFileSync(scenarioPath, text);
+      io.stderr(
+        `wrote the scenario ${scenarioPath}: rehearse it with fleet-upgrade simulate ${scenarioPath}`,
+      );
+    }
     const progress = await deps.ledger.listProgress(runId);
     const outcome = runOutcomeOf(run, effective, progress);
     const result = assembleRunResult(
