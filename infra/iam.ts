@@ -481,30 +481,7 @@ export function stateMachinePolicy(functionArns: readonly string[], ownArn: stri
       statement("InvokeTaskFunctions", ["lambda:InvokeFunction"], [...new Set(functionArns)].sort()),
       statement("RunGroupsAsChildExecutions", ["states:StartExecution"], [ownArn]),
       statement("FollowChildExecutions", ["states:DescribeExecution", "states:StopExecution"], [executions]),
-      statement(
-        "DeliverLogs",
-        [
-          "logs:CreateLogDelivery",
-          "logs:DeleteLogDelivery",
-          "logs:DescribeLogGroups",
-          "logs:DescribeResourcePolicies",
-          "logs:GetLogDelivery",
-          "logs:ListLogDeliveries",
-          "logs:PutResourcePolicy",
-          "logs:UpdateLogDelivery",
-        ],
-        ["*"],
-      ),
-      statement(
-        "Trace",
-        [
-          "xray:GetSamplingRules",
-          "xray:GetSamplingTargets",
-          "xray:PutTelemetryRecords",
-          "xray:PutTraceSegments",
-        ],
-        ["*"],
-      ),
+      ...deliveryStatements(),
     ],
   };
 }
