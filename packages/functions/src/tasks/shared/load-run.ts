@@ -1,0 +1,12 @@
+import { type RunRecord, type RunRequest, RunRequestSchema } from "@fleet-upgrade/core";
+import type { FunctionDeps } from "../../runtime/deps";
+
+/** The run's record and its effective request; a run the ledger does not know is an error. */
+export async function loadRun(
+  deps: FunctionDeps,
+  runId: string,
+): Promise<{ run: RunRecord; request: RunRequest }> {
+  const run = await deps.ledger.getRun(runId);
+  if (!run) throw new Error(`run ${runId} is not in the ledger`);
+  return { run, request: RunRequestSchema.parse(run.request) };
+}

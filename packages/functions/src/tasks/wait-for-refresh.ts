@@ -1,0 +1,51 @@
+import { abortEvent, refreshEventFromState } from "@fleet-upgrade/core";
+import { z } from "zod";
+import { lambdaHandler, type Task } from "../runtime/lambda";
+import { loadRun } from "./shared/load-run";
+import { GroupStateSchema } from "./shared/state";
+
+const InputSchema = z.object({ state: GroupStateSchema, taskToken: z.string().min(1) });
+
+/** Token lifetime in the ledger: far beyond any wait; DynamoDB's TTL removes forgotten ones. */
+const TOKEN_TTL_SECONDS = 14 * 24 * 3600;
+
+/**
+ * Files the task token under the refresh it waits for; the instance-refresh event resumes it.
+ * Then looks once: an event that fired before the token was filed would otherwise be lost.
+ */
+export const waitForRefreshTask: Task<unknown, { filed: string }> = async (event, deps) => {
+  const { state, taskToken } = InputSchema.parse(event);
+  const refreshId = state.instanceRefreshId;
+  if (!refreshId) throw new Error(`group ${state.group} waits without a refresh id`);
+  const expiresAt = Math.floor(deps.now().getTime() / 1000) + TOKEN_TTL_SECONDS;
+  await deps.ledger.putWaitToken(
+    refreshId,
+    { token: taskToken, runId: state.runId, group: state.group },
+    expiresAt,
+  );
+
+  const { run, request } = await loadRun(deps, state.runId);
+  if (run.abortRequested && !state.rollingBack) {
+    // The abort came while this group was between waits: it found no token to wake, so look here.
+    const token = await deps.ledger.takeWaitToken(refreshId);
+    if (token) await deps.resumer.succeed(token.token, abortEvent(refreshId, run.abortRequested));
+    return { filed: refreshId };
+  }
+  const progress = await deps.ledger.getProgress(state.runId, state.group);
+  const [refresh] = await deps.rollout.describeRefreshes(state.group, [refreshId]);
+  if (refresh) {
+    const news = refreshEventFromState(
+      refresh,
+      request.rollout.checkpoints,
+      progress.checkpointsEvaluated,
+      state.rollingBack === true,
+    );
+    if (news.kind !== "in-progress") {
+      const token = await deps.ledger.takeWaitToken(refreshId);
+      if (token) await deps.resumer.succeed(token.token, news);
+    }
+  }
+  return { filed: refreshId };
+};
+
+export const handler = lambdaHandler("waitForRefresh", waitForRefreshTask);

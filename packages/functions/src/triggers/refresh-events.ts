@@ -1,0 +1,27 @@
+import { refreshEventFromEventBridge } from "@fleet-upgrade/core";
+import { z } from "zod";
+import { lambdaHandler, type Task } from "../runtime/lambda";
+
+const EventSchema = z.object({
+  source: z.string(),
+  "detail-type": z.string(),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+/**
+ * Receives `aws.autoscaling` instance-refresh events (EventBridge rule) and resumes the task that
+ * waits for that refresh. Events nobody waits for are normal (Started, duplicates, late ones).
+ */
+export const refreshEventsTask: Task<unknown, { resumed: boolean }> = async (event, deps) => {
+  const parsed = EventSchema.safeParse(event);
+  if (!parsed.success || parsed.data.source !== "aws.autoscaling") return { resumed: false };
+  const news = refreshEventFromEventBridge(parsed.data["detail-type"], parsed.data.detail);
+  if (!news) return { resumed: false };
+  const token = await deps.ledger.takeWaitToken(news.instanceRefreshId);
+  if (!token) return { resumed: false };
+  await deps.resumer.succeed(token.token, news);
+  deps.logger.info("wait resumed", { runId: token.runId, group: token.group, kind: news.kind });
+  return { resumed: true };
+};
+
+export const handler = lambdaHandler("refreshEvents", refreshEventsTask);
