@@ -15,10 +15,10 @@ import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSyn
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { deepMerge, formatProblems, type Problem, type Scenario } from "@fleet-upgrade/core";
+import type { SimulationEvent } from "@fleet-upgrade/harness";
 import { Command, CommanderError } from "commander";
 import type { RemoteCommand } from "./remote";
 import { readRequestFlag } from "./request-flag";
-import type { SimulationEvent } from "./simulation";
 
 // Each command loads what it runs (the SDK, the simulator, Vega) when it runs: --help, --version and
 // a mistyped command answer without loading them. The serve defaults are repeated here for --help;
@@ -67,7 +67,7 @@ async function simulateCommand(args: string[], io: Io): Promise<number> {
     throw new UsageError(`simulate takes one SCENARIO, got ${positionals.length}: ${positionals.join(" ")}`);
   const scenario = await loadScenarioOrRefuse(positionals[0]);
   const { DEFAULT_SETTINGS } = await import("@fleet-upgrade/functions");
-  const { effectiveRequest, simulate } = await import("./simulation");
+  const { effectiveRequest, simulate } = await import("@fleet-upgrade/harness");
   const { anyBlocked, progressLine, summary } = await import("./format");
   // One rule everywhere: --request merges over the defaults (here the scenario's request), as serve
   // and the status API do; objects merge key by key, arrays and values replace.
