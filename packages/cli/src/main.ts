@@ -292,45 +292,51 @@ function program(argv: string[], io: Io, setCode: (code: number) => void): Comma
 
   const remote = (name: RemoteCommand) => async () =>
     setCode(await (await import("./remote")).remoteCommand(name, raw(), io));
-  root
-    .command("start")
-    .summary("start a run through a deployed status API")
-    .description(`Starts a run; prints its id on stdout. ${REMOTE_HELP}`)
-    .option("--request <FILE|JSON>", "a run request merged over the stage's requestDefaults")
-    .option("--api <URL>", "the status API's URL")
-    .option("--region <R>", "the API's region, when its URL does not tell it")
+  // Every remote command names the API and its region the same way.
+  const withApi = (command: Command) =>
+    command
+      .option("--api <URL>", "the status API's URL")
+      .option("--region <R>", "the API's region, when its URL does not tell it");
+  withApi(
+    root
+      .command("start")
+      .summary("start a run through a deployed status API")
+      .description(`Starts a run; prints its id on stdout. ${REMOTE_HELP}`)
+      .option("--request <FILE|JSON>", "a run request merged over the stage's requestDefaults"),
+  )
     .addHelpText("after", `\n${REQUEST_RULE}`)
     .action(remote("start"));
-  root
-    .command("status")
-    .summary("show a run, or the latest runs")
-    .description(`Shows a run (exit code as for simulate), or the latest runs without RUN_ID. ${REMOTE_HELP}`)
-    .argument("[RUN_ID]", "the run")
-    .option("--api <URL>", "the status API's URL")
-    .option("--region <R>", "the API's region, when its URL does not tell it")
+  withApi(
+    root
+      .command("status")
+      .summary("show a run, or the latest runs")
+      .description(
+        `Shows a run (exit code as for simulate), or the latest runs without RUN_ID. ${REMOTE_HELP}`,
+      )
+      .argument("[RUN_ID]", "the run"),
+  )
     .option("--watch", "follow the run until it is no longer RUNNING")
     .option("--json", "print the run result as JSON")
     .addHelpText("after", `\n${EXIT_CODES}`)
     .action(remote("status"));
-  root
-    .command("approve")
-    .summary("approve a run WAITING between waves")
-    .description(`Approves a run WAITING between waves: the next wave starts. ${REMOTE_HELP}`)
-    // Required, but checked by the command itself so its message stays "approve needs a RUN_ID".
-    .argument("[RUN_ID]", "the run (required)")
-    .usage("[options] RUN_ID")
-    .option("--api <URL>", "the status API's URL")
-    .option("--region <R>", "the API's region, when its URL does not tell it")
-    .action(remote("approve"));
-  root
-    .command("abort")
-    .summary("abort a run: no new group starts, refreshes in progress roll back")
-    .description(`Aborts a run: no new group starts, refreshes in progress roll back. ${REMOTE_HELP}`)
-    // Required, but checked by the command itself so its message stays "approve needs a RUN_ID".
-    .argument("[RUN_ID]", "the run (required)")
-    .usage("[options] RUN_ID")
-    .option("--api <URL>", "the status API's URL")
-    .option("--region <R>", "the API's region, when its URL does not tell it")
+  withApi(
+    root
+      .command("approve")
+      .summary("approve a run WAITING between waves")
+      .description(`Approves a run WAITING between waves: the next wave starts. ${REMOTE_HELP}`)
+      // Required, but checked by the command itself so its message stays "approve needs a RUN_ID".
+      .argument("[RUN_ID]", "the run (required)")
+      .usage("[options] RUN_ID"),
+  ).action(remote("approve"));
+  withApi(
+    root
+      .command("abort")
+      .summary("abort a run: no new group starts, refreshes in progress roll back")
+      .description(`Aborts a run: no new group starts, refreshes in progress roll back. ${REMOTE_HELP}`)
+      // Required, but checked by the command itself so its message stays "approve needs a RUN_ID".
+      .argument("[RUN_ID]", "the run (required)")
+      .usage("[options] RUN_ID"),
+  )
     .option("--reason <TEXT>", "why, for the run's record and notifications")
     .action(remote("abort"));
   return root;
