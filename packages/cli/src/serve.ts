@@ -41,6 +41,11 @@ export class SimulatedRunStarter implements RunStarter {
   running: Promise<void> = Promise.resolve();
 
   async start(runId: string, request: unknown): Promise<void> {
+    // A run whose result is written has ended for its caller, though the simulation may still be
+    // unwinding (more so on a loaded machine): wait for it rather than refuse the next run.
+    if (this.current !== null && (await this.env.deps.ledger.getRun(this.current))?.endedAt) {
+      await this.running;
+    }
     if (this.current !== null || this.env.busy) {
       throw new RunConflictError(
         `run ${this.current ?? "(unknown)"} is still in progress and serve simulates one run at a time; ` +
