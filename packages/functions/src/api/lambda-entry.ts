@@ -1,6 +1,7 @@
 /**
  * The status API behind API Gateway's HTTP API (payload format 2.0): the event goes to the app
- * through `hono/aws-lambda`. A body over the size limit is refused before the adapter decodes it.
+ * through `hono/aws-lambda` (marked deprecated for a future `@hono/aws-lambda`, which npm does not
+ * have yet). A body over the size limit is refused before the adapter decodes it.
  */
 import { type APIGatewayProxyResult, handle, type LambdaContext, type LambdaEvent } from "hono/aws-lambda";
 import { statusAppOf } from "./app";

@@ -6,7 +6,7 @@
 import type { ExecutionView, RunStarter } from "@fleet-upgrade/core";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { AnswerCache } from "../../../src/api/answer-cache";
-import { handleStatusRequest } from "../../../src/api/app";
+import { createStatusApp, handleStatusRequest } from "../../../src/api/app";
 import type { StatusContext } from "../../../src/api/context";
 import { MAX_BODY_BYTES, type StatusRequest } from "../../../src/api/http";
 import { answerHttpApiEvent, eventBodyBytes } from "../../../src/api/lambda-entry";
@@ -184,6 +184,30 @@ describe("request bodies", () => {
     const refused = await answerHttpApiEvent(lambdaEvent(big), undefined, context);
     expect(refused.statusCode).toBe(413);
     expect(JSON.parse(refused.body).error.code).toBe("PayloadTooLarge");
+    expect(starter.executions.size).toBe(0);
+  });
+
+  it("answers 413 to a body streamed without a Content-Length, and stops reading it past the limit", async () => {
+    const chunk = new TextEncoder().encode("{".repeat(16 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 8) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const request = new Request("http://localhost/runs", {
+      method: "POST",
+      headers: JSON_TYPE,
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(request.headers.get("content-length")).toBeNull();
+    const answer = await createStatusApp(context).fetch(request);
+    expect(answer.status).toBe(413);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("PayloadTooLarge");
+    // Reading stopped past the limit: the rest of the body was never pulled.
+    expect(sent).toBeLessThan(8);
     expect(starter.executions.size).toBe(0);
   });
 
