@@ -527,3 +527,35 @@ describe("parseRunRequest: the edges a mutant would move", () => {
     expect(deepMerge("under", { a: 1 })).toEqual({ a: 1 });
   });
 });
+
+describe("parseRunRequest: every allowed value is accepted and kept", () => {
+  it.each([
+    ["image.flavor", { image: { flavor: "minimal" } }, (r: RunRequest) => r.image.flavor, "minimal"],
+    [
+      "image.kernel",
+      { image: { kernel: "default" }, hardening: { fips: false } },
+      (r: RunRequest) => r.image.kernel,
+      "default",
+    ],
+    ["hardening.stig", { hardening: { stig: "medium" } }, (r: RunRequest) => r.hardening.stig, "medium"],
+    ["hardening.stig", { hardening: { stig: "low" } }, (r: RunRequest) => r.hardening.stig, "low"],
+    ["hardening.stig", { hardening: { stig: "off" } }, (r: RunRequest) => r.hardening.stig, "off"],
+    [
+      "rollout.approval",
+      { rollout: { approval: "between-waves" } },
+      (r: RunRequest) => r.rollout.approval,
+      "between-waves",
+    ],
+    ["rollback.scope", { rollback: { scope: "wave" } }, (r: RunRequest) => r.rollback.scope, "wave"],
+    ["rollback.scope", { rollback: { scope: "run" } }, (r: RunRequest) => r.rollback.scope, "run"],
+  ])("accepts %s %j", (_field, input, read, expected) => {
+    expect(read(accepts(input))).toBe(expected);
+  });
+
+  it("accepts a metric where lower is worse (a throughput, say)", () => {
+    const metric = { namespace: "CWAgent", name: "Requests", stat: "Sum", worse: "lower", tolerance: 0.1 };
+    expect(accepts({ health: { analysis: { metrics: [metric] } } }).health.analysis.metrics).toEqual([
+      metric,
+    ]);
+  });
+});
