@@ -92,7 +92,8 @@ async function measure() {
       ignoreStatic,
       incremental: true,
       incrementalFile: join(dir, "incremental.json"),
-      tempDirName: join(".stryker", "tmp"),
+      // One sandbox folder per target: Stryker deletes its temp folder when a run ends.
+      tempDirName: join(dir, "tmp"),
       ignorePatterns: [".stryker", ".sst", "dist", "coverage", "test-results"],
       reporters: ["progress", "json", "html"],
       jsonReporter: { fileName: join(dir, "report.json") },
