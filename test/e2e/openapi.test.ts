@@ -4,6 +4,7 @@
  * (but 500) is seen.
  */
 import { readFileSync } from "node:fs";
+import { type ServeHandle, startServe } from "@fleet-upgrade/cli";
 import {
   handleStatusRequest,
   STATUS_ROUTES,
@@ -13,7 +14,6 @@ import {
 import Ajv2020 from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { type ServeHandle, startServe } from "../../packages/cli/src/serve";
 import { SLACK_ENV, slackRequest, statusScenario } from "./status-support";
 
 type Doc = {

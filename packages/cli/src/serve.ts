@@ -17,8 +17,8 @@ import {
   type StatusRequest,
   slackSettingsFromEnv,
 } from "@fleet-upgrade/functions";
+import { SimulatedEnvironment } from "@fleet-upgrade/harness";
 import { progressLine } from "./format";
-import { SimulatedEnvironment } from "./simulation";
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_SPEED = 60;
