@@ -4,6 +4,7 @@
  * documented shape; every documented status (but 500) is seen; every shared response is used.
  */
 import { readFileSync } from "node:fs";
+import { type ServeHandle, startServe } from "@fleet-upgrade/cli";
 import {
   handleStatusRequest,
   type RouteBody,
@@ -15,7 +16,6 @@ import {
 import Ajv2020 from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { type ServeHandle, startServe } from "../../packages/cli/src/serve";
 import { SLACK_ENV, slackRequest, statusScenario } from "./status-support";
 
 type Operation = {

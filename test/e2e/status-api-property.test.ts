@@ -3,10 +3,11 @@
  * strings, headers and bodies (JSON, not JSON, binary, too large, signed and unsigned Slack forms)
  * to every route, in process and through `serve`'s HTTP server.
  */
+
+import { type ServeHandle, startServe } from "@fleet-upgrade/cli";
 import { handleStatusRequest, type StatusRequest, type StatusResponse } from "@fleet-upgrade/functions";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ServeHandle, startServe } from "../../packages/cli/src/serve";
 import { SLACK_ENV, slackRequest, statusScenario } from "./status-support";
 
 let serve: ServeHandle;

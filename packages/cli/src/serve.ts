@@ -15,9 +15,9 @@ import {
   type StatusContext,
   slackSettingsFromEnv,
 } from "@fleet-upgrade/functions";
+import { SimulatedEnvironment } from "@fleet-upgrade/harness";
 import { createAdaptorServer } from "@hono/node-server";
 import { progressLine } from "./format";
-import { SimulatedEnvironment } from "./simulation";
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_SPEED = 60;
