@@ -7,7 +7,7 @@ import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import { parseArgs } from "node:util";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { formatProblems, type Problem, type RunResult } from "@fleet-upgrade/core";
-import { runText } from "@fleet-upgrade/functions";
+import { liveLines, runText } from "@fleet-upgrade/functions";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, Provider, SourceData } from "@smithy/types";
 import { CREDENTIALS_HOW_TO } from "./credentials";
@@ -261,7 +261,11 @@ async function status(args: string[], io: RemoteIo, options: RemoteOptions): Pro
         );
       return exitCodeOf(result.status);
     }
-    if (text !== shown) io.stderr(`${new Date().toISOString()}  ${text.split("\n").slice(0, 2).join("; ")}`);
+    if (text !== shown) {
+      // The run's line and its groups' tally, then each running group's percent, elapsed and left.
+      io.stderr(`${new Date().toISOString()}  ${text.split("\n").slice(0, 2).join("; ")}`);
+      for (const line of liveLines(result.groups)) io.stderr(line);
+    }
     shown = text;
     await new Promise((resolve) => setTimeout(resolve, options.watchIntervalMs ?? 5000));
   }

@@ -22,6 +22,7 @@ import { waitForRefreshTask } from "./tasks/wait-for-refresh";
 import { refreshEventsTask } from "./triggers/refresh-events";
 
 export * from "./api/http";
+export * from "./api/live-text";
 export * from "./api/operator";
 export * from "./api/router";
 export * from "./api/run-view";
