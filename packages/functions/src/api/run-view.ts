@@ -39,8 +39,7 @@ export function groupLive(
   return {
     percentReplaced,
     elapsedSeconds: Math.round(elapsed),
-    leftSeconds:
-      group === undefined ? 0 : Math.round(groupTimeLeftSeconds(group, rollout, percentReplaced)),
+    leftSeconds: group === undefined ? 0 : Math.round(groupTimeLeftSeconds(group, rollout, percentReplaced)),
   };
 }
 
