@@ -17,7 +17,8 @@ type Live = NonNullable<RunResult["groups"][number]["live"]>;
 /** "50% replaced, 12 min in, about 20 min left": one running group's live progress. */
 export function liveText(live: Live): string {
   const inFor = live.elapsedSeconds < 60 ? "just started" : `${durationText(live.elapsedSeconds)} in`;
-  return `${Math.round(live.percentReplaced)}% replaced, ${inFor}, about ${durationText(live.leftSeconds)} left`;
+  const left = live.leftSeconds < 30 ? "under a minute left" : `about ${durationText(live.leftSeconds)} left`;
+  return `${Math.round(live.percentReplaced)}% replaced, ${inFor}, ${left}`;
 }
 
 /** The running groups with live progress, as [name, text] pairs: the first few, then how many more. */
