@@ -41,6 +41,7 @@ import { answerCommands, countCommands } from "./sdk-answers";
 /** Something worth showing while a simulated run advances. */
 export type SimulationEvent =
   | { kind: "state"; atMs: number; state: string; input: unknown }
+  | { kind: "state-exited"; atMs: number; state: string; input: unknown; output: unknown }
   | { kind: "refresh"; atMs: number; progress: ProgressEvent }
   | { kind: "operator"; atMs: number; action: string; detail: string }
   | { kind: "notification"; atMs: number; summary: string };
@@ -283,6 +284,8 @@ export class SimulatedEnvironment {
           }
         : {}),
       untimedWaits: ["WaitForApproval"],
+      onStateExited: (state, input, output) =>
+        emit({ kind: "state-exited", atMs: clock.now(), state, input, output }),
       onStateEntered: (state, input) => {
         emit({ kind: "state", atMs: clock.now(), state, input });
         if (state === "WaitForApproval")
@@ -365,6 +368,8 @@ export class SimulatedEnvironment {
       },
       onStateEntered: (state, input) =>
         this.emit({ kind: "state", atMs: this.account.clock.now(), state, input }),
+      onStateExited: (state, input, output) =>
+        this.emit({ kind: "state-exited", atMs: this.account.clock.now(), state, input, output }),
       ...(around
         ? {
             aroundTask: (state: string, call: () => Promise<unknown>, payload: unknown) =>
