@@ -4,10 +4,10 @@
  * time elapsed and time left; the text answer says the same; the final result has none of it.
  */
 
+import { answerHttpApiEvent } from "@fleet-upgrade/functions";
+import { SimulatedEnvironment } from "@fleet-upgrade/harness";
 import { describe, expect, it } from "vitest";
 import { SimulatedRunStarter } from "../../packages/cli/src/serve";
-import { SimulatedEnvironment } from "../../packages/cli/src/simulation";
-import { statusApiHandler } from "../../packages/functions/src/api/status-api";
 import { statusScenario } from "./status-support";
 
 interface LiveGroup {
@@ -20,19 +20,21 @@ interface LiveGroup {
 describe("live progress while a run is going", () => {
   it("GET /runs/{id} at web's 50% checkpoint shows its percent, elapsed and time left, in JSON and text", async () => {
     const env = await SimulatedEnvironment.start(statusScenario);
-    const api = statusApiHandler({
+    const context = {
       deps: env.deps,
       starter: new SimulatedRunStarter(env, () => {}),
       slack: { signingSecret: null, allowedUsers: [], unconfigured: "not configured" },
-    });
-    const get = async (path: string, query = "") =>
-      // biome-ignore lint/suspicious/noExplicitAny: the handler's context argument is unused
-      (
-        await api(
-          { rawPath: path, rawQueryString: query, requestContext: { http: { method: "GET" } } },
-          {} as any,
-        )
-      ).body;
+    };
+    // The status API's Lambda entry, given the event API Gateway would send.
+    const get = async (path: string, query = "") => {
+      const event = {
+        rawPath: path,
+        rawQueryString: query,
+        headers: {},
+        requestContext: { http: { method: "GET", path } },
+      };
+      return (await answerHttpApiEvent(event, undefined, context)).body;
+    };
     const seen: {
       json: { status: string; groups: LiveGroup[]; estimate?: { seconds: number } };
       text: string;

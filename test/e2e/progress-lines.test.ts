@@ -4,10 +4,10 @@
  */
 import { join } from "node:path";
 import type { RunResult } from "@fleet-upgrade/core";
+import { simulate } from "@fleet-upgrade/harness";
 import { loadScenario, type SimulatedAccount } from "@fleet-upgrade/simulator";
 import { beforeAll, describe, expect, it } from "vitest";
 import { progressLine } from "../../packages/cli/src/format";
-import { simulate } from "../../packages/cli/src/simulation";
 
 interface Line {
   atMs: number;
