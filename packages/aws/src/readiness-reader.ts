@@ -1,9 +1,7 @@
 import {
   type AutoScalingClient,
   type AutoScalingGroup,
-  DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
-  type LaunchTemplateSpecification,
 } from "@aws-sdk/client-auto-scaling";
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import {
@@ -18,7 +16,7 @@ import type {
   ReadinessReader,
   TemplateDescription,
 } from "@fleet-upgrade/core";
-import { describeAlarmStates } from "./queries";
+import { describeAlarmStates, describeAllAutoScalingGroups, launchTemplateSpec } from "./queries";
 import { chunk, hasAllTags, mapLimit, tagsToRecord } from "./support";
 
 export interface AwsReadinessReaderClients {
@@ -173,15 +171,7 @@ export class AwsReadinessReader implements ReadinessReader {
   }
 
   private async allGroups(): Promise<AutoScalingGroup[]> {
-    const groups: AutoScalingGroup[] = [];
-    let nextToken: string | undefined;
-    do {
-      const out = await this.clients.autoscaling.send(
-        new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: nextToken }),
-      );
-      groups.push(...(out.AutoScalingGroups ?? []));
-      nextToken = out.NextToken;
-    } while (nextToken);
+    const groups = await describeAllAutoScalingGroups(this.clients.autoscaling);
     return groups.filter((g) => g.AutoScalingGroupName !== undefined);
   }
 
@@ -245,12 +235,4 @@ function isTargeted(group: AutoScalingGroup, targets: FleetTargets): boolean {
   const name = group.AutoScalingGroupName as string;
   if (targets.autoScalingGroupNames.length > 0 && !targets.autoScalingGroupNames.includes(name)) return false;
   return hasAllTags(tagsToRecord(group.Tags), targets.tags);
-}
-
-function launchTemplateSpec(group: AutoScalingGroup): LaunchTemplateSpecification | undefined {
-  const spec =
-    group.LaunchTemplate ?? group.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
-  if (spec === undefined || (spec.LaunchTemplateId === undefined && spec.LaunchTemplateName === undefined))
-    return undefined;
-  return spec;
 }

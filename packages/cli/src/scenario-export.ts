@@ -1,5 +1,4 @@
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { type AutoScalingGroup, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import {
   DescribeImagesCommand,
@@ -8,10 +7,11 @@ import {
   type LaunchTemplateVersion,
 } from "@aws-sdk/client-ec2";
 import {
-  DescribeInstanceInformationCommand,
-  GetInventoryCommand,
   GetParametersCommand,
+  paginateDescribeInstanceInformation,
+  paginateGetInventory,
 } from "@aws-sdk/client-ssm";
+import { describeAllAutoScalingGroups } from "@fleet-upgrade/aws";
 import { imageParameterName, parseScenarioObject, type RunRequest } from "@fleet-upgrade/core";
 import { stringify } from "yaml";
 import { SCHEMA_DIR } from "./json-schemas";
@@ -31,46 +31,21 @@ class ScenarioExportError extends Error {
 
 type ExportClients = Pick<PlanClients, "autoscaling" | "ec2" | "ssm" | "cloudwatch">;
 
-async function allGroups(clients: ExportClients): Promise<AutoScalingGroup[]> {
-  const groups: AutoScalingGroup[] = [];
-  let token: string | undefined;
-  do {
-    const out = await clients.autoscaling.send(
-      new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: token }),
-    );
-    groups.push(...(out.AutoScalingGroups ?? []));
-    token = out.NextToken;
-  } while (token);
-  return groups;
-}
-
 async function managedInstanceIds(clients: ExportClients): Promise<Set<string>> {
   const ids = new Set<string>();
-  let token: string | undefined;
-  do {
-    const out = await clients.ssm.send(
-      new DescribeInstanceInformationCommand({ MaxResults: 50, NextToken: token }),
-    );
-    for (const info of out.InstanceInformationList ?? []) if (info.InstanceId) ids.add(info.InstanceId);
-    token = out.NextToken;
-  } while (token);
+  const pages = paginateDescribeInstanceInformation({ client: clients.ssm }, { MaxResults: 50 });
+  for await (const page of pages)
+    for (const info of page.InstanceInformationList ?? []) if (info.InstanceId) ids.add(info.InstanceId);
   return ids;
 }
 
 async function inventoriedInstanceIds(clients: ExportClients): Promise<Set<string>> {
   const ids = new Set<string>();
-  let token: string | undefined;
-  do {
-    const out = await clients.ssm.send(
-      new GetInventoryCommand({
-        MaxResults: 50,
-        NextToken: token,
-        ResultAttributes: [{ TypeName: "AWS:InstanceInformation" }],
-      }),
-    );
-    for (const entity of out.Entities ?? []) if (entity.Id) ids.add(entity.Id);
-    token = out.NextToken;
-  } while (token);
+  const pages = paginateGetInventory(
+    { client: clients.ssm },
+    { MaxResults: 50, ResultAttributes: [{ TypeName: "AWS:InstanceInformation" }] },
+  );
+  for await (const page of pages) for (const entity of page.Entities ?? []) if (entity.Id) ids.add(entity.Id);
   return ids;
 }
 
@@ -114,7 +89,7 @@ export async function exportScenario(
     now: Date;
   },
 ): Promise<string> {
-  const groups = await allGroups(clients);
+  const groups = await describeAllAutoScalingGroups(clients.autoscaling);
   const managed = await managedInstanceIds(clients);
   const inventoried = await inventoriedInstanceIds(clients);
 
