@@ -44,6 +44,7 @@ const IAM_PREFIX: Record<string, string> = {
   sfn: "states",
   dynamodb: "dynamodb",
   sns: "sns",
+  iam: "iam",
 };
 /** lib-dynamodb's document commands and the DynamoDB actions they are authorised as. */
 const DOCUMENT_ACTIONS: Record<string, string> = {

@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-auto-scaling";
 import { type CloudWatchClient, paginateDescribeAlarms } from "@aws-sdk/client-cloudwatch";
 import { DescribeImagesCommand, type EC2Client, type Image } from "@aws-sdk/client-ec2";
+import { GetInstanceProfileCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import type { Architecture, ImageInfo } from "@fleet-upgrade/core";
 import { chunk, isErrorNamed, tagsToRecord } from "./support";
@@ -150,4 +151,23 @@ export async function describeAlarmStates(
     }
   }
   return states;
+}
+
+/**
+ * The role an instance profile holds (IAM GetInstanceProfile): PassRole is checked on the role, and a
+ * profile's name need not be its role's (an instance profile holds at most one role:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html).
+ * `profile` is a name or an instance profile ARN (arn:aws:iam::<account>:instance-profile/<path>/<name>;
+ * a name holds no "/"). Null for a profile without a role (nothing to pass) or one that does not exist
+ * (NoSuchEntity: EC2 would launch nothing from it, there is no role to judge).
+ */
+export async function instanceProfileRole(iam: IAMClient, profile: string): Promise<string | null> {
+  const name = profile.split("/").pop() ?? profile;
+  try {
+    const out = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
+    return out.InstanceProfile?.Roles?.[0]?.RoleName ?? null;
+  } catch (error) {
+    if (isErrorNamed(error, "NoSuchEntityException")) return null;
+    throw error;
+  }
 }

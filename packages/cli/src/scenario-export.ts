@@ -11,7 +11,7 @@ import {
   paginateDescribeInstanceInformation,
   paginateGetInventory,
 } from "@aws-sdk/client-ssm";
-import { describeAllAutoScalingGroups } from "@fleet-upgrade/aws";
+import { describeAllAutoScalingGroups, instanceProfileRole } from "@fleet-upgrade/aws";
 import { imageParameterName, parseScenarioObject, type RunRequest } from "@fleet-upgrade/core";
 import { stringify } from "yaml";
 import { SCHEMA_DIR } from "./json-schemas";
@@ -29,7 +29,7 @@ class ScenarioExportError extends Error {
   override readonly name = "ScenarioExportError";
 }
 
-type ExportClients = Pick<PlanClients, "autoscaling" | "ec2" | "ssm" | "cloudwatch">;
+type ExportClients = Pick<PlanClients, "autoscaling" | "ec2" | "ssm" | "cloudwatch" | "iam">;
 
 async function managedInstanceIds(clients: ExportClients): Promise<Set<string>> {
   const ids = new Set<string>();
@@ -64,11 +64,15 @@ function decodeUserData(data: string | undefined): string | undefined {
   return data === undefined ? undefined : Buffer.from(data, "base64").toString("utf8");
 }
 
-/** The role an instance profile ARN names: this product names instance profiles after their role. */
-function roleOfProfile(version: LaunchTemplateVersion): string | undefined {
+/** The role of the template version's instance profile (named by name or ARN), if it names one. */
+async function roleOfProfile(
+  clients: ExportClients,
+  version: LaunchTemplateVersion,
+): Promise<string | undefined> {
   const profile = version.LaunchTemplateData?.IamInstanceProfile;
-  const name = profile?.Name ?? profile?.Arn?.split("/").pop();
-  return name || undefined;
+  const ref = profile?.Name ?? profile?.Arn;
+  if (!ref) return undefined;
+  return (await instanceProfileRole(clients.iam, ref)) ?? undefined;
 }
 
 const tagRecord = (tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> =>
@@ -137,7 +141,7 @@ export async function exportScenario(
     const instances = (group.Instances ?? []).map((i) => i.InstanceId ?? "");
     for (const id of instances) groupInstanceIds.add(id);
     const userData = decodeUserData(found.LaunchTemplateData?.UserData);
-    const role = roleOfProfile(found);
+    const role = await roleOfProfile(clients, found);
     scenarioGroups.push({
       name,
       desired: group.DesiredCapacity ?? 0,
