@@ -149,14 +149,12 @@ describe("AwsReadinessReader: the role an instance profile holds", () => {
 
   it("reports no role for a profile IAM does not know, and none for a template without a profile", async () => {
     account({ "lt-a": { Name: "deleted-profile" }, "lt-b": undefined });
-    iam
-      .on(GetInstanceProfileCommand)
-      .rejects(
-        new NoSuchEntityException({
-          message: "Instance Profile deleted-profile cannot be found.",
-          $metadata: {},
-        }),
-      );
+    iam.on(GetInstanceProfileCommand).rejects(
+      new NoSuchEntityException({
+        message: "Instance Profile deleted-profile cannot be found.",
+        $metadata: {},
+      }),
+    );
 
     const descriptions = await describe_();
 
@@ -170,13 +168,11 @@ describe("AwsReadinessReader: the role an instance profile holds", () => {
 
   it("lets any other IAM error through, so the preflight fails rather than judging without the role", async () => {
     account({ "lt-a": { Name: "web-profile" } });
-    iam
-      .on(GetInstanceProfileCommand)
-      .rejects(
-        Object.assign(new Error("not authorized to perform iam:GetInstanceProfile"), {
-          name: "AccessDenied",
-        }),
-      );
+    iam.on(GetInstanceProfileCommand).rejects(
+      Object.assign(new Error("not authorized to perform iam:GetInstanceProfile"), {
+        name: "AccessDenied",
+      }),
+    );
 
     await expect(describe_()).rejects.toMatchObject({ name: "AccessDenied" });
   });
