@@ -230,6 +230,8 @@ describe("function policies against the calls the handlers make", () => {
       "hardenStep iam:PassRole",
       // Launch templates whose image is `resolve:ssm:...`; the example has none.
       "inventory ssm:GetParameters",
+      // Launch templates with an instance profile (ROLE_NOT_PASSABLE); the example has none.
+      "readiness iam:GetInstanceProfile",
       // Reverts in rarer paths: a scope-wave revert pass, an irreversible refresh cancelled first.
       "startRefresh autoscaling:RollbackInstanceRefresh",
       "startRefresh autoscaling:CancelInstanceRefresh",

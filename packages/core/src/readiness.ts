@@ -291,7 +291,7 @@ function instanceFindings(d: GroupDescription): ReadinessFinding[] {
     const items = d.instancesNotOnline.map((i) => `${i.instanceId} (${i.pingStatus ?? "not registered"})`);
     findings.push({
       code: "SSM_OFFLINE",
-      message: `${items.length} instance${items.length === 1 ? " is" : "s are"} of group ${d.group} not Online in SSM: ${list(items)}`,
+      message: `${items.length} instance${items.length === 1 ? "" : "s"} of group ${d.group} ${items.length === 1 ? "is" : "are"} not Online in SSM: ${list(items)}`,
       remedy: `check the SSM agent runs and the instance profile has AmazonSSMManagedInstanceCore: aws ssm describe-instance-information --filters Key=InstanceIds,Values=${d.instancesNotOnline
         .slice(0, 5)
         .map((i) => i.instanceId)
