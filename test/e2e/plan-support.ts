@@ -1,9 +1,9 @@
 /** The clients `fleet-upgrade plan` reads a simulated account through, for tests. */
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import type { PlanClients } from "@fleet-upgrade/cli";
+import { answerCommands } from "@fleet-upgrade/harness";
 import { SIMULATED_CREDENTIALS, type SimulatedAccount } from "@fleet-upgrade/simulator";
-import type { PlanClients } from "../../packages/cli/src/plan-command";
-import { answerCommands } from "../../packages/cli/src/sdk-answers";
 
 /**
  * The simulated account's clients, with Step Functions (never called by a plan) and Lambda answering

@@ -4,8 +4,8 @@
  * as CloudFormation and the CLI may), and SSM_OFFLINE, a WARN the run goes ahead with.
  */
 import type { GroupReadiness, RunResult } from "@fleet-upgrade/core";
+import { SimulatedEnvironment, simulate } from "@fleet-upgrade/harness";
 import { describe, expect, it } from "vitest";
-import { SimulatedEnvironment, simulate } from "../../packages/cli/src/simulation";
 import { exampleWith, groupSpec } from "./support";
 
 function entry(result: RunResult, group: string): GroupReadiness {

