@@ -36,6 +36,7 @@ import {
   type TaskFunction,
 } from "@fleet-upgrade/workflow";
 import dynalite from "dynalite";
+import { FootprintMeter, type RunFootprint } from "./footprint";
 import { answerCommands, countCommands } from "./sdk-answers";
 
 /** Something worth showing while a simulated run advances. */
@@ -70,6 +71,8 @@ export interface SimulationOutcome {
   stalled: boolean;
   /** The simulated account after the run, for inspection. */
   account: SimulatedAccount;
+  /** The run's largest invocation, state payload and ledger item (issue 11). */
+  footprint: RunFootprint;
 }
 
 const TABLE_NAME = "fleet-upgrade-ledger";
@@ -134,6 +137,7 @@ export class SimulatedEnvironment {
   readonly deps: FunctionDeps;
   private runner: LocalRunner | null = null;
   private readonly calls: Record<string, number> = {};
+  private readonly meter = new FootprintMeter();
   private readonly arns;
   private readonly functions: Record<string, (event: unknown) => Promise<unknown>> = {};
   private listeners = new Set<(event: SimulationEvent) => void>();
@@ -149,24 +153,33 @@ export class SimulatedEnvironment {
   ) {
     this.account = SimulatedAccount.create(scenario);
     const clock = this.account.clock;
-    this.dynamodb = countCommands(
-      new DynamoDBClient({
-        region: this.account.region,
-        endpoint: ledgerServer.endpoint,
-        credentials: SIMULATED_CREDENTIALS,
-      }),
-      "dynamodb",
-      this.calls,
+    const meter = this.meter;
+    this.dynamodb = meter.countCalls(
+      meter.measureItems(
+        countCommands(
+          new DynamoDBClient({
+            region: this.account.region,
+            endpoint: ledgerServer.endpoint,
+            credentials: SIMULATED_CREDENTIALS,
+          }),
+          "dynamodb",
+          this.calls,
+        ),
+      ),
     );
     const dynamodb = this.dynamodb;
-    const sfn = answerCommands(
-      new SFNClient({ region: this.account.region, credentials: SIMULATED_CREDENTIALS }),
-      "states",
-      this.calls,
-      (operation, input) => this.answerStates(operation, input),
+    const sfn = meter.countCalls(
+      answerCommands(
+        new SFNClient({ region: this.account.region, credentials: SIMULATED_CREDENTIALS }),
+        "states",
+        this.calls,
+        (operation, input) => this.answerStates(operation, input),
+      ),
     );
+    const clients = this.account.createClients();
+    for (const client of Object.values(clients)) meter.countCalls(client);
     this.deps = depsFromClients(
-      { ...this.account.createClients(), sfn, dynamodb },
+      { ...clients, sfn, dynamodb },
       {
         tableName: this.tableName,
         // The scenario's stage settings (CONTRACTS.md section 3): without fleetInstanceRoles, every role may be passed.
@@ -182,10 +195,11 @@ export class SimulatedEnvironment {
       },
     );
     this.arns = localFunctionArns(this.account.region, this.account.accountId);
-    for (const name of TASK_FUNCTIONS) this.functions[this.arns[name]] = invoker(name, this.deps);
+    for (const name of TASK_FUNCTIONS) this.functions[this.arns[name]] = invoker(name, this.deps, meter);
     const onRefreshEvent = lambdaHandler("refreshEvents", REFRESH_EVENTS_TASK, this.deps);
     this.account.onRefreshEvent((event) => {
-      const work = () => onRefreshEvent(event, lambdaContext("refreshEvents"));
+      const work = () =>
+        meter.invoke("refreshEvents", () => onRefreshEvent(event, lambdaContext("refreshEvents")));
       if (this.runner) void this.runner.track(work);
       else void work();
     });
@@ -284,6 +298,7 @@ export class SimulatedEnvironment {
         : {}),
       untimedWaits: ["WaitForApproval"],
       onStateEntered: (state, input) => {
+        this.meter.stateEntered(state, input);
         emit({ kind: "state", atMs: clock.now(), state, input });
         if (state === "WaitForApproval")
           onApprovalWait(String((input as { wave?: { name?: string } }).wave?.name));
@@ -291,6 +306,7 @@ export class SimulatedEnvironment {
       ...(pacing ? { beforeAdvance: () => paceTo(clock, pacing, runner, () => this.closed) } : {}),
     });
     this.runner = runner;
+    this.meter.reset();
     const callsBefore = { ...account.apiCalls(), ...this.calls };
     const startMs = clock.now();
     try {
@@ -316,6 +332,7 @@ export class SimulatedEnvironment {
       const endState = await this.endState(runId, outcome.status);
       return {
         account,
+        footprint: this.meter.footprint,
         stalled: outcome.status === "STALLED",
         result: {
           ...result,
@@ -363,8 +380,10 @@ export class SimulatedEnvironment {
         source: "aws.states",
         detail: { name: runId, status: outcome.status, error: outcome.error, cause: outcome.cause },
       },
-      onStateEntered: (state, input) =>
-        this.emit({ kind: "state", atMs: this.account.clock.now(), state, input }),
+      onStateEntered: (state, input) => {
+        this.meter.stateEntered(state, input);
+        this.emit({ kind: "state", atMs: this.account.clock.now(), state, input });
+      },
       ...(around
         ? {
             aroundTask: (state: string, call: () => Promise<unknown>, payload: unknown) =>
@@ -519,9 +538,9 @@ function scriptedOperator(
   };
 }
 
-function invoker(name: TaskFunction, deps: FunctionDeps) {
+function invoker(name: TaskFunction, deps: FunctionDeps, meter: FootprintMeter) {
   const handler = lambdaHandler(name, TASKS[name], deps);
-  return (event: unknown) => handler(event, lambdaContext(name));
+  return (event: unknown) => meter.invoke(name, () => handler(event, lambdaContext(name)));
 }
 
 function lambdaContext(name: string) {
