@@ -12,6 +12,8 @@ export interface RunFootprint {
   maxCallsPerInvocation: number;
   /** The function whose invocation made them. */
   maxCallsFunction: string | null;
+  /** The same, per function: its largest invocation. */
+  maxCallsByFunction: Record<string, number>;
   invocations: number;
   /** Bytes of the largest state input (the JSON one state passes to the next), UTF-8. */
   maxStatePayloadBytes: number;
@@ -36,7 +38,7 @@ export class FootprintMeter {
   }
 
   get footprint(): RunFootprint {
-    return { ...this.figures };
+    return { ...this.figures, maxCallsByFunction: { ...this.figures.maxCallsByFunction } };
   }
 
   /** Runs one invocation of `name`, counting the SDK calls it makes wherever they go. */
@@ -46,6 +48,8 @@ export class FootprintMeter {
       return await this.invocation.run(own, call);
     } finally {
       this.figures.invocations++;
+      const byFunction = this.figures.maxCallsByFunction;
+      byFunction[name] = Math.max(byFunction[name] ?? 0, own.calls);
       if (own.calls > this.figures.maxCallsPerInvocation) {
         this.figures.maxCallsPerInvocation = own.calls;
         this.figures.maxCallsFunction = name;
@@ -104,6 +108,7 @@ function emptyFootprint(): RunFootprint {
   return {
     maxCallsPerInvocation: 0,
     maxCallsFunction: null,
+    maxCallsByFunction: {},
     invocations: 0,
     maxStatePayloadBytes: 0,
     maxStatePayloadState: null,

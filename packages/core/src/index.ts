@@ -7,6 +7,7 @@ export * from "./health";
 export * from "./limits";
 export * from "./lower-bound";
 export * from "./notification";
+export * from "./paging";
 export * from "./ports";
 export * from "./readiness";
 export * from "./refresh-alarms";
