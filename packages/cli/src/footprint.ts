@@ -84,9 +84,14 @@ export class FootprintMeter {
     client.middlewareStack.add(
       (next: (args: any) => Promise<any>) => async (args: any) => {
         const raw: unknown = args.request?.body;
-        // The JSON protocol's body: a string, or a String object on some SDK versions.
+        // The JSON protocol's body: a string, or bytes that also act as one. Read as bytes (the SDK
+        // warns when its byte body is used as a string; Buffer.from(bytes) would call its valueOf).
         const body =
-          raw instanceof Uint8Array ? Buffer.from(raw).toString() : raw == null ? null : String(raw);
+          raw instanceof Uint8Array
+            ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("utf8")
+            : typeof raw === "string"
+              ? raw
+              : null;
         if (body?.startsWith("{")) for (const item of writtenItems(JSON.parse(body))) this.itemWritten(item);
         return next(args);
       },
