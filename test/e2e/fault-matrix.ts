@@ -2,6 +2,7 @@ import type { Scenario } from "@fleet-upgrade/core";
 
 export { startLedgerServer } from "../../packages/cli/src/simulation";
 
+import { DEFAULT_SETTINGS, type FunctionSettings } from "@fleet-upgrade/functions";
 import { buildDefinition, localFunctionArns } from "@fleet-upgrade/workflow";
 import { SimulatedEnvironment } from "../../packages/cli/src/simulation";
 import { invariantViolations, smallScenario } from "./fault-support";
@@ -67,6 +68,8 @@ interface Reach {
   primeBefore?: string[];
   /** Only this group's calls are primed (all when absent). */
   primeGroup?: string;
+  /** Functions' settings (the defaults when absent). */
+  settings?: FunctionSettings;
 }
 function reach(state: string): Reach {
   switch (state) {
@@ -113,6 +116,13 @@ function reach(state: string): Reach {
         primeBefore: ["GroupFailed"],
         primeGroup: "api",
       };
+    case "PlanMore":
+    case "FinishMore":
+      // A call budget so small that plan and finish take a page per group.
+      return {
+        scenario: smallScenario(noHardening),
+        settings: { ...DEFAULT_SETTINGS, callsPerInvocation: 10 },
+      };
     default:
       return { scenario: smallScenario(noHardening) };
   }
@@ -137,8 +147,11 @@ export async function runPoint(
   ledgerEndpoint?: string,
 ): Promise<PointResult> {
   const point = `${state} x ${kind}`;
-  const { scenario, prime = [], primeBefore = [], primeGroup } = reach(state);
-  const env = await SimulatedEnvironment.start(scenario, ledgerEndpoint ? { ledgerEndpoint } : {});
+  const { scenario, prime = [], primeBefore = [], primeGroup, settings } = reach(state);
+  const env = await SimulatedEnvironment.start(scenario, {
+    ...(ledgerEndpoint ? { ledgerEndpoint } : {}),
+    ...(settings ? { settings } : {}),
+  });
   let reached = false;
   let stopped = false;
   let throttling = 0;
