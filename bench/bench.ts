@@ -11,9 +11,8 @@
  */
 import { parseArgs } from "node:util";
 import { groupLowerBoundSeconds, RunRequestSchema } from "@fleet-upgrade/core";
+import { type RunFootprint, simulate } from "@fleet-upgrade/harness";
 import { generateFleetScenario } from "@fleet-upgrade/simulator";
-import type { RunFootprint } from "../packages/cli/src/footprint";
-import { simulate } from "../packages/cli/src/simulation";
 
 const { values: flags, positionals } = parseArgs({
   options: { large: { type: "boolean", default: false } },

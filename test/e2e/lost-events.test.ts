@@ -1,6 +1,6 @@
+import { type SimulationOutcome, simulate } from "@fleet-upgrade/harness";
 import { generateFleetScenario } from "@fleet-upgrade/simulator";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type SimulationOutcome, simulate } from "../../packages/cli/src/simulation";
 
 /**
  * The polling backstop (issue 11, item 4): with every instance-refresh event lost, polls alone

@@ -1,7 +1,7 @@
 import { DEFAULT_SETTINGS } from "@fleet-upgrade/functions";
+import { type SimulationOutcome, simulate } from "@fleet-upgrade/harness";
 import { generateFleetScenario } from "@fleet-upgrade/simulator";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type SimulationOutcome, simulate } from "../../packages/cli/src/simulation";
 
 /**
  * Paged tasks (issue 11, item 2): with a small call budget, plan and finish take several

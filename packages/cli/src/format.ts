@@ -1,5 +1,5 @@
 import type { RunResult } from "@fleet-upgrade/core";
-import type { SimulationEvent } from "./simulation";
+import type { SimulationEvent } from "@fleet-upgrade/harness";
 
 /** `T+01:02:03`: virtual time since the run started. */
 export function elapsed(ms: number): string {
