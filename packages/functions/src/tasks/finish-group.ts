@@ -1,4 +1,4 @@
-import type { GroupProgress } from "@fleet-upgrade/core";
+import { type GroupProgress, isErrorNamed } from "@fleet-upgrade/core";
 import type { FunctionDeps } from "../runtime/deps";
 import { lambdaHandler, type Task } from "../runtime/lambda";
 import { ACTIVE_REFRESH, isOurs } from "./shared/group-support";
@@ -44,10 +44,9 @@ async function stopOurRefresh(
     await deps.rollout.rollbackRefresh(state.group);
     return `its refresh ${active.instanceRefreshId} was rolled back (RollbackInstanceRefresh), so the group returns to version ${progress.launchTemplateVersion.from}; check that the rollback ends`;
   } catch (error) {
-    const name = (error as Error).name;
-    if (name === "ActiveInstanceRefreshNotFoundFault")
+    if (isErrorNamed(error, "ActiveInstanceRefreshNotFoundFault"))
       return `its refresh ${active.instanceRefreshId} ended before it could be rolled back: check the group`;
-    if (name !== "IrreversibleInstanceRefreshFault") throw error;
+    if (!isErrorNamed(error, "IrreversibleInstanceRefreshFault")) throw error;
   }
   await deps.rollout.cancelRefresh(state.group);
   return `its refresh ${active.instanceRefreshId} could not be rolled back, so it was cancelled: instances already replaced keep the new version, check the group`;

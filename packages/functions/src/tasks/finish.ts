@@ -1,4 +1,10 @@
-import { newRunRecord, RunRequestSchema, type RunStatus, runOutcomeOf } from "@fleet-upgrade/core";
+import {
+  FleetUpgradeError,
+  newRunRecord,
+  RunRequestSchema,
+  type RunStatus,
+  runOutcomeOf,
+} from "@fleet-upgrade/core";
 import { z } from "zod";
 import { lambdaHandler, type Task } from "../runtime/lambda";
 import {
@@ -16,7 +22,7 @@ const InputSchema = z.object({ runId: z.string(), error: ErrorOutputSchema.optio
 type Output = { runId: string; status: RunStatus; reason: string };
 
 /** Finish found groups still running: the run goes to the reconcile path instead of closing. */
-export class RunNotSettledError extends Error {
+export class RunNotSettledError extends FleetUpgradeError {
   override readonly name = "RunNotSettledError";
   constructor(readonly groups: string[]) {
     const shown = groups.slice(0, 10).join(", ");

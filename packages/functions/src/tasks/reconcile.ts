@@ -1,4 +1,10 @@
-import { type GroupProgress, newRunRecord, RunRequestSchema, type RunStatus } from "@fleet-upgrade/core";
+import {
+  type GroupProgress,
+  isErrorNamed,
+  newRunRecord,
+  RunRequestSchema,
+  type RunStatus,
+} from "@fleet-upgrade/core";
 import { z } from "zod";
 import type { FunctionDeps } from "../runtime/deps";
 import { lambdaHandler, type Task } from "../runtime/lambda";
@@ -101,9 +107,8 @@ async function stopRefreshes(deps: FunctionDeps, progress: GroupProgress[]): Pro
         instanceRefreshId: active.instanceRefreshId,
       });
     } catch (error) {
-      const name = (error as Error).name;
-      if (name === "ActiveInstanceRefreshNotFoundFault") continue;
-      if (name !== "IrreversibleInstanceRefreshFault") throw error;
+      if (isErrorNamed(error, "ActiveInstanceRefreshNotFoundFault")) continue;
+      if (!isErrorNamed(error, "IrreversibleInstanceRefreshFault")) throw error;
       await deps.rollout.cancelRefresh(group.name);
       deps.logger.warn("reconcile: the refresh cannot be rolled back; cancelled", { group: group.name });
     }

@@ -6,6 +6,7 @@ import {
   AmiWatchSchema,
   amiChanges,
   type ImageCatalog,
+  isErrorNamed,
   type LedgerStore,
   lastRelease,
   recordRelease,
@@ -62,7 +63,7 @@ export async function checkForNewAmi(deps: NewAmiCheckDeps): Promise<NewAmiCheck
       }),
     );
   } catch (error) {
-    if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
+    if (!isErrorNamed(error, "ExecutionAlreadyExists")) throw error;
     outcome = "already-started";
   }
   await recordRelease(deps.store, deps.watch, { values, executionName: name, seenAt });
