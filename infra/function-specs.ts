@@ -9,6 +9,7 @@ import {
   stageSettingsOf,
   VERIFY_DOCUMENT_NAME,
 } from "@fleet-upgrade/core";
+import { ENV, type FunctionEnvironment, SERVICE_NAME } from "@fleet-upgrade/functions/environment";
 import {
   FUNCTION_KEYS,
   FUNCTION_TABLE,
@@ -83,24 +84,27 @@ export interface EnvironmentInputs {
   config: StageConfig;
 }
 
-/** The environment of one function: what deps.ts reads, plus what its own handler needs. */
-export function environmentOf(key: FunctionKey, inputs: EnvironmentInputs): Record<string, string> {
-  const env: Record<string, string> = {
-    LEDGER_TABLE: inputs.ledgerTable,
-    FUNCTION_SETTINGS: JSON.stringify(inputs.settings),
-    NOTIFICATION_TOPIC_ARN: inputs.notificationTopicArn,
-    POWERTOOLS_SERVICE_NAME: "fleet-upgrade",
+/**
+ * The environment of one function: what its schema in packages/functions/src/runtime/environment.ts
+ * reads (every function the ledger, settings and topic; the check and the API their own extras).
+ */
+export function environmentOf(key: FunctionKey, inputs: EnvironmentInputs): FunctionEnvironment {
+  const env: FunctionEnvironment = {
+    [ENV.ledgerTable]: inputs.ledgerTable,
+    [ENV.settings]: JSON.stringify(inputs.settings),
+    [ENV.notificationTopicArn]: inputs.notificationTopicArn,
+    [ENV.serviceName]: SERVICE_NAME,
   };
   if (key === "newAmiCheck") {
-    env.STATE_MACHINE_ARN = inputs.stateMachineArn;
-    env.AMI_WATCH = JSON.stringify(amiWatchOf(inputs.config));
-    env.START_RUNS = String(inputs.config.schedule.startRuns);
+    env[ENV.stateMachineArn] = inputs.stateMachineArn;
+    env[ENV.amiWatch] = JSON.stringify(amiWatchOf(inputs.config));
+    env[ENV.startRuns] = String(inputs.config.schedule.startRuns);
   }
   if (key === "statusApi") {
-    env.STATE_MACHINE_ARN = inputs.stateMachineArn;
+    env[ENV.stateMachineArn] = inputs.stateMachineArn;
     if (inputs.config.slack) {
-      env.SLACK_SIGNING_SECRET_PARAMETER = inputs.config.slack.signingSecretParameter;
-      env.SLACK_ALLOWED_USERS_PARAMETER = inputs.config.slack.allowedUsersParameter;
+      env[ENV.slackSigningSecretParameter] = inputs.config.slack.signingSecretParameter;
+      env[ENV.slackAllowedUsersParameter] = inputs.config.slack.allowedUsersParameter;
     }
   }
   return env;

@@ -18,6 +18,7 @@ import {
   type TemplateUser,
 } from "@fleet-upgrade/core";
 import { DEFAULT_SETTINGS, type FunctionDeps, silentLogger } from "../../../src/runtime/deps";
+import { noMetrics } from "../../../src/runtime/metrics";
 
 /**
  * Fakes shared by the task tests: the ledger store as a map with the port's conditional writes,
@@ -355,6 +356,7 @@ export function taskWorld(): TaskWorld {
     now: () => NOW,
     settings: DEFAULT_SETTINGS,
     logger: silentLogger,
+    metricsSink: noMetrics,
   };
   return { deps, ledger, rollout, health, metrics, resumer, notifier };
 }
