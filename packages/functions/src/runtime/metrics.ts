@@ -60,3 +60,20 @@ export class EmfMetricsSink implements MetricsSink {
     if (this.metrics.hasStoredMetrics()) this.metrics.publishStoredMetrics();
   }
 }
+
+/**
+ * Records how a group ended: one upgraded or rolled-back group, and the minutes since its refresh
+ * started (a group that never started one has no refresh minutes).
+ */
+export function recordGroupEnded(
+  sink: MetricsSink,
+  group: { outcome: string; refreshStartedAt: string | null },
+  now: Date,
+): void {
+  if (group.outcome === "UPGRADED") sink.record("GroupsUpgraded", 1);
+  if (group.outcome === "ROLLED_BACK") sink.record("GroupsRolledBack", 1);
+  if (group.refreshStartedAt) {
+    const minutes = (now.getTime() - Date.parse(group.refreshStartedAt)) / 60_000;
+    sink.record("RefreshMinutes", Math.round(minutes * 10) / 10);
+  }
+}

@@ -1,6 +1,7 @@
 import { type GroupProgress, isErrorNamed } from "@fleet-upgrade/core";
 import type { FunctionDeps } from "../runtime/deps";
 import { lambdaHandler, type Task } from "../runtime/lambda";
+import { recordGroupEnded } from "../runtime/metrics";
 import { ACTIVE_REFRESH, isOurs } from "./shared/group-support";
 import { describeError, HEALTH_CALLS } from "./shared/health-support";
 import { errorMessageOf, type GroupState, GroupStateSchema } from "./shared/state";
@@ -168,6 +169,7 @@ export const finishGroupTask: Task<unknown, { group: string; outcome: string }> 
   }
   await deps.ledger.putProgress(runId, [next]);
   await deps.ledger.releaseLock(name, runId);
+  recordGroupEnded(deps.metricsSink, next, deps.now());
   deps.logger.info("group finished", { group: name, outcome: next.outcome, reason: next.reason });
   return { group: name, outcome: next.outcome };
 };

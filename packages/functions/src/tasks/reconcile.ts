@@ -8,6 +8,7 @@ import {
 import { z } from "zod";
 import type { FunctionDeps } from "../runtime/deps";
 import { lambdaHandler, type Task } from "../runtime/lambda";
+import { recordGroupEnded } from "../runtime/metrics";
 import {
   boundedGroupOutcomes,
   boundedReason,
@@ -139,6 +140,18 @@ async function settle(deps: FunctionDeps, group: GroupProgress, why: string): Pr
   return { ...group, outcome: "FAILED", reason: `${prefix}; ${detail}: check the group` };
 }
 
+/** The run's closing notice. */
+function notifyFinished(deps: FunctionDeps, runId: string, status: RunStatus, reason: string) {
+  return notify(deps, {
+    type: "RunFinished",
+    runId,
+    status,
+    wave: null,
+    group: null,
+    summary: `run ${runId} ${status}: ${reason}`,
+  });
+}
+
 /**
  * The reconcile path (DESIGN step 9), one look at a time: when an execution ended outside Finish
  * (console stop, timeout, an uncaught failure), roll back the run's refreshes still in progress and
@@ -165,14 +178,7 @@ export const reconcileTask: Task<unknown, ReconcileOutput> = async (event, deps)
         halt: { status, reason: why },
       }),
     );
-    await notify(deps, {
-      type: "RunFinished",
-      runId,
-      status,
-      wave: null,
-      group: null,
-      summary: `run ${runId} ${status}: ${why}`,
-    });
+    await notifyFinished(deps, runId, status, why);
     return { ...base, done: true, status, reason: why };
   }
   let progress = await deps.ledger.listProgress(runId);
@@ -189,6 +195,7 @@ export const reconcileTask: Task<unknown, ReconcileOutput> = async (event, deps)
   if (left.length > 0) {
     const settled = await Promise.all(left.map((p) => settle(deps, p, why)));
     await deps.ledger.putProgress(runId, settled);
+    for (const group of settled) recordGroupEnded(deps.metricsSink, group, deps.now());
     progress = progress.map((p) => settled.find((s) => s.name === p.name) ?? p);
   }
   await releaseRunLocks(deps, runId, groupsOfRun(existing, progress));
@@ -225,14 +232,7 @@ export const reconcileTask: Task<unknown, ReconcileOutput> = async (event, deps)
   // The record's reason says what ended the execution, whatever an earlier halt said.
   await writeClosedRun(deps, runId, { ...closing, halt, groupOutcomes }, { replaceHalt: true });
   deps.logger.warn("run reconciled", { runId, status, reason });
-  await notify(deps, {
-    type: "RunFinished",
-    runId,
-    status,
-    wave: null,
-    group: null,
-    summary: `run ${runId} ${status}: ${reason}`,
-  });
+  await notifyFinished(deps, runId, status, reason);
   return { ...base, done: true, status, reason };
 };
 
