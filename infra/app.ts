@@ -9,6 +9,7 @@ import { TASK_FUNCTIONS } from "@fleet-upgrade/workflow";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createStatusApi } from "./api";
+import { createDashboard } from "./dashboard";
 import { createDocuments } from "./documents";
 import { documentNames, environmentOf, functionName, functionSettingsOf } from "./function-specs";
 import { createFunctions } from "./functions";
@@ -152,6 +153,7 @@ export function createApp(loaded: LoadedStage, options: AppOptions) {
     newAmiCheckArn: functions.newAmiCheck.arn,
   });
   const api = createStatusApi({ functionArn: functions.statusApi.arn });
+  createDashboard({ name: prefix, region: config.region, stage });
 
   return {
     stage,
