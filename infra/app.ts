@@ -5,7 +5,7 @@
 
 import { LEDGER_TABLE_DEFINITION } from "@fleet-upgrade/aws";
 import { stigBundleBucket } from "@fleet-upgrade/core";
-import { TASK_FUNCTIONS } from "@fleet-upgrade/workflow";
+import { TASK_FUNCTIONS, type TaskFunction } from "@fleet-upgrade/workflow";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createStatusApi } from "./api";
@@ -116,20 +116,17 @@ export function createApp(loaded: LoadedStage, options: AppOptions) {
     logRetention: options.protect ? "1 year" : "1 month",
   });
 
+  const taskArns = Object.fromEntries(TASK_FUNCTIONS.map((k) => [k, functions[k].arn])) as Record<
+    TaskFunction,
+    pulumi.Output<string>
+  >;
   const machine = createStateMachine({
     name: machineName,
     accountId,
     arn: machineArn,
-    functionArns: Object.fromEntries(TASK_FUNCTIONS.map((k) => [k, functions[k].arn])) as Record<
-      (typeof TASK_FUNCTIONS)[number],
-      pulumi.Output<string>
-    >,
+    functionArns: taskArns,
     logRetentionDays: options.protect ? 365 : 30,
   });
-  const taskArns = Object.fromEntries(TASK_FUNCTIONS.map((k) => [k, functions[k].arn])) as Record<
-    (typeof TASK_FUNCTIONS)[number],
-    pulumi.Output<string>
-  >;
   const reconciler = createReconcileStateMachine({
     name: `${prefix}-reconcile`,
     accountId,
