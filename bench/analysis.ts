@@ -15,9 +15,9 @@ import {
   type AnalysisSettings,
   type AnalysisVerdict,
   analyzeGroup,
-  parseScenarioObject,
   RunRequestSchema,
 } from "@fleet-upgrade/core";
+import { AL2_IMAGE, AL2023_IMAGE, scenarioOf } from "@fleet-upgrade/harness/scenario-fixtures";
 import { SimulatedAccount } from "@fleet-upgrade/simulator";
 
 const RUNS = Number(process.argv[2] ?? 200);
@@ -33,27 +33,10 @@ interface Look {
 }
 
 function scenarioFor(seed: number, shift: number) {
-  const parsed = parseScenarioObject({
+  return scenarioOf({
     name: "analysis-bench",
     seed,
-    images: [
-      {
-        imageId: "ami-al2",
-        name: "amzn2-ami-kernel-5.10-hvm-2.0.20260101-x86_64-gp2",
-        platform: "Amazon Linux",
-        platformVersion: "2",
-        kernelVersion: "5.10.245-245.983.amzn2",
-        architecture: "x86_64",
-      },
-      {
-        imageId: "ami-2023-61",
-        name: "al2023-ami-2023.9.20261110.0-kernel-6.1-x86_64",
-        platform: "Amazon Linux",
-        platformVersion: "2023",
-        kernelVersion: "6.1.158-180.294.amzn2023",
-        architecture: "x86_64",
-      },
-    ],
+    images: [AL2_IMAGE, AL2023_IMAGE],
     groups: [
       {
         name: "canary",
@@ -66,8 +49,6 @@ function scenarioFor(seed: number, shift: number) {
       },
     ],
   });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-  return parsed.scenario;
 }
 
 /** One simulated canary group: every look of the judge, in order. */

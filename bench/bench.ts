@@ -8,8 +8,8 @@
  *   npm run bench -- 50 2000      # GROUPS INSTANCES
  */
 import { groupLowerBoundSeconds, RunRequestSchema } from "@fleet-upgrade/core";
+import { simulate } from "@fleet-upgrade/harness";
 import { generateFleetScenario } from "@fleet-upgrade/simulator";
-import { simulate } from "../packages/cli/src/simulation";
 
 const groups = Number(process.argv[2] ?? 200);
 const instances = Number(process.argv[3] ?? 10_000);

@@ -7,8 +7,8 @@
  *   node packages/cli/bin/run-ts.mjs bench/status-api.ts [--rate 200] [--seconds 20]
  */
 import { parseArgs } from "node:util";
+import { DEFAULT_SPEED, startServe } from "@fleet-upgrade/cli";
 import { loadScenario } from "@fleet-upgrade/simulator";
-import { DEFAULT_SPEED, startServe } from "../packages/cli/src/serve";
 
 const { values } = parseArgs({
   options: { rate: { type: "string", default: "200" }, seconds: { type: "string", default: "20" } },

@@ -1,34 +1,18 @@
 import { StartInstanceRefreshCommand } from "@aws-sdk/client-auto-scaling";
 import { CreateLaunchTemplateVersionCommand } from "@aws-sdk/client-ec2";
 import { CloudWatchMetricReader } from "@fleet-upgrade/aws";
-import { analyzeGroup, parseScenarioObject, RunRequestSchema } from "@fleet-upgrade/core";
+import { analyzeGroup, RunRequestSchema } from "@fleet-upgrade/core";
+import { AL2_IMAGE, AL2023_IMAGE, scenarioOf } from "@fleet-upgrade/harness/scenario-fixtures";
 import { SimulatedAccount } from "@fleet-upgrade/simulator";
 import { describe, expect, it } from "vitest";
 
 const MINUTE = 60_000;
 
 function account(seed: number, shift: number | null, desired = 10): SimulatedAccount {
-  const parsed = parseScenarioObject({
+  const scenario = scenarioOf({
     name: "analysis",
     seed,
-    images: [
-      {
-        imageId: "ami-al2",
-        name: "amzn2-ami-kernel-5.10-hvm-2.0.20260101-x86_64-gp2",
-        platform: "Amazon Linux",
-        platformVersion: "2",
-        kernelVersion: "5.10.245-245.983.amzn2",
-        architecture: "x86_64",
-      },
-      {
-        imageId: "ami-2023-61",
-        name: "al2023-ami-2023.9.20261110.0-kernel-6.1-x86_64",
-        platform: "Amazon Linux",
-        platformVersion: "2023",
-        kernelVersion: "6.1.158-180.294.amzn2023",
-        architecture: "x86_64",
-      },
-    ],
+    images: [AL2_IMAGE, AL2023_IMAGE],
     groups: [
       {
         name: "web",
@@ -40,8 +24,7 @@ function account(seed: number, shift: number | null, desired = 10): SimulatedAcc
       },
     ],
   });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-  return SimulatedAccount.create(parsed.scenario);
+  return SimulatedAccount.create(scenario);
 }
 
 /** Starts a refresh to the AL2023 image with one checkpoint and runs to it plus the checkpoint delay. */

@@ -1,7 +1,7 @@
 import { type GroupProgress, newRunRecord, parseRunRequest, RunRecordSchema } from "@fleet-upgrade/core";
 import { boundedGroupOutcomes, DEFAULT_SETTINGS, TASKS } from "@fleet-upgrade/functions";
+import { SimulatedEnvironment } from "@fleet-upgrade/harness";
 import { describe, expect, it } from "vitest";
-import { SimulatedEnvironment } from "../../packages/cli/src/simulation";
 import { smallScenario } from "./fault-support";
 
 /** DynamoDB's item size limit. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html */

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { jsonSchemas, referenceDocs, SCHEMA_DIR } from "@fleet-upgrade/cli";
 import { describe, expect, it } from "vitest";
-import { jsonSchemas, referenceDocs, SCHEMA_DIR } from "../../packages/cli/src/json-schemas";
 import { runCli } from "./support";
 
 const ROOT = join(import.meta.dirname, "../..");

@@ -1,6 +1,6 @@
 import type { Scenario } from "@fleet-upgrade/core";
+import { SimulatedEnvironment } from "@fleet-upgrade/harness";
 import { describe, expect, it } from "vitest";
-import { SimulatedEnvironment } from "../../packages/cli/src/simulation";
 import { exampleWith, groupSpec } from "./support";
 
 /** Issue 8 (health fails closed, template sharing): the simulator with `faults.throttle`, no mocks. */

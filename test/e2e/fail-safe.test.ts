@@ -1,5 +1,5 @@
+import { SimulatedEnvironment, simulate } from "@fleet-upgrade/harness";
 import { describe, expect, it } from "vitest";
-import { SimulatedEnvironment, simulate } from "../../packages/cli/src/simulation";
 import { invariantViolations, smallScenario } from "./fault-support";
 
 /** With the small scenario's one-second hardening steps, the canary's refresh runs from 542 s to about 600 s. */

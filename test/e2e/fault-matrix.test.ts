@@ -1,5 +1,6 @@
+import { startLedgerServer } from "@fleet-upgrade/harness";
 import { describe, expect, it } from "vitest";
-import { FAULT_KINDS, KNOWN, pool, runPoint, startLedgerServer, taskStates } from "./fault-matrix";
+import { FAULT_KINDS, KNOWN, pool, runPoint, taskStates } from "./fault-matrix";
 
 describe("the fault matrix", () => {
   it("holds the fail-safe invariants at every Task x every fault kind", { timeout: 240_000 }, async () => {

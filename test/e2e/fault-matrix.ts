@@ -1,9 +1,6 @@
 import type { Scenario } from "@fleet-upgrade/core";
-
-export { startLedgerServer } from "../../packages/cli/src/simulation";
-
+import { SimulatedEnvironment } from "@fleet-upgrade/harness";
 import { buildDefinition, localFunctionArns } from "@fleet-upgrade/workflow";
-import { SimulatedEnvironment } from "../../packages/cli/src/simulation";
 import { invariantViolations, smallScenario } from "./fault-support";
 
 /**

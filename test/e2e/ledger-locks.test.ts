@@ -1,9 +1,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoLedgerStore, ensureLedgerTable } from "@fleet-upgrade/aws";
 import { RunLedger } from "@fleet-upgrade/core";
+import { startLedgerServer } from "@fleet-upgrade/harness";
 import { SIMULATED_CREDENTIALS } from "@fleet-upgrade/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLedgerServer } from "../../packages/cli/src/simulation";
 
 describe("group locks in the DynamoDB ledger", () => {
   let server: Awaited<ReturnType<typeof startLedgerServer>>;

@@ -1,8 +1,8 @@
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { simulate } from "@fleet-upgrade/harness";
 import { loadScenario } from "@fleet-upgrade/simulator";
 import { describe, expect, it } from "vitest";
-import { simulate } from "../../packages/cli/src/simulation";
 
 const examplesDir = fileURLToPath(new URL("../../examples/", import.meta.url));
 const examples = readdirSync(examplesDir).filter((name) => name.endsWith(".yaml"));

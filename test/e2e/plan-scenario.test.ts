@@ -6,11 +6,11 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { planCommand } from "@fleet-upgrade/cli";
 import type { RunResult, Scenario } from "@fleet-upgrade/core";
+import { simulate } from "@fleet-upgrade/harness";
 import { loadScenario, SIMULATED_CREDENTIALS, SimulatedAccount } from "@fleet-upgrade/simulator";
 import { describe, expect, it } from "vitest";
-import { planCommand } from "../../packages/cli/src/plan-command";
-import { simulate } from "../../packages/cli/src/simulation";
 import { exampleWith } from "./support";
 
 const EXAMPLE = join(__dirname, "..", "..", "examples", "mixed-fleet.yaml");

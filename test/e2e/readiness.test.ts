@@ -4,9 +4,9 @@
  */
 import { join } from "node:path";
 import { type GroupReadiness, READINESS_CODES } from "@fleet-upgrade/core";
+import { type SimulationOutcome, simulate } from "@fleet-upgrade/harness";
 import { loadScenario } from "@fleet-upgrade/simulator";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type SimulationOutcome, simulate } from "../../packages/cli/src/simulation";
 import { exampleWith, MUTATING_OPERATIONS, runCli } from "./support";
 
 const NOT_READY = join(__dirname, "..", "scenarios", "not-ready.yaml");

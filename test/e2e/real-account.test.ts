@@ -1,6 +1,6 @@
+import { simulate } from "@fleet-upgrade/harness";
 import { loadScenario } from "@fleet-upgrade/simulator";
 import { describe, expect, it } from "vitest";
-import { simulate } from "../../packages/cli/src/simulation";
 import { exampleWith, groupSpec } from "./support";
 
 const ALARMS = [...Array.from({ length: 11 }, (_, i) => `api-latency-${i}`), "api-5xx"];

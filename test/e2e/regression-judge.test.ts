@@ -1,6 +1,6 @@
 import type { RunResult, Scenario } from "@fleet-upgrade/core";
+import { SimulatedEnvironment } from "@fleet-upgrade/harness";
 import { describe, expect, it } from "vitest";
-import { SimulatedEnvironment } from "../../packages/cli/src/simulation";
 import { exampleWith, groupSpec } from "./support";
 
 /**

@@ -1,6 +1,6 @@
 import { RunResultSchema } from "@fleet-upgrade/core";
+import { simulate } from "@fleet-upgrade/harness";
 import { describe, expect, it } from "vitest";
-import { simulate } from "../../packages/cli/src/simulation";
 import { exampleWith, groupSpec, runCli, tempFile } from "./support";
 
 const LATER_WAVES = ["api", "web", "batch", "workers"];

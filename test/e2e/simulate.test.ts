@@ -1,7 +1,7 @@
 import { RunResultSchema, type Scenario } from "@fleet-upgrade/core";
+import { type SimulationOutcome, simulate } from "@fleet-upgrade/harness";
 import { loadScenario } from "@fleet-upgrade/simulator";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type SimulationOutcome, simulate } from "../../packages/cli/src/simulation";
 import { MUTATING_OPERATIONS, runCli } from "./support";
 
 /** CONTRACTS section 3, written out independently of the core implementation. */

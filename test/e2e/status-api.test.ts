@@ -3,10 +3,9 @@
  * router, the simulated account advancing live, the ledger on dynalite; and the CLI's remote
  * commands against it.
  */
+
+import { main, remoteCommand, type ServeHandle, startServe } from "@fleet-upgrade/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../packages/cli/src/main";
-import { remoteCommand } from "../../packages/cli/src/remote";
-import { type ServeHandle, startServe } from "../../packages/cli/src/serve";
 import { SLACK_ENV, statusScenario as scenario, slackRequest } from "./status-support";
 
 let serve: ServeHandle;

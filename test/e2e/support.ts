@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { main } from "@fleet-upgrade/cli";
 import { parseScenarioObject, type Scenario } from "@fleet-upgrade/core";
 import { loadScenario } from "@fleet-upgrade/simulator";
-import { main } from "../../packages/cli/src/main";
 
 /** Runs the CLI in process and captures what it prints. */
 export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

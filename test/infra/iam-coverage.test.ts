@@ -16,6 +16,7 @@ import {
   REFRESH_EVENTS_TASK,
   TASKS,
 } from "@fleet-upgrade/functions";
+import { answerCommands, startLedgerServer } from "@fleet-upgrade/harness";
 import {
   EXAMPLE_SCENARIO_PATH,
   loadScenario,
@@ -31,8 +32,6 @@ import {
 } from "@fleet-upgrade/workflow";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type FunctionKey, functionPolicy, LEDGER_ACCESS } from "../../infra/iam";
-import { answerCommands } from "../../packages/cli/src/sdk-answers";
-import { startLedgerServer } from "../../packages/cli/src/simulation";
 import { testContext } from "./context";
 
 const IAM_PREFIX: Record<string, string> = {

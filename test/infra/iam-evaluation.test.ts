@@ -26,6 +26,7 @@ import {
   REFRESH_EVENTS_TASK,
   TASKS,
 } from "@fleet-upgrade/functions";
+import { answerCommands, startLedgerServer } from "@fleet-upgrade/harness";
 import {
   EXAMPLE_SCENARIO_PATH,
   loadScenario,
@@ -35,8 +36,6 @@ import {
 import { buildDefinition, LocalRunner, localFunctionArns, TASK_FUNCTIONS } from "@fleet-upgrade/workflow";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FUNCTION_KEYS, type FunctionKey, functionPolicy, type IamContext } from "../../infra/iam";
-import { answerCommands } from "../../packages/cli/src/sdk-answers";
-import { startLedgerServer } from "../../packages/cli/src/simulation";
 import { testContext } from "./context";
 
 const TABLE = "fleet-upgrade-ledger";

@@ -13,11 +13,11 @@ import {
   runOutcomeOf,
 } from "@fleet-upgrade/core";
 import { DEFAULT_SETTINGS, depsFromClients, type FunctionSettings, TASKS } from "@fleet-upgrade/functions";
+import { startLedgerServer } from "@fleet-upgrade/harness";
 import { CREDENTIALS_HOW_TO, isMissingCredentials } from "./credentials";
 import { anyBlocked, readinessTable, summary } from "./format";
 import { readRequestFlag } from "./request-flag";
 import { exportScenario } from "./scenario-export";
-import { startLedgerServer } from "./simulation";
 
 export interface PlanIo {
   stdout(text: string): void;

@@ -6,8 +6,8 @@
  * to the run result.
  */
 import type { RunResult } from "@fleet-upgrade/core";
+import type { SimulationEvent } from "@fleet-upgrade/harness";
 import type { SimulatedAccount } from "@fleet-upgrade/simulator";
-import type { SimulationEvent } from "./simulation";
 
 export interface GroupSpan {
   group: string;

@@ -1,5 +1,5 @@
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { type AutoScalingGroup, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import { type AutoScalingGroup, paginateDescribeAutoScalingGroups } from "@aws-sdk/client-auto-scaling";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import {
   DescribeImagesCommand,
@@ -8,9 +8,9 @@ import {
   type LaunchTemplateVersion,
 } from "@aws-sdk/client-ec2";
 import {
-  DescribeInstanceInformationCommand,
-  GetInventoryCommand,
   GetParametersCommand,
+  paginateDescribeInstanceInformation,
+  paginateGetInventory,
 } from "@aws-sdk/client-ssm";
 import { imageParameterName, parseScenarioObject, type RunRequest } from "@fleet-upgrade/core";
 import { stringify } from "yaml";
@@ -33,44 +33,26 @@ type ExportClients = Pick<PlanClients, "autoscaling" | "ec2" | "ssm" | "cloudwat
 
 async function allGroups(clients: ExportClients): Promise<AutoScalingGroup[]> {
   const groups: AutoScalingGroup[] = [];
-  let token: string | undefined;
-  do {
-    const out = await clients.autoscaling.send(
-      new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: token }),
-    );
-    groups.push(...(out.AutoScalingGroups ?? []));
-    token = out.NextToken;
-  } while (token);
+  for await (const page of paginateDescribeAutoScalingGroups(
+    { client: clients.autoscaling, pageSize: 100 },
+    {},
+  ))
+    groups.push(...(page.AutoScalingGroups ?? []));
   return groups;
 }
 
 async function managedInstanceIds(clients: ExportClients): Promise<Set<string>> {
   const ids = new Set<string>();
-  let token: string | undefined;
-  do {
-    const out = await clients.ssm.send(
-      new DescribeInstanceInformationCommand({ MaxResults: 50, NextToken: token }),
-    );
-    for (const info of out.InstanceInformationList ?? []) if (info.InstanceId) ids.add(info.InstanceId);
-    token = out.NextToken;
-  } while (token);
+  for await (const page of paginateDescribeInstanceInformation({ client: clients.ssm, pageSize: 50 }, {}))
+    for (const info of page.InstanceInformationList ?? []) if (info.InstanceId) ids.add(info.InstanceId);
   return ids;
 }
 
 async function inventoriedInstanceIds(clients: ExportClients): Promise<Set<string>> {
   const ids = new Set<string>();
-  let token: string | undefined;
-  do {
-    const out = await clients.ssm.send(
-      new GetInventoryCommand({
-        MaxResults: 50,
-        NextToken: token,
-        ResultAttributes: [{ TypeName: "AWS:InstanceInformation" }],
-      }),
-    );
-    for (const entity of out.Entities ?? []) if (entity.Id) ids.add(entity.Id);
-    token = out.NextToken;
-  } while (token);
+  const input = { ResultAttributes: [{ TypeName: "AWS:InstanceInformation" }] };
+  for await (const page of paginateGetInventory({ client: clients.ssm, pageSize: 50 }, input))
+    for (const entity of page.Entities ?? []) if (entity.Id) ids.add(entity.Id);
   return ids;
 }
 

@@ -36,15 +36,6 @@ import {
   World,
 } from "./world";
 
-export type {
-  ProgressEvent,
-  ProgressKind,
-  PublishedMessage,
-  RefreshEvent,
-  RefreshEventType,
-  RefreshStatus,
-} from "./world";
-
 /** The real SDK clients, each answering from the simulated account. */
 export interface SimulatedClients {
   autoscaling: AutoScalingClient;

@@ -13,6 +13,13 @@ export interface GenerateFleetOptions {
 const PARAM_PREFIX = "/aws/service/ami-amazon-linux-latest";
 const ARCHITECTURES = ["x86_64", "arm64"] as const;
 
+type ImageFields = { imageId: string; name: string; platformVersion: "2" | "2023"; kernelVersion: string };
+
+/** One Amazon Linux image of the generated account, with the public parameters that point at it. */
+function amazonLinux(image: ImageFields, architecture: string, params: string[]) {
+  return { ...image, platform: "Amazon Linux", architecture, params };
+}
+
 /**
  * A large synthetic fleet for the benchmark: AL2 groups over both architectures, sizes summing
  * exactly to `instances`, ring tags (2 canary groups, 10% early, the rest "rest"), and the AL2023
@@ -31,36 +38,39 @@ export function generateFleetScenario(options: GenerateFleetOptions = {}): Scena
   for (const arch of ARCHITECTURES) {
     const short = arch === "x86_64" ? "x86" : "arm";
     images.push(
-      {
-        imageId: `ami-al2-${short}`,
-        name: `amzn2-ami-kernel-5.10-hvm-2.0.20260101.0-${arch}-gp2`,
-        platform: "Amazon Linux",
-        platformVersion: "2",
-        kernelVersion: "5.10.245-245.983.amzn2",
-        architecture: arch,
-        params: [`${PARAM_PREFIX}/amzn2-ami-kernel-5.10-hvm-${arch}-gp2`],
-      },
-      {
-        imageId: `ami-2023-61-${short}`,
-        name: `al2023-ami-2023.9.20261110.0-kernel-6.1-${arch}`,
-        platform: "Amazon Linux",
-        platformVersion: "2023",
-        kernelVersion: "6.1.158-180.294.amzn2023",
-        architecture: arch,
-        params: [`${PARAM_PREFIX}/al2023-ami-kernel-6.1-${arch}`],
-      },
-      {
-        imageId: `ami-2023-618-${short}`,
-        name: `al2023-ami-2023.9.20261110.0-kernel-6.18-${arch}`,
-        platform: "Amazon Linux",
-        platformVersion: "2023",
-        kernelVersion: "6.18.4-12.88.amzn2023",
-        architecture: arch,
-        params: [
+      amazonLinux(
+        {
+          imageId: `ami-al2-${short}`,
+          name: `amzn2-ami-kernel-5.10-hvm-2.0.20260101.0-${arch}-gp2`,
+          platformVersion: "2",
+          kernelVersion: "5.10.245-245.983.amzn2",
+        },
+        arch,
+        [`${PARAM_PREFIX}/amzn2-ami-kernel-5.10-hvm-${arch}-gp2`],
+      ),
+      amazonLinux(
+        {
+          imageId: `ami-2023-61-${short}`,
+          name: `al2023-ami-2023.9.20261110.0-kernel-6.1-${arch}`,
+          platformVersion: "2023",
+          kernelVersion: "6.1.158-180.294.amzn2023",
+        },
+        arch,
+        [`${PARAM_PREFIX}/al2023-ami-kernel-6.1-${arch}`],
+      ),
+      amazonLinux(
+        {
+          imageId: `ami-2023-618-${short}`,
+          name: `al2023-ami-2023.9.20261110.0-kernel-6.18-${arch}`,
+          platformVersion: "2023",
+          kernelVersion: "6.18.4-12.88.amzn2023",
+        },
+        arch,
+        [
           `${PARAM_PREFIX}/al2023-ami-kernel-default-${arch}`,
           `${PARAM_PREFIX}/al2023-ami-kernel-6.18-${arch}`,
         ],
-      },
+      ),
     );
   }
 

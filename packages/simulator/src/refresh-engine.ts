@@ -141,7 +141,7 @@ export class RefreshEngine {
   }
 
   private nextBatch(plan: ForwardPlan): void {
-    const { group, refresh } = plan;
+    const { group } = plan;
     const segment = plan.segments[plan.segIndex];
     if (segment === undefined) {
       this.complete(plan);
@@ -152,6 +152,15 @@ export class RefreshEngine {
     const atStart = Math.min(quota, Math.max(0, group.inServiceHealthy - plan.minCount));
     this.terminateOld(plan.queue, group, atStart);
     const later = quota - atStart;
+    this.launchBatch(plan, b, later, false);
+  }
+
+  /**
+   * Launches the batch's `b` instances: once healthy the batch is done (a retry's "Waiting for
+   * instances to launch" reason is cleared); on a failure {@link launchFailed} decides.
+   */
+  private launchBatch(plan: ForwardPlan, b: number, later: number, retry: boolean): void {
+    const { group, refresh } = plan;
     refresh.batchIds = this.world.launchIntoGroup(
       group,
       b,
@@ -162,6 +171,7 @@ export class RefreshEngine {
         onFailed: () => this.launchFailed(plan, b, later),
         onHealthy: () => {
           plan.firstLaunchFailureMs = null;
+          if (retry) refresh.statusReason = null;
           this.batchDone(plan, b, later);
         },
       },
@@ -203,24 +213,8 @@ export class RefreshEngine {
     this.at(
       refresh,
       now + spacing,
-      () => {
-        // The instances terminated at the batch start are still owed: relaunch the same batch.
-        refresh.batchIds = this.world.launchIntoGroup(
-          group,
-          b,
-          plan.version,
-          plan.warmupSeconds,
-          refresh.timers,
-          {
-            onFailed: () => this.launchFailed(plan, b, later),
-            onHealthy: () => {
-              plan.firstLaunchFailureMs = null;
-              refresh.statusReason = null;
-              this.batchDone(plan, b, later);
-            },
-          },
-        );
-      },
+      // The instances terminated at the batch start are still owed: relaunch the same batch.
+      () => this.launchBatch(plan, b, later, true),
       `launch retry ${group.name}`,
     );
   }
@@ -258,7 +252,7 @@ export class RefreshEngine {
       percentage: segment.checkpoint,
       delaySeconds: delay,
     });
-    this.world.emitProgress("checkpoint", refresh, plan.replaced);
+    this.world.emitProgress("checkpoint", refresh, plan.replaced, segment.checkpoint);
     this.at(
       refresh,
       this.world.now() + delay * 1000,

@@ -144,10 +144,7 @@ export class World {
     return createInstance(this, imageId, options);
   }
 
-  /**
-   * Launches `count` instances into a group from a numbered version: Pending now, running after the
-   * group's launch time, in service and healthy after `warmupSeconds` more. Timer ids go to `timers`.
-   */
+  /** See {@link launchIntoGroup} in `world/lifecycle`. */
   launchIntoGroup(
     group: GroupState,
     count: number,
@@ -187,7 +184,7 @@ export class World {
     emitRefreshEvent(this, type, refresh, checkpoint);
   }
 
-  emitProgress(kind: ProgressKind, refresh: RefreshState, replaced: number): void {
-    emitProgress(this, kind, refresh, replaced);
+  emitProgress(kind: ProgressKind, refresh: RefreshState, replaced: number, checkpoint?: number): void {
+    emitProgress(this, kind, refresh, replaced, checkpoint);
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { regionOf, remoteCommand } from "../../src/remote";
+import { regionOf } from "../../src/api-client";
+import { remoteCommand } from "../../src/remote";
 
 const credentials = async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI" });
 

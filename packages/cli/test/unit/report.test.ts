@@ -1,7 +1,7 @@
+import { simulate } from "@fleet-upgrade/harness";
 import { loadScenario } from "@fleet-upgrade/simulator";
 import { describe, expect, it } from "vitest";
 import { renderHtmlReport } from "../../src/report";
-import { simulate } from "../../src/simulation";
 
 describe("the HTML report of a run", () => {
   it("shows the status, every group with its outcome, and the progress lines", async () => {

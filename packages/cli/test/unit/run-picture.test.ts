@@ -1,8 +1,8 @@
 import type { RunResult } from "@fleet-upgrade/core";
+import type { SimulationEvent } from "@fleet-upgrade/harness";
 import { describe, expect, it } from "vitest";
 import { renderSvg, timelineSpec } from "../../src/report-charts";
 import { type PictureAccount, pictureOf } from "../../src/run-picture";
-import type { SimulationEvent } from "../../src/simulation";
 
 const T0 = Date.parse("2026-11-21T09:00:00Z");
 const at = (minutes: number) => T0 + minutes * 60_000;

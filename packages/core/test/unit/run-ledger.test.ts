@@ -1,83 +1,8 @@
+import { MemoryLedgerStore } from "@fleet-upgrade/harness/memory-ledger-store";
 import { describe, expect, it } from "vitest";
 import type { GroupRecord } from "../../src/fleet";
-import type { LedgerItem, LedgerStore } from "../../src/ports";
+import type { LedgerItem } from "../../src/ports";
 import { type GroupProgress, RunLedger, type RunRecord } from "../../src/run-ledger";
-
-/**
- * An in-memory single table with the store's conditional writes. `conflicts` makes that many
- * upcoming conditional puts fail as if another writer had won the race, and bumps the stored version
- * as that writer would have.
- */
-class MemoryStore implements LedgerStore {
-  readonly items = new Map<string, LedgerItem>();
-  conflicts = 0;
-  conditionalPuts = 0;
-
-  private key(pk: string, sk: string): string {
-    return `${pk}\u0000${sk}`;
-  }
-
-  async put(item: LedgerItem, options: { ifNotExists?: boolean; ifVersion?: number } = {}): Promise<boolean> {
-    const key = this.key(item.pk, item.sk);
-    const stored = this.items.get(key);
-    const conditional = options.ifNotExists === true || options.ifVersion !== undefined;
-    if (conditional) {
-      this.conditionalPuts++;
-      if (this.conflicts > 0) {
-        this.conflicts--;
-        if (stored) this.items.set(key, { ...stored, version: (stored.version ?? 0) + 1 });
-        return false;
-      }
-    }
-    if (options.ifNotExists && stored) return false;
-    if (options.ifVersion !== undefined && (stored?.version ?? 0) !== options.ifVersion) return false;
-    this.items.set(key, structuredClone(item));
-    return true;
-  }
-
-  async putMany(items: LedgerItem[]): Promise<void> {
-    for (const item of items) await this.put(item);
-  }
-
-  async get(pk: string, sk: string): Promise<LedgerItem | undefined> {
-    const item = this.items.get(this.key(pk, sk));
-    const between = this.afterNextGet;
-    this.afterNextGet = null;
-    if (between) await between();
-    return item ? structuredClone(item) : undefined;
-  }
-
-  async query(pk: string, skPrefix = ""): Promise<LedgerItem[]> {
-    return [...this.items.values()]
-      .filter((i) => i.pk === pk && i.sk.startsWith(skPrefix))
-      .sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0))
-      .map((i) => structuredClone(i));
-  }
-
-  async queryRecent(gsi1pk: string, limit: number): Promise<LedgerItem[]> {
-    return [...this.items.values()]
-      .filter((i) => i.gsi1pk === gsi1pk && i.gsi1sk !== undefined)
-      .sort((a, b) => ((a.gsi1sk ?? "") < (b.gsi1sk ?? "") ? 1 : -1))
-      .slice(0, limit)
-      .map((i) => structuredClone(i));
-  }
-
-  /** Runs once between the next read and the write that follows it: another writer's move. */
-  afterNextGet: (() => Promise<void>) | null = null;
-
-  async delete(
-    pk: string,
-    sk: string,
-    options: { ifVersion?: number } = {},
-  ): Promise<LedgerItem | undefined> {
-    const key = this.key(pk, sk);
-    const item = this.items.get(key);
-    if (options.ifVersion !== undefined && (!item || (item.version ?? 0) !== options.ifVersion))
-      return undefined;
-    this.items.delete(key);
-    return item;
-  }
-}
 
 const runRecord = (runId: string, over: Partial<RunRecord> = {}): RunRecord => ({
   runId,
@@ -134,7 +59,7 @@ const progress = (name: string, over: Partial<GroupProgress> = {}): GroupProgres
 });
 
 const setup = () => {
-  const store = new MemoryStore();
+  const store = new MemoryLedgerStore();
   return { store, ledger: new RunLedger(store) };
 };
 
@@ -428,5 +353,32 @@ describe("RunLedger group locks", () => {
     await expect(ledger.acquireLock("web-a", "run-1", t0, 3600)).rejects.toThrow(
       "the lock of group web-a is contended by too many writers",
     );
+  });
+});
+
+describe("RunLedger group locks: expiry and takeover", () => {
+  const t0 = new Date("2026-11-21T09:00:00.000Z");
+  const later = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+
+  it("holds a lock up to the second before it expires and lets another run take it at that second", async () => {
+    const { ledger } = setup();
+    await ledger.acquireLock("web-a", "run-1", t0, 3600);
+    expect(await ledger.acquireLock("web-a", "run-2", later(3599), 3600)).toMatchObject({ runId: "run-1" });
+    expect(await ledger.acquireLock("web-a", "run-2", later(3600), 3600)).toBeNull();
+    expect(await ledger.getLock("web-a")).toMatchObject({
+      runId: "run-2",
+      expiresAt: t0.getTime() / 1000 + 7200,
+    });
+  });
+
+  it("loses a takeover to the run that took the expired lock over between its read and its write", async () => {
+    const { ledger, store } = setup();
+    await ledger.acquireLock("web-a", "run-1", t0, 60);
+    // run-2 reads run-1's expired lock; before it writes, run-3 takes the lock over.
+    store.afterNextGet = async () => {
+      expect(await ledger.acquireLock("web-a", "run-3", later(120), 3600)).toBeNull();
+    };
+    expect(await ledger.acquireLock("web-a", "run-2", later(120), 3600)).toMatchObject({ runId: "run-3" });
+    expect(await ledger.getLock("web-a")).toMatchObject({ runId: "run-3" });
   });
 });

@@ -1,19 +1,11 @@
+import { AL2_IMAGE } from "@fleet-upgrade/harness/scenario-fixtures";
 import { describe, expect, it } from "vitest";
 import { parseScenarioObject } from "../../src/scenario";
-
-const AL2 = {
-  imageId: "ami-al2",
-  name: "amzn2-ami-kernel-5.10-hvm-2.0.20260101-x86_64-gp2",
-  platform: "Amazon Linux",
-  platformVersion: "2",
-  kernelVersion: "5.10.245-245.983.amzn2",
-  architecture: "x86_64",
-};
 
 function withGroup(extra: Record<string, unknown>) {
   return parseScenarioObject({
     name: "metrics",
-    images: [AL2],
+    images: [AL2_IMAGE],
     groups: [
       {
         name: "web",

@@ -59,7 +59,11 @@ export interface EntryOptions<C> {
 }
 
 /** Wraps an entry point's work as a Lambda handler (see the file's comment). */
-export function entryPoint<E, R, C>(options: EntryOptions<C>, work: (event: E, context: C) => Promise<R>) {
+export function entryPoint<E, R, C>(
+  options: EntryOptions<C>,
+  /** `lambdaContext`: Lambda's own context object, for an adapter that reads it. */
+  work: (event: E, context: C, lambdaContext: unknown) => Promise<R>,
+) {
   const { injected } = options;
   let built: C | undefined = injected;
   const contextOf = (): C => {
@@ -88,7 +92,7 @@ export function entryPoint<E, R, C>(options: EntryOptions<C>, work: (event: E, c
         });
       },
     })
-    .handler(async (event: E) => work(event, contextOf()));
+    .handler(async (event: E, lambdaContext) => work(event, contextOf(), lambdaContext));
 }
 
 /**

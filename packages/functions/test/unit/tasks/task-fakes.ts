@@ -3,8 +3,6 @@ import {
   type GroupRecord,
   type GroupRollout,
   type HealthMonitor,
-  type LedgerItem,
-  type LedgerStore,
   type MetricReader,
   type Notifier,
   type RefreshState,
@@ -17,6 +15,7 @@ import {
   type TaskResumer,
   type TemplateUser,
 } from "@fleet-upgrade/core";
+import { MemoryLedgerStore } from "@fleet-upgrade/harness/memory-ledger-store";
 import { DEFAULT_SETTINGS, type FunctionDeps, silentLogger } from "../../../src/runtime/deps";
 import { noMetrics } from "../../../src/runtime/metrics";
 
@@ -29,60 +28,6 @@ export const RUN_ID = "run-1";
 export const NOW = new Date("2026-11-21T10:00:00.000Z");
 export const OLD_IMAGE = "ami-0old";
 export const NEW_IMAGE = "ami-0new";
-
-/** The single table in memory, keeping the LedgerStore port's documented semantics. */
-export class MemoryLedgerStore implements LedgerStore {
-  readonly items = new Map<string, LedgerItem>();
-
-  private key(pk: string, sk: string): string {
-    return `${pk}\u0000${sk}`;
-  }
-
-  async put(item: LedgerItem, options: { ifNotExists?: boolean; ifVersion?: number } = {}): Promise<boolean> {
-    const stored = this.items.get(this.key(item.pk, item.sk));
-    if (options.ifNotExists && stored) return false;
-    if (options.ifVersion !== undefined && (stored?.version ?? 0) !== options.ifVersion) return false;
-    this.items.set(this.key(item.pk, item.sk), structuredClone(item));
-    return true;
-  }
-
-  async putMany(items: LedgerItem[]): Promise<void> {
-    for (const item of items) await this.put(item);
-  }
-
-  async get(pk: string, sk: string): Promise<LedgerItem | undefined> {
-    const item = this.items.get(this.key(pk, sk));
-    return item ? structuredClone(item) : undefined;
-  }
-
-  async query(pk: string, skPrefix = ""): Promise<LedgerItem[]> {
-    return [...this.items.values()]
-      .filter((i) => i.pk === pk && i.sk.startsWith(skPrefix))
-      .sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0))
-      .map((i) => structuredClone(i));
-  }
-
-  async queryRecent(gsi1pk: string, limit: number): Promise<LedgerItem[]> {
-    return [...this.items.values()]
-      .filter((i) => i.gsi1pk === gsi1pk && i.gsi1sk !== undefined)
-      .sort((a, b) => ((a.gsi1sk ?? "") < (b.gsi1sk ?? "") ? 1 : -1))
-      .slice(0, limit)
-      .map((i) => structuredClone(i));
-  }
-
-  async delete(
-    pk: string,
-    sk: string,
-    options: { ifVersion?: number } = {},
-  ): Promise<LedgerItem | undefined> {
-    const key = this.key(pk, sk);
-    const item = this.items.get(key);
-    if (options.ifVersion !== undefined && (!item || (item.version ?? 0) !== options.ifVersion))
-      return undefined;
-    this.items.delete(key);
-    return item;
-  }
-}
 
 /** An AWS service error as the SDK throws it: matched on `name`. */
 export function serviceFault(name: string, message = name): Error {

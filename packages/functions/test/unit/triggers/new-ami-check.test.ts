@@ -3,7 +3,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { SfnRunStarter, SsmImageCatalog } from "@fleet-upgrade/aws";
-import type { LedgerItem, LedgerStore } from "@fleet-upgrade/core";
+import { MemoryLedgerStore } from "@fleet-upgrade/harness/memory-ledger-store";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/runtime/deps";
@@ -16,19 +16,7 @@ const MACHINE = "arn:aws:states:eu-west-1:111122223333:stateMachine:fleet-upgrad
 const ssm = mockClient(SSMClient);
 const sfn = mockClient(SFNClient);
 
-/** The ledger as a map: the check uses get and put only. */
-class MemoryStore {
-  readonly items = new Map<string, LedgerItem>();
-  async get(pk: string, sk: string) {
-    return this.items.get(`${pk}|${sk}`);
-  }
-  async put(item: LedgerItem) {
-    this.items.set(`${item.pk}|${item.sk}`, structuredClone(item));
-    return true;
-  }
-}
-
-let store: MemoryStore;
+let store: MemoryLedgerStore;
 let deps: NewAmiCheckDeps;
 
 function published(values: Record<string, string>): void {
@@ -43,13 +31,13 @@ const invoke = (event: unknown = { source: "schedule" }) =>
   newAmiCheckHandler(deps)(event, {} as any);
 
 beforeEach(() => {
-  store = new MemoryStore();
+  store = new MemoryLedgerStore();
   deps = {
     catalog: new SsmImageCatalog({
       ssm: new SSMClient({ region: "eu-west-1" }),
       ec2: new EC2Client({ region: "eu-west-1" }),
     }),
-    store: store as unknown as LedgerStore,
+    store,
     starter: new SfnRunStarter({ sfn: new SFNClient({ region: "eu-west-1" }) }, MACHINE),
     watch: { kernel: "6.1", flavor: "standard", architectures: ["x86_64", "arm64"] },
     startRuns: true,

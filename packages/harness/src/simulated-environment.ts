@@ -1,31 +1,17 @@
-import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { ensureLedgerTable } from "@fleet-upgrade/aws";
+import type { Scenario } from "@fleet-upgrade/core/scenario";
 import {
-  type EndState,
-  groupLowerBoundSeconds,
-  needsHardening,
-  parseRunRequest,
-  type RunRequest,
-  type RunResult,
-  runLowerBoundSeconds,
-  type Scenario,
-} from "@fleet-upgrade/core";
-import {
-  abortRun,
-  approveRun,
   DEFAULT_SETTINGS,
   depsFromClients,
   type FunctionDeps,
   type FunctionSettings,
   lambdaHandler,
-  OperatorRequestError,
   REFRESH_EVENTS_TASK,
   readRunResult,
-  TASKS,
 } from "@fleet-upgrade/functions";
-import { type ProgressEvent, SIMULATED_CREDENTIALS, SimulatedAccount } from "@fleet-upgrade/simulator";
+import { SIMULATED_CREDENTIALS, SimulatedAccount } from "@fleet-upgrade/simulator";
 import {
   buildDefinition,
   buildReconcileDefinition,
@@ -33,96 +19,17 @@ import {
   type LocalRunOutcome,
   localFunctionArns,
   TASK_FUNCTIONS,
-  type TaskFunction,
 } from "@fleet-upgrade/workflow";
-import dynalite from "dynalite";
+import { readEndState } from "./end-state";
+import { invoker, lambdaContext } from "./lambda-context";
+import { type LedgerServer, startLedgerServer } from "./ledger-server";
+import { effectiveRequest, lowerBound } from "./run-bounds";
+import { type Pacing, paceTo, scriptedOperator } from "./scripted-operator";
 import { answerCommands, countCommands } from "./sdk-answers";
-
-/** Something worth showing while a simulated run advances. */
-export type SimulationEvent =
-  | { kind: "state"; atMs: number; state: string; input: unknown }
-  | { kind: "refresh"; atMs: number; progress: ProgressEvent }
-  | { kind: "operator"; atMs: number; action: string; detail: string }
-  | { kind: "notification"; atMs: number; summary: string };
-
-export interface SimulationOptions {
-  /** The run request; the scenario's `request` when absent. */
-  request?: unknown;
-  runId?: string;
-  settings?: FunctionSettings;
-  onEvent?: (event: SimulationEvent) => void;
-  /**
-   * Wraps every Task's function call of the run's executions (fault injection in tests): `call`
-   * runs the function; `stop` stops the execution now, as StopExecution from the console would.
-   */
-  aroundTask?: (
-    stateName: string,
-    call: () => Promise<unknown>,
-    control: { execution: "run" | "reconcile"; stop: () => void; payload: unknown },
-  ) => Promise<unknown>;
-  /** The execution's TimeoutSeconds (the definition's own when absent). */
-  timeoutSeconds?: number;
-}
-
-export interface SimulationOutcome {
-  result: RunResult;
-  /** The run ended WAITING for an approval nobody gave. */
-  stalled: boolean;
-  /** The simulated account after the run, for inspection. */
-  account: SimulatedAccount;
-}
+import type { SimulationEvent, SimulationOptions, SimulationOutcome } from "./simulation-types";
 
 const TABLE_NAME = "fleet-upgrade-ledger";
 let tableSequence = 0;
-
-/** A DynamoDB implementation on a loopback port: the ledger's real API, no mock. */
-export async function startLedgerServer(): Promise<{ endpoint: string; close: () => Promise<void> }> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  let active = 0;
-  server.on("request", (_request, response) => {
-    active++;
-    response.on("close", () => active--);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Let requests in flight finish (dynalite closes its database with the server), then drop
-      // the idle keep-alive connections that would hold close() for seconds.
-      for (let waited = 0; active > 0 && waited < 5_000; waited += 10) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      server.closeAllConnections();
-      await closed;
-    },
-  };
-}
-
-/** Validates the request the simulation will run, as the first state would; throws with every problem. */
-export function effectiveRequest(
-  scenario: Scenario,
-  request: unknown,
-  settings: FunctionSettings,
-): RunRequest {
-  const parsed = parseRunRequest(request ?? scenario.request ?? {}, settings.stage);
-  if (!parsed.ok) {
-    const error = new Error("invalid run request") as Error & { problems: unknown };
-    error.name = "InvalidRunRequestError";
-    error.problems = parsed.problems;
-    throw error;
-  }
-  return parsed.request;
-}
-
-/** Real-time pacing for a live simulation: `speed` virtual seconds per real second. */
-export interface Pacing {
-  speed: number;
-}
 
 /**
  * A simulated account with its ledger and the product's functions wired to it: the real
@@ -143,7 +50,7 @@ export class SimulatedEnvironment {
   private constructor(
     readonly scenario: Scenario,
     readonly settings: FunctionSettings,
-    private readonly ledgerServer: { endpoint: string; close: () => Promise<void> },
+    private readonly ledgerServer: LedgerServer,
     private readonly pacing: Pacing | null,
     private readonly tableName: string = TABLE_NAME,
   ) {
@@ -283,6 +190,8 @@ export class SimulatedEnvironment {
           }
         : {}),
       untimedWaits: ["WaitForApproval"],
+      onStateExited: (state, input, output) =>
+        emit({ kind: "state-exited", atMs: clock.now(), state, input, output }),
       onStateEntered: (state, input) => {
         emit({ kind: "state", atMs: clock.now(), state, input });
         if (state === "WaitForApproval")
@@ -313,7 +222,7 @@ export class SimulatedEnvironment {
         const made = count - (callsBefore[key] ?? 0);
         if (made > 0) apiCalls[key] = made;
       }
-      const endState = await this.endState(runId, outcome.status);
+      const endState = await readEndState(this.deps, account, runId, outcome.status);
       return {
         account,
         stalled: outcome.status === "STALLED",
@@ -365,6 +274,8 @@ export class SimulatedEnvironment {
       },
       onStateEntered: (state, input) =>
         this.emit({ kind: "state", atMs: this.account.clock.now(), state, input }),
+      onStateExited: (state, input, output) =>
+        this.emit({ kind: "state-exited", atMs: this.account.clock.now(), state, input, output }),
       ...(around
         ? {
             aroundTask: (state: string, call: () => Promise<unknown>, payload: unknown) =>
@@ -388,157 +299,10 @@ export class SimulatedEnvironment {
     }
   }
 
-  /** CONTRACTS section 2, `metrics.endState`: what the run left behind, read from the account and the ledger. */
-  private async endState(runId: string, status: LocalRunOutcome["status"]): Promise<EndState> {
-    const progress = await this.deps.ledger.listProgress(runId);
-    const run = await this.deps.ledger.getRun(runId);
-    const active = new Set(["Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking"]);
-    const refreshesInProgress = progress
-      .filter((p) =>
-        (this.account.group(p.name)?.refreshes ?? []).some(
-          (r) => active.has(r.status) && p.instanceRefreshIds.includes(r.instanceRefreshId),
-        ),
-      )
-      .map((p) => p.name);
-    const names = new Set([...(run?.waves ?? []).flatMap((w) => w.groups), ...progress.map((p) => p.name)]);
-    const locksHeld: string[] = [];
-    for (const name of names) {
-      if ((await this.deps.ledger.getLock(name))?.runId === runId) locksHeld.push(name);
-    }
-    return {
-      executionStatus: status === "STALLED" ? "RUNNING" : status,
-      refreshesInProgress: refreshesInProgress.sort(),
-      locksHeld: locksHeld.sort(),
-    };
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     await this.ledgerServer.close();
   }
-}
-
-/**
- * Sleeps in real time until the clock's next event is due at the pacing's speed. Live, a run
- * blocked on a wait nothing is scheduled to end (an approval) waits for an operator to answer it
- * through the status API, as Step Functions would, instead of ending stalled.
- */
-async function paceTo(
-  clock: SimulatedAccount["clock"],
-  pacing: Pacing,
-  runner: LocalRunner,
-  closed: () => boolean,
-): Promise<void> {
-  const waiting = runner.waitingTokens().join(" ");
-  while (clock.nextAt() === undefined && waiting !== "" && !closed()) {
-    if (runner.waitingTokens().join(" ") !== waiting) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  const next = clock.nextAt();
-  if (next === undefined || closed()) return;
-  const waitMs = (next - clock.now()) / pacing.speed;
-  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs, 60_000)));
-}
-
-/**
- * Runs one upgrade of a simulated account end to end (see {@link SimulatedEnvironment}).
- */
-export async function simulate(
-  scenario: Scenario,
-  options: SimulationOptions = {},
-): Promise<SimulationOutcome> {
-  const settings = options.settings ?? DEFAULT_SETTINGS;
-  effectiveRequest(scenario, options.request ?? scenario.request ?? {}, settings);
-  const env = await SimulatedEnvironment.start(scenario, { settings });
-  try {
-    return await env.run(options);
-  } finally {
-    await env.close();
-  }
-}
-
-/** CONTRACTS section 3: the run's lower bound for this scenario, request and plan. */
-export function lowerBound(scenario: Scenario, request: RunRequest, waves: string[][]): number {
-  if (request.dryRun) return 0;
-  const byName = new Map(scenario.groups.map((g) => [g.name, g]));
-  const groupBound = (name: string) => {
-    const group = byName.get(name);
-    return group ? groupLowerBoundSeconds(group, request.rollout) : 0;
-  };
-  return runLowerBoundSeconds({
-    waves: waves.map((names) => names.map(groupBound)),
-    rollout: request.rollout,
-    hardening: scenario.hardening,
-    hardens: needsHardening(request),
-  });
-}
-
-/**
- * The scenario's operator, acting through the same functions the status API calls: an abort at a
- * virtual time, and (through the returned hook) an approval or abort once the run waits after the
- * named wave.
- */
-function scriptedOperator(
-  scenario: Scenario,
-  runId: string,
-  deps: FunctionDeps,
-  runner: () => LocalRunner,
-  clock: SimulatedAccount["clock"],
-  emit: (event: SimulationEvent) => void,
-): (waveName: string) => void {
-  const act = (action: "approve" | "abort" | "stop", detail: string, reason: string) => {
-    if (action === "stop") {
-      // StopExecution from the console: outside the product, no function of it is called.
-      emit({ kind: "operator", atMs: clock.now(), action, detail });
-      runner().stop("ABORTED");
-      return;
-    }
-    void runner().track(async () => {
-      emit({ kind: "operator", atMs: clock.now(), action, detail });
-      try {
-        if (action === "approve") await approveRun(deps, runId);
-        else await abortRun(deps, runId, reason);
-      } catch (error) {
-        // Refused as the status API would answer 409 (nothing to approve, already aborting): the
-        // scripted operator is told, the run goes on.
-        if (!(error instanceof OperatorRequestError)) throw error;
-        emit({ kind: "operator", atMs: clock.now(), action, detail: `refused: ${error.message}` });
-      }
-    });
-  };
-  for (const action of scenario.operator) {
-    if (action.atSeconds === undefined) continue;
-    const reason = action.reason ?? "the scenario's operator";
-    clock.schedule(clock.now() + action.atSeconds * 1000, () => act(action.action, reason, reason));
-  }
-  return (waveName) => {
-    const action = scenario.operator.find((a) => a.afterWave === waveName);
-    if (!action) return;
-    const reason = action.reason ?? `after wave ${waveName}`;
-    clock.schedule(clock.now(), () => act(action.action, `after wave ${waveName}`, reason));
-  };
-}
-
-function invoker(name: TaskFunction, deps: FunctionDeps) {
-  const handler = lambdaHandler(name, TASKS[name], deps);
-  return (event: unknown) => handler(event, lambdaContext(name));
-}
-
-function lambdaContext(name: string) {
-  return {
-    functionName: `fleet-upgrade-local-${name}`,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:fleet-upgrade-local-${name}`,
-    memoryLimitInMB: "512",
-    awsRequestId: "local",
-    logGroupName: `/aws/lambda/fleet-upgrade-local-${name}`,
-    logStreamName: "local",
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 300_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
 }
 
 function taskTimedOut(): Error {
