@@ -73,7 +73,8 @@ export const LEDGER_ACCESS: Record<FunctionKey, LedgerAction[]> = {
   startWave: ["GetItem", "PutItem"],
   startRefresh: ["GetItem", "PutItem"],
   waitForRefresh: ["GetItem", "PutItem", "DeleteItem"],
-  pollRefresh: ["GetItem", "DeleteItem"],
+  // Notes the share of instances replaced on the group's progress (live progress).
+  pollRefresh: ["GetItem", "PutItem", "DeleteItem"],
   evaluateHealth: ["GetItem", "PutItem"],
   rollbackGroup: ["GetItem", "PutItem"],
   // Records the regression judge's verdicts on the group's own item.
@@ -86,7 +87,8 @@ export const LEDGER_ACCESS: Record<FunctionKey, LedgerAction[]> = {
   finish: ["GetItem", "PutItem", "Query", "DeleteItem"],
   // Settles the groups it left running, releases the run's locks, closes the record.
   reconcile: ["GetItem", "PutItem", "Query", "BatchWriteItem", "DeleteItem"],
-  refreshEvents: ["DeleteItem"],
+  // Takes the wait token, and notes the share replaced on the group's progress.
+  refreshEvents: ["GetItem", "PutItem", "DeleteItem"],
   newAmiCheck: ["GetItem", "PutItem"],
   // Issue 5 (status API) may need more: approve resumes a task token (states:SendTaskSuccess).
   // Approve and abort update the run record and take wait tokens.
