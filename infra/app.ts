@@ -5,10 +5,11 @@
 
 import { LEDGER_TABLE_DEFINITION } from "@fleet-upgrade/aws";
 import { stigBundleBucket } from "@fleet-upgrade/core";
-import { TASK_FUNCTIONS } from "@fleet-upgrade/workflow";
+import { TASK_FUNCTIONS, type TaskFunction } from "@fleet-upgrade/workflow";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createStatusApi } from "./api";
+import { createDashboard } from "./dashboard";
 import { createDocuments } from "./documents";
 import { documentNames, environmentOf, functionName, functionSettingsOf } from "./function-specs";
 import { createFunctions } from "./functions";
@@ -115,20 +116,17 @@ export function createApp(loaded: LoadedStage, options: AppOptions) {
     logRetention: options.protect ? "1 year" : "1 month",
   });
 
+  const taskArns = Object.fromEntries(TASK_FUNCTIONS.map((k) => [k, functions[k].arn])) as Record<
+    TaskFunction,
+    pulumi.Output<string>
+  >;
   const machine = createStateMachine({
     name: machineName,
     accountId,
     arn: machineArn,
-    functionArns: Object.fromEntries(TASK_FUNCTIONS.map((k) => [k, functions[k].arn])) as Record<
-      (typeof TASK_FUNCTIONS)[number],
-      pulumi.Output<string>
-    >,
+    functionArns: taskArns,
     logRetentionDays: options.protect ? 365 : 30,
   });
-  const taskArns = Object.fromEntries(TASK_FUNCTIONS.map((k) => [k, functions[k].arn])) as Record<
-    (typeof TASK_FUNCTIONS)[number],
-    pulumi.Output<string>
-  >;
   const reconciler = createReconcileStateMachine({
     name: `${prefix}-reconcile`,
     accountId,
@@ -152,6 +150,7 @@ export function createApp(loaded: LoadedStage, options: AppOptions) {
     newAmiCheckArn: functions.newAmiCheck.arn,
   });
   const api = createStatusApi({ functionArn: functions.statusApi.arn });
+  createDashboard({ name: prefix, region: config.region, stage });
 
   return {
     stage,

@@ -9,8 +9,13 @@ import {
   stageSettingsOf,
   VERIFY_DOCUMENT_NAME,
 } from "@fleet-upgrade/core";
-import { TASK_TIMEOUT_SECONDS } from "@fleet-upgrade/workflow";
-import type { FunctionKey } from "./iam";
+import { ENV, type FunctionEnvironment, SERVICE_NAME } from "@fleet-upgrade/functions/environment";
+import {
+  FUNCTION_KEYS,
+  FUNCTION_TABLE,
+  type FunctionKey,
+  TASK_TIMEOUT_SECONDS,
+} from "@fleet-upgrade/workflow";
 import { stagePrefix } from "./names";
 
 export interface FunctionSpec {
@@ -24,51 +29,13 @@ export interface FunctionSpec {
 
 const FUNCTIONS_SRC = "packages/functions/src";
 
-function spec(file: string, description: string, memoryMb = 512, timeoutSeconds = 120): FunctionSpec {
-  return { handler: `${FUNCTIONS_SRC}/${file}.handler`, memoryMb, timeoutSeconds, description };
-}
-
-export const FUNCTION_SPECS: Record<FunctionKey, FunctionSpec> = {
-  validate: spec("tasks/validate", "validate a run request over the stage defaults", 256, 30),
-  // 1,000 groups and 50,000 instances: paged SSM and Auto Scaling reads, the biggest task.
-  inventory: spec("tasks/inventory", "inventory the targeted groups and SSM-managed instances", 1769, 280),
-  // Every group of the account once (template sharing), one refresh look per targeted group.
-  readiness: spec(
-    "tasks/readiness",
-    "judge the readiness of every targeted group before any change",
-    1024,
-    280,
-  ),
-  selectTarget: spec("tasks/select-target", "resolve the public AL2023 image per architecture", 256, 60),
-  hardenStep: spec("tasks/harden-step", "advance the bake of one hardened image by one step"),
-  plan: spec("tasks/plan", "split groups into waves and preflight them", 1024, 280),
-  startWave: spec("tasks/start-wave", "start a wave", 256, 60),
-  startRefresh: spec("tasks/start-refresh", "new launch template version and instance refresh for one group"),
-  waitForRefresh: spec("tasks/wait-for-refresh", "file the task token of a group's wait", 256, 60),
-  pollRefresh: spec("tasks/poll-refresh", "poll an instance refresh when no event came in time", 256, 60),
-  evaluateHealth: spec("tasks/evaluate-health", "judge a group's new instances at a checkpoint"),
-  rollbackGroup: spec("tasks/rollback-group", "roll a group back"),
-  verifyGroup: spec("tasks/verify-group", "verify the new instances of a group"),
-  finishGroup: spec("tasks/finish-group", "record how a group ended"),
-  bakeWave: spec("tasks/bake-wave", "watch a finished wave's alarms", 256, 60),
-  endWave: spec("tasks/end-wave", "close a wave", 256, 60),
-  awaitApproval: spec("tasks/await-approval", "file the task token of a wait for approval", 256, 30),
-  finish: spec("tasks/finish", "write the run result", 1024, 280),
-  reconcile: spec(
-    "tasks/reconcile",
-    "roll back, unlock and close a run that ended outside Finish",
-    1024,
-    280,
-  ),
-  refreshEvents: spec(
-    "triggers/refresh-events",
-    "resume the wait of an instance refresh from its event",
-    256,
-    30,
-  ),
-  newAmiCheck: spec("triggers/new-ami-check", "start a run when a new AL2023 image is released", 256, 60),
-  statusApi: spec("api/status-api", "the status API", 512, 29),
-};
+/** Each function of the table (FUNCTION_TABLE in packages/workflow) as Lambda settings. */
+export const FUNCTION_SPECS = Object.fromEntries(
+  FUNCTION_KEYS.map((key): [FunctionKey, FunctionSpec] => {
+    const { entry, memoryMb, timeoutSeconds, description } = FUNCTION_TABLE[key];
+    return [key, { handler: `${FUNCTIONS_SRC}/${entry}.handler`, memoryMb, timeoutSeconds, description }];
+  }),
+) as Record<FunctionKey, FunctionSpec>;
 
 /** A function's physical name: stable per app and stage, within Lambda's 64 characters (see names.ts). */
 export function functionName(app: string, stage: string, key: FunctionKey): string {
@@ -117,24 +84,27 @@ export interface EnvironmentInputs {
   config: StageConfig;
 }
 
-/** The environment of one function: what deps.ts reads, plus what its own handler needs. */
-export function environmentOf(key: FunctionKey, inputs: EnvironmentInputs): Record<string, string> {
-  const env: Record<string, string> = {
-    LEDGER_TABLE: inputs.ledgerTable,
-    FUNCTION_SETTINGS: JSON.stringify(inputs.settings),
-    NOTIFICATION_TOPIC_ARN: inputs.notificationTopicArn,
-    POWERTOOLS_SERVICE_NAME: "fleet-upgrade",
+/**
+ * The environment of one function: what its schema in packages/functions/src/runtime/environment.ts
+ * reads (every function the ledger, settings and topic; the check and the API their own extras).
+ */
+export function environmentOf(key: FunctionKey, inputs: EnvironmentInputs): FunctionEnvironment {
+  const env: FunctionEnvironment = {
+    [ENV.ledgerTable]: inputs.ledgerTable,
+    [ENV.settings]: JSON.stringify(inputs.settings),
+    [ENV.notificationTopicArn]: inputs.notificationTopicArn,
+    [ENV.serviceName]: SERVICE_NAME,
   };
   if (key === "newAmiCheck") {
-    env.STATE_MACHINE_ARN = inputs.stateMachineArn;
-    env.AMI_WATCH = JSON.stringify(amiWatchOf(inputs.config));
-    env.START_RUNS = String(inputs.config.schedule.startRuns);
+    env[ENV.stateMachineArn] = inputs.stateMachineArn;
+    env[ENV.amiWatch] = JSON.stringify(amiWatchOf(inputs.config));
+    env[ENV.startRuns] = String(inputs.config.schedule.startRuns);
   }
   if (key === "statusApi") {
-    env.STATE_MACHINE_ARN = inputs.stateMachineArn;
+    env[ENV.stateMachineArn] = inputs.stateMachineArn;
     if (inputs.config.slack) {
-      env.SLACK_SIGNING_SECRET_PARAMETER = inputs.config.slack.signingSecretParameter;
-      env.SLACK_ALLOWED_USERS_PARAMETER = inputs.config.slack.allowedUsersParameter;
+      env[ENV.slackSigningSecretParameter] = inputs.config.slack.signingSecretParameter;
+      env[ENV.slackAllowedUsersParameter] = inputs.config.slack.allowedUsersParameter;
     }
   }
   return env;

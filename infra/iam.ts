@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines: every role of the app in one file, so a reviewer signs off one document.
+ *
  * IAM as data: every role's policy documents, built by pure functions from names and ARNs, so tests
  * can read them and a reviewer can sign them off. Infra turns them into JSON with the real ARNs.
  *
@@ -7,11 +9,10 @@
  * tag); `iam:PassRole` only to EC2; each function gets what its handler calls and nothing more.
  */
 import { MANAGED_TAG_KEY, STIG_DOCUMENT_NAME } from "@fleet-upgrade/core";
-import { TASK_FUNCTIONS } from "@fleet-upgrade/workflow";
+import type { FunctionKey } from "@fleet-upgrade/workflow";
 
-/** Every Lambda function of the app: one per Task state, the event callback, the trigger, the API. */
-export const FUNCTION_KEYS = [...TASK_FUNCTIONS, "refreshEvents", "newAmiCheck", "statusApi"] as const;
-export type FunctionKey = (typeof FUNCTION_KEYS)[number];
+/** Every Lambda function of the app (FUNCTION_TABLE of packages/workflow): the policies are keyed by them. */
+export { FUNCTION_KEYS, type FunctionKey } from "@fleet-upgrade/workflow";
 
 /** Tag the hardening step puts on its builder instance (harden-step.ts); builder-only actions need it. */
 export const ROLE_TAG_KEY = "fleet-upgrade:role";
@@ -72,7 +73,8 @@ export const LEDGER_ACCESS: Record<FunctionKey, LedgerAction[]> = {
   startWave: ["GetItem", "PutItem"],
   startRefresh: ["GetItem", "PutItem"],
   waitForRefresh: ["GetItem", "PutItem", "DeleteItem"],
-  pollRefresh: ["GetItem", "DeleteItem"],
+  // Notes the share of instances replaced on the group's progress (live progress).
+  pollRefresh: ["GetItem", "PutItem", "DeleteItem"],
   evaluateHealth: ["GetItem", "PutItem"],
   rollbackGroup: ["GetItem", "PutItem"],
   // Records the regression judge's verdicts on the group's own item.
@@ -85,7 +87,8 @@ export const LEDGER_ACCESS: Record<FunctionKey, LedgerAction[]> = {
   finish: ["GetItem", "PutItem", "Query", "DeleteItem"],
   // Settles the groups it left running, releases the run's locks, closes the record.
   reconcile: ["GetItem", "PutItem", "Query", "BatchWriteItem", "DeleteItem"],
-  refreshEvents: ["DeleteItem"],
+  // Takes the wait token, and notes the share replaced on the group's progress.
+  refreshEvents: ["GetItem", "PutItem", "DeleteItem"],
   newAmiCheck: ["GetItem", "PutItem"],
   // Issue 5 (status API) may need more: approve resumes a task token (states:SendTaskSuccess).
   // Approve and abort update the run record and take wait tokens.
@@ -285,175 +288,156 @@ export function readInstanceProfilesStatement(
   );
 }
 
-/** The AWS calls of each function beyond logs and the ledger, read from its handler's adapters. */
-function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[] {
-  const ssm = arnPrefix(ctx, "ssm");
-  const publicAl2023 = `arn:${ctx.partition}:ssm:${ctx.region}::parameter${AL2023_PARAMETERS}`;
-  switch (key) {
-    case "inventory":
-      return [
-        readStatement([
-          "autoscaling:DescribeAutoScalingGroups",
-          "ec2:DescribeImages",
-          "ec2:DescribeLaunchTemplateVersions",
-          "ssm:DescribeInstanceInformation",
-          "ssm:GetInventory",
-        ]),
-        // Launch templates may name their image as `resolve:ssm:<parameter>`: only AWS's public AL2023
-        // parameters are read, so no secret in Parameter Store is readable by this function.
-        statement("ResolveImageParameters", ["ssm:GetParameters"], [publicAl2023]),
-      ];
-    case "readiness":
-      return [
-        readStatement([
-          "autoscaling:DescribeAutoScalingGroups",
-          "autoscaling:DescribeInstanceRefreshes",
-          "ec2:DescribeLaunchTemplates",
-          "ec2:DescribeLaunchTemplateVersions",
-          "cloudwatch:DescribeAlarms",
-        ]),
-        readInstanceProfilesStatement(ctx),
-      ];
-    case "selectTarget":
-      return [
-        readStatement(["ec2:DescribeImages"]),
-        statement("ReadAl2023Parameters", ["ssm:GetParameters"], [publicAl2023]),
-      ];
-    case "hardenStep":
-      return builderStatements(ctx);
-    case "startRefresh":
-      return [
-        // DescribeAlarms: only alarms in OK go in a refresh's AlarmSpecification (AWS refuses others).
-        readStatement(["autoscaling:DescribeInstanceRefreshes", "cloudwatch:DescribeAlarms"]),
-        statement(
-          "NewVersionOfManagedLaunchTemplate",
-          ["ec2:CreateLaunchTemplateVersion"],
-          [`${arnPrefix(ctx, "ec2")}:launch-template/*`],
-          managed(ctx),
-        ),
-        // In a revert pass (rollback scope wave or run) it reverts groups: rollback, or cancel and reverse.
-        refreshStatements(
-          ctx,
-          [
-            "autoscaling:StartInstanceRefresh",
-            "autoscaling:RollbackInstanceRefresh",
-            "autoscaling:CancelInstanceRefresh",
-          ],
-          "RefreshManagedGroups",
-        ),
-        ...useLaunchTemplateStatements(ctx),
-      ];
-    case "waitForRefresh":
-      return [
-        readStatement(["autoscaling:DescribeInstanceRefreshes"]),
-        // An event that fired before the token was filed: the wait resumes itself.
-        resumeStatement("ResumeOwnWait"),
-      ];
-    case "awaitApproval":
-      // A run aborted while its wave ran: the wait resumes itself at once.
-      return [resumeStatement("ResumeOwnWait"), notifyStatement(ctx)];
-    case "pollRefresh":
-      return [readStatement(["autoscaling:DescribeInstanceRefreshes"])];
-    case "evaluateHealth":
-      return [readStatement(GROUP_HEALTH_READS)];
-    case "rollbackGroup":
-      return [
-        readStatement(["autoscaling:DescribeInstanceRefreshes"]),
-        refreshStatements(
-          ctx,
-          [
-            "autoscaling:RollbackInstanceRefresh",
-            "autoscaling:StartInstanceRefresh",
-            "autoscaling:CancelInstanceRefresh",
-          ],
-          "RollBackManagedGroups",
-        ),
-        ...useLaunchTemplateStatements(ctx),
-        notifyStatement(ctx),
-      ];
-    case "verifyGroup":
-      return [
-        readStatement([...GROUP_HEALTH_READS, "ssm:GetCommandInvocation", "ssm:ListCommands"]),
-        statement(
-          "RunVerifyDocumentOnly",
-          ["ssm:SendCommand"],
-          [`${ssm}:document/${ctx.documentNames.verify}`],
-        ),
-        // Only on instances an Auto Scaling group launched: Auto Scaling tags each of them with
-        // aws:autoscaling:groupName, and SendCommand's instance resource takes `ssm:resourceTag/<key>`
-        // (Service Authorization Reference, "Actions, resources, and condition keys for AWS Systems
-        // Manager"). A group's own tags reach its instances only when propagated, so the managed tag
-        // cannot be required here; the document is the product's read-only verify document.
-        statement("VerifyOnlyGroupInstances", ["ssm:SendCommand"], [`${arnPrefix(ctx, "ec2")}:instance/*`], {
-          StringLike: { [`ssm:resourceTag/${AUTOSCALING_GROUP_TAG_KEY}`]: "*" },
-        }),
-      ];
-    case "finishGroup":
-      return [readStatement(["autoscaling:DescribeAutoScalingGroups", "cloudwatch:GetMetricStatistics"])];
-    case "bakeWave":
-      return [readStatement(GROUP_HEALTH_READS)];
-    case "finish":
-      return [notifyStatement(ctx)];
-    case "reconcile":
-      // A run that ended outside Finish: roll back (or cancel) the refreshes it left running.
-      return [
-        readStatement(["autoscaling:DescribeInstanceRefreshes"]),
-        refreshStatements(
-          ctx,
-          ["autoscaling:RollbackInstanceRefresh", "autoscaling:CancelInstanceRefresh"],
-          "StopRunRefreshes",
-        ),
-        ...useLaunchTemplateStatements(ctx),
-        notifyStatement(ctx),
-      ];
-    case "refreshEvents":
-      return [resumeStatement("ResumeWaitingTask")];
-    case "newAmiCheck":
-      return [
-        statement("ReadAl2023Parameters", ["ssm:GetParameters"], [publicAl2023]),
-        statement("StartRun", ["states:StartExecution"], [ctx.stateMachineArn]),
-      ];
-    case "statusApi":
-      return [
-        ...(ctx.slackParameters.length > 0
-          ? [
-              statement(
-                "ReadSlackSettings",
-                ["ssm:GetParameter"],
-                ctx.slackParameters.map((name) => `${ssm}:parameter${name}`),
-              ),
-            ]
-          : []),
-        // StopExecution only for an execution that has not recorded its run yet (abort's last resort).
-        statement(
-          "ReadAndStopRuns",
-          ["states:DescribeExecution", "states:StopExecution"],
-          [`${arnPrefix(ctx, "states")}:execution:${ctx.stateMachineArn.split(":").at(-1)}:*`],
-        ),
-        // Approve resumes the approval wait; abort wakes the groups that wait for their refresh.
-        resumeStatement("ResumeWaitingTasks"),
-        statement("StartRun", ["states:StartExecution"], [ctx.stateMachineArn]),
-      ];
-    case "validate":
-    case "endWave":
-      return [notifyStatement(ctx)];
-    case "plan":
-      // Pins $Latest/$Default groups to their numbered version before any new version exists, after
-      // reading every group's template to refuse one shared beyond the run (TEMPLATE_SHARED); Auto
-      // Scaling checks that the caller could launch from the template it names.
-      return [
-        readStatement(["autoscaling:DescribeAutoScalingGroups"]),
-        refreshStatements(
-          ctx,
-          ["autoscaling:UpdateAutoScalingGroup", "autoscaling:EnableMetricsCollection"],
-          "PinManagedGroups",
-        ),
-        ...useLaunchTemplateStatements(ctx),
-      ];
-    case "startWave":
-      return [];
-  }
+function publicAl2023(ctx: IamContext): string {
+  return `arn:${ctx.partition}:ssm:${ctx.region}::parameter${AL2023_PARAMETERS}`;
 }
+
+/** The AWS calls of each function beyond logs and the ledger, read from its handler's adapters. */
+export const SERVICE_STATEMENTS: Record<FunctionKey, (ctx: IamContext) => PolicyStatement[]> = {
+  inventory: (ctx) => [
+    readStatement([
+      "autoscaling:DescribeAutoScalingGroups",
+      "ec2:DescribeImages",
+      "ec2:DescribeLaunchTemplateVersions",
+      "ssm:DescribeInstanceInformation",
+      "ssm:GetInventory",
+    ]),
+    // Launch templates may name their image as `resolve:ssm:<parameter>`: only AWS's public AL2023
+    // parameters are read, so no secret in Parameter Store is readable by this function.
+    statement("ResolveImageParameters", ["ssm:GetParameters"], [publicAl2023(ctx)]),
+  ],
+  readiness: (ctx) => [
+    readStatement([
+      "autoscaling:DescribeAutoScalingGroups",
+      "autoscaling:DescribeInstanceRefreshes",
+      "ec2:DescribeLaunchTemplates",
+      "ec2:DescribeLaunchTemplateVersions",
+      "cloudwatch:DescribeAlarms",
+    ]),
+    readInstanceProfilesStatement(ctx),
+  ],
+  selectTarget: (ctx) => [
+    readStatement(["ec2:DescribeImages"]),
+    statement("ReadAl2023Parameters", ["ssm:GetParameters"], [publicAl2023(ctx)]),
+  ],
+  hardenStep: (ctx) => builderStatements(ctx),
+  startRefresh: (ctx) => [
+    // DescribeAlarms: only alarms in OK go in a refresh's AlarmSpecification (AWS refuses others).
+    readStatement(["autoscaling:DescribeInstanceRefreshes", "cloudwatch:DescribeAlarms"]),
+    statement(
+      "NewVersionOfManagedLaunchTemplate",
+      ["ec2:CreateLaunchTemplateVersion"],
+      [`${arnPrefix(ctx, "ec2")}:launch-template/*`],
+      managed(ctx),
+    ),
+    // In a revert pass (rollback scope wave or run) it reverts groups: rollback, or cancel and reverse.
+    refreshStatements(
+      ctx,
+      [
+        "autoscaling:StartInstanceRefresh",
+        "autoscaling:RollbackInstanceRefresh",
+        "autoscaling:CancelInstanceRefresh",
+      ],
+      "RefreshManagedGroups",
+    ),
+    ...useLaunchTemplateStatements(ctx),
+  ],
+  waitForRefresh: () => [
+    readStatement(["autoscaling:DescribeInstanceRefreshes"]),
+    // An event that fired before the token was filed: the wait resumes itself.
+    resumeStatement("ResumeOwnWait"),
+  ],
+  // A run aborted while its wave ran: the wait resumes itself at once.
+  awaitApproval: (ctx) => [resumeStatement("ResumeOwnWait"), notifyStatement(ctx)],
+  pollRefresh: () => [readStatement(["autoscaling:DescribeInstanceRefreshes"])],
+  evaluateHealth: () => [readStatement(GROUP_HEALTH_READS)],
+  rollbackGroup: (ctx) => [
+    readStatement(["autoscaling:DescribeInstanceRefreshes"]),
+    refreshStatements(
+      ctx,
+      [
+        "autoscaling:RollbackInstanceRefresh",
+        "autoscaling:StartInstanceRefresh",
+        "autoscaling:CancelInstanceRefresh",
+      ],
+      "RollBackManagedGroups",
+    ),
+    ...useLaunchTemplateStatements(ctx),
+    notifyStatement(ctx),
+  ],
+  verifyGroup: (ctx) => [
+    readStatement([...GROUP_HEALTH_READS, "ssm:GetCommandInvocation", "ssm:ListCommands"]),
+    statement(
+      "RunVerifyDocumentOnly",
+      ["ssm:SendCommand"],
+      [`${arnPrefix(ctx, "ssm")}:document/${ctx.documentNames.verify}`],
+    ),
+    // Only on instances an Auto Scaling group launched: Auto Scaling tags each of them with
+    // aws:autoscaling:groupName, and SendCommand's instance resource takes `ssm:resourceTag/<key>`
+    // (Service Authorization Reference, "Actions, resources, and condition keys for AWS Systems
+    // Manager"). A group's own tags reach its instances only when propagated, so the managed tag
+    // cannot be required here; the document is the product's read-only verify document.
+    statement("VerifyOnlyGroupInstances", ["ssm:SendCommand"], [`${arnPrefix(ctx, "ec2")}:instance/*`], {
+      StringLike: { [`ssm:resourceTag/${AUTOSCALING_GROUP_TAG_KEY}`]: "*" },
+    }),
+  ],
+  finishGroup: () => [
+    readStatement(["autoscaling:DescribeAutoScalingGroups", "cloudwatch:GetMetricStatistics"]),
+  ],
+  bakeWave: () => [readStatement(GROUP_HEALTH_READS)],
+  finish: (ctx) => [notifyStatement(ctx)],
+  // A run that ended outside Finish: roll back (or cancel) the refreshes it left running.
+  reconcile: (ctx) => [
+    readStatement(["autoscaling:DescribeInstanceRefreshes"]),
+    refreshStatements(
+      ctx,
+      ["autoscaling:RollbackInstanceRefresh", "autoscaling:CancelInstanceRefresh"],
+      "StopRunRefreshes",
+    ),
+    ...useLaunchTemplateStatements(ctx),
+    notifyStatement(ctx),
+  ],
+  refreshEvents: () => [resumeStatement("ResumeWaitingTask")],
+  newAmiCheck: (ctx) => [
+    statement("ReadAl2023Parameters", ["ssm:GetParameters"], [publicAl2023(ctx)]),
+    statement("StartRun", ["states:StartExecution"], [ctx.stateMachineArn]),
+  ],
+  statusApi: (ctx) => [
+    ...(ctx.slackParameters.length > 0
+      ? [
+          statement(
+            "ReadSlackSettings",
+            ["ssm:GetParameter"],
+            ctx.slackParameters.map((name) => `${arnPrefix(ctx, "ssm")}:parameter${name}`),
+          ),
+        ]
+      : []),
+    // StopExecution only for an execution that has not recorded its run yet (abort's last resort).
+    statement(
+      "ReadAndStopRuns",
+      ["states:DescribeExecution", "states:StopExecution"],
+      [`${arnPrefix(ctx, "states")}:execution:${ctx.stateMachineArn.split(":").at(-1)}:*`],
+    ),
+    // Approve resumes the approval wait; abort wakes the groups that wait for their refresh.
+    resumeStatement("ResumeWaitingTasks"),
+    statement("StartRun", ["states:StartExecution"], [ctx.stateMachineArn]),
+  ],
+  validate: (ctx) => [notifyStatement(ctx)],
+  endWave: (ctx) => [notifyStatement(ctx)],
+  // Pins $Latest/$Default groups to their numbered version before any new version exists, after
+  // reading every group's template to refuse one shared beyond the run (TEMPLATE_SHARED); Auto
+  // Scaling checks that the caller could launch from the template it names.
+  plan: (ctx) => [
+    readStatement(["autoscaling:DescribeAutoScalingGroups"]),
+    refreshStatements(
+      ctx,
+      ["autoscaling:UpdateAutoScalingGroup", "autoscaling:EnableMetricsCollection"],
+      "PinManagedGroups",
+    ),
+    ...useLaunchTemplateStatements(ctx),
+  ],
+  startWave: () => [],
+};
 
 /** Run notifications: only the stage's own topic. */
 function notifyStatement(ctx: IamContext): PolicyStatement {
@@ -464,7 +448,7 @@ function notifyStatement(ctx: IamContext): PolicyStatement {
 export function functionPolicy(key: FunctionKey, ctx: IamContext): PolicyDocument {
   return {
     Version: "2012-10-17",
-    Statement: [logsStatement(ctx, key), ...ledgerStatements(ctx, key), ...serviceStatements(ctx, key)],
+    Statement: [logsStatement(ctx, key), ...ledgerStatements(ctx, key), ...SERVICE_STATEMENTS[key](ctx)],
   };
 }
 

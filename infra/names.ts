@@ -15,6 +15,7 @@
  * - SNS topic names: up to 256 characters. https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html
  */
 import { createHash } from "node:crypto";
+import { FleetUpgradeError } from "@fleet-upgrade/core";
 
 /** The longest prefix: 64 minus the longest suffix put after it (`-builder-` and a region). */
 export const MAX_PREFIX_LENGTH = 40;
@@ -23,7 +24,7 @@ export const MAX_PREFIX_LENGTH = 40;
 const STAGE_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 
 /** A stage name no physical name can carry. */
-export class InvalidStageNameError extends Error {
+export class InvalidStageNameError extends FleetUpgradeError {
   override readonly name = "InvalidStageNameError";
 }
 

@@ -24,6 +24,21 @@ export function resourceName(key: string): string {
   return `FleetUpgrade${key.charAt(0).toUpperCase()}${key.slice(1)}`;
 }
 
+/** A role one AWS service assumes, from this account only. */
+export function serviceRole(
+  resourceName: string,
+  description: string,
+  service: string,
+  accountId: pulumi.Input<string>,
+): aws.iam.Role {
+  return new aws.iam.Role(resourceName, {
+    description,
+    assumeRolePolicy: pulumi
+      .output(accountId)
+      .apply((account) => JSON.stringify(assumeRolePolicy(service, account))),
+  });
+}
+
 /**
  * One role per function, assumable by Lambda only, with exactly the inline policy `functionPolicy`
  * builds and no managed policy (its log permissions are its own log group's).

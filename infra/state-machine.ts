@@ -11,7 +11,8 @@ import {
 } from "@fleet-upgrade/workflow";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { assumeRolePolicy, reconcileMachinePolicy, stateMachinePolicy } from "./iam";
+import { reconcileMachinePolicy, stateMachinePolicy } from "./iam";
+import { serviceRole } from "./roles";
 
 export interface StateMachineArgs {
   /** Physical name (its ARN is known before it exists: functions receive it in their environment). */
@@ -28,37 +29,34 @@ export function stateMachineArn(partition: string, region: string, accountId: st
   return `arn:${partition}:states:${region}:${accountId}:stateMachine:${name}`;
 }
 
-export function createStateMachine(args: StateMachineArgs) {
-  const arns = pulumi.output(args.functionArns);
-  const role = new aws.iam.Role("FleetUpgradeStateMachineRole", {
-    description: "fleet-upgrade state machine",
-    assumeRolePolicy: pulumi
-      .output(args.accountId)
-      .apply((account) => JSON.stringify(assumeRolePolicy("states.amazonaws.com", account))),
-  });
-  const policy = new aws.iam.RolePolicy("FleetUpgradeStateMachinePolicy", {
-    role: role.id,
-    policy: pulumi.all([arns, args.arn]).apply(([a, own]) =>
-      JSON.stringify(
-        stateMachinePolicy(
-          TASK_FUNCTIONS.map((k) => a[k]),
-          own,
-        ),
-      ),
-    ),
-  });
+/**
+ * A state machine with its own role (assumable by Step Functions from this account only), inline
+ * policy, vended log group and tracing: the run machine and the reconcile machine alike.
+ */
+function machineWithRole(args: {
+  /** Pulumi resource names: `<id>Role`, `<id>Policy`, `<id>Logs`, and `<id>` for the machine. */
+  id: string;
+  description: string;
+  name: string;
+  accountId: pulumi.Input<string>;
+  policy: pulumi.Input<string>;
+  definition: pulumi.Input<string>;
+  logRetentionDays: number;
+}) {
+  const role = serviceRole(`${args.id}Role`, args.description, "states.amazonaws.com", args.accountId);
+  const policy = new aws.iam.RolePolicy(`${args.id}Policy`, { role: role.id, policy: args.policy });
   // The vended-logs prefix keeps CloudWatch's resource policy small however many machines log.
-  const logGroup = new aws.cloudwatch.LogGroup("FleetUpgradeStateMachineLogs", {
+  const logGroup = new aws.cloudwatch.LogGroup(`${args.id}Logs`, {
     name: `/aws/vendedlogs/states/${args.name}`,
     retentionInDays: args.logRetentionDays,
   });
   const stateMachine = new aws.sfn.StateMachine(
-    "FleetUpgradeStateMachine",
+    args.id,
     {
       name: args.name,
       type: "STANDARD",
       roleArn: role.arn,
-      definition: arns.apply((a) => JSON.stringify(buildDefinition(a as FunctionArns))),
+      definition: args.definition,
       loggingConfiguration: {
         logDestination: pulumi.interpolate`${logGroup.arn}:*`,
         // Errors only, and never the execution data: run requests and results stay in the ledger.
@@ -70,6 +68,26 @@ export function createStateMachine(args: StateMachineArgs) {
     { dependsOn: [policy] },
   );
   return { stateMachine, role, policy, logGroup };
+}
+
+export function createStateMachine(args: StateMachineArgs) {
+  const arns = pulumi.output(args.functionArns);
+  return machineWithRole({
+    id: "FleetUpgradeStateMachine",
+    description: "fleet-upgrade state machine",
+    name: args.name,
+    accountId: args.accountId,
+    policy: pulumi.all([arns, args.arn]).apply(([a, own]) =>
+      JSON.stringify(
+        stateMachinePolicy(
+          TASK_FUNCTIONS.map((k) => a[k]),
+          own,
+        ),
+      ),
+    ),
+    definition: arns.apply((a) => JSON.stringify(buildDefinition(a as FunctionArns))),
+    logRetentionDays: args.logRetentionDays,
+  });
 }
 
 export interface ReconcileMachineArgs {
@@ -86,35 +104,13 @@ export interface ReconcileMachineArgs {
  */
 export function createReconcileStateMachine(args: ReconcileMachineArgs) {
   const arns = pulumi.output(args.functionArns);
-  const role = new aws.iam.Role("FleetUpgradeReconcileMachineRole", {
+  return machineWithRole({
+    id: "FleetUpgradeReconcileMachine",
     description: "fleet-upgrade reconcile state machine",
-    assumeRolePolicy: pulumi
-      .output(args.accountId)
-      .apply((account) => JSON.stringify(assumeRolePolicy("states.amazonaws.com", account))),
-  });
-  const policy = new aws.iam.RolePolicy("FleetUpgradeReconcileMachinePolicy", {
-    role: role.id,
+    name: args.name,
+    accountId: args.accountId,
     policy: arns.apply((a) => JSON.stringify(reconcileMachinePolicy(a.reconcile))),
+    definition: arns.apply((a) => JSON.stringify(buildReconcileDefinition(a as FunctionArns))),
+    logRetentionDays: args.logRetentionDays,
   });
-  const logGroup = new aws.cloudwatch.LogGroup("FleetUpgradeReconcileMachineLogs", {
-    name: `/aws/vendedlogs/states/${args.name}`,
-    retentionInDays: args.logRetentionDays,
-  });
-  const stateMachine = new aws.sfn.StateMachine(
-    "FleetUpgradeReconcileMachine",
-    {
-      name: args.name,
-      type: "STANDARD",
-      roleArn: role.arn,
-      definition: arns.apply((a) => JSON.stringify(buildReconcileDefinition(a as FunctionArns))),
-      loggingConfiguration: {
-        logDestination: pulumi.interpolate`${logGroup.arn}:*`,
-        level: "ERROR",
-        includeExecutionData: false,
-      },
-      tracingConfiguration: { enabled: true },
-    },
-    { dependsOn: [policy] },
-  );
-  return { stateMachine, role, policy, logGroup };
 }

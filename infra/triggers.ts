@@ -5,7 +5,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { assumeRolePolicy, reconcileRulePolicy } from "./iam";
+import { reconcileRulePolicy } from "./iam";
+import { serviceRole } from "./roles";
 
 /** AWS's topic announcing new AL2023 AMIs; it lives in us-east-1 whatever the app's region. */
 export const AL2023_RELEASE_TOPIC_ARN = "arn:aws:sns:us-east-1:137112412989:amazon-linux-2023-ami-updates";
@@ -61,12 +62,12 @@ export function createReconcileTrigger(args: ReconcileTriggerArgs) {
       .output(args.stateMachineArn)
       .apply((arn) => JSON.stringify(reconcileEventPattern(arn))),
   });
-  const role = new aws.iam.Role("FleetUpgradeReconcileRuleRole", {
-    description: "fleet-upgrade: EventBridge starts the reconcile state machine",
-    assumeRolePolicy: pulumi
-      .output(args.accountId)
-      .apply((account) => JSON.stringify(assumeRolePolicy("events.amazonaws.com", account))),
-  });
+  const role = serviceRole(
+    "FleetUpgradeReconcileRuleRole",
+    "fleet-upgrade: EventBridge starts the reconcile state machine",
+    "events.amazonaws.com",
+    args.accountId,
+  );
   const policy = new aws.iam.RolePolicy("FleetUpgradeReconcileRulePolicy", {
     role: role.id,
     policy: pulumi.output(args.reconcileMachineArn).apply((arn) => JSON.stringify(reconcileRulePolicy(arn))),

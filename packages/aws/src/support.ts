@@ -7,19 +7,8 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return batches;
 }
 
-/** `name` of a thrown value (SDK v3 service errors carry the service's error code there). */
-export function errorName(error: unknown): string | undefined {
-  if (typeof error === "object" && error !== null && "name" in error) {
-    const name = (error as { name: unknown }).name;
-    return typeof name === "string" ? name : undefined;
-  }
-  return undefined;
-}
-
-export function isErrorNamed(error: unknown, ...names: string[]): boolean {
-  const name = errorName(error);
-  return name !== undefined && names.includes(name);
-}
+/** Service errors are told apart by name: the one helper lives in core (no SDK import there). */
+export { errorName, isErrorNamed } from "@fleet-upgrade/core";
 
 /** `[{Key, Value}]` as SDK tag lists come, to a record (entries without a key are dropped). */
 export function tagsToRecord(

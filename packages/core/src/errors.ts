@@ -10,8 +10,37 @@ export interface DomainErrorOptions {
   cause?: unknown;
 }
 
+/**
+ * The base of every named error of the app. A subclass sets `name` as a string literal, never from
+ * its class name: the Lambda bundle is minified, and a Catch must still see `RefreshFailedError`.
+ */
+export abstract class FleetUpgradeError extends Error {
+  abstract override readonly name: string;
+}
+
+/** `name` of a thrown value (SDK v3 service errors carry the service's error code there). */
+export function errorName(error: unknown): string | undefined {
+  if (typeof error === "object" && error !== null && "name" in error) {
+    const name = (error as { name: unknown }).name;
+    return typeof name === "string" ? name : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a thrown value is named one of `names`: SDK v3 service errors (and the app's own) are told
+ * apart by `name`, without importing the SDK's exception classes.
+ *
+ * @example
+ * if (!isErrorNamed(error, "InstanceRefreshInProgressFault")) throw error;
+ */
+export function isErrorNamed(error: unknown, ...names: string[]): boolean {
+  const name = errorName(error);
+  return name !== undefined && names.includes(name);
+}
+
 /** A run request failed validation; `problems` lists every problem, the message one per line. */
-export class InvalidRunRequestError extends Error {
+export class InvalidRunRequestError extends FleetUpgradeError {
   override readonly name = "InvalidRunRequestError";
   readonly problems: Problem[];
   constructor(problems: Problem[]) {
@@ -21,7 +50,7 @@ export class InvalidRunRequestError extends Error {
 }
 
 /** A scenario file failed validation; `problems` lists every problem, the message one per line. */
-export class InvalidScenarioError extends Error {
+export class InvalidScenarioError extends FleetUpgradeError {
   override readonly name = "InvalidScenarioError";
   readonly problems: Problem[];
   constructor(problems: Problem[]) {
@@ -34,7 +63,7 @@ export class InvalidScenarioError extends Error {
  * A reason (of a run, an abort) longer than {@link MAX_REASON_LENGTH} characters, refused before
  * anything is recorded. The message names the field, the start of the value and the limit.
  */
-export class ReasonTooLongError extends Error {
+export class ReasonTooLongError extends FleetUpgradeError {
   override readonly name = "ReasonTooLongError";
   readonly problems: Problem[];
   constructor(
@@ -54,41 +83,26 @@ export function checkReasonLength(field: string, value: string): string {
 }
 
 /** No AL2023 image for the requested kernel track, flavour or architecture (or the pinned id is gone). */
-export class TargetImageNotFoundError extends Error {
+export class TargetImageNotFoundError extends FleetUpgradeError {
   override readonly name = "TargetImageNotFoundError";
-  constructor(message: string, options?: DomainErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** Baking the hardened image failed (builder, STIG, FIPS, reboot, verification or image creation). */
-export class HardeningFailedError extends Error {
+export class HardeningFailedError extends FleetUpgradeError {
   override readonly name = "HardeningFailedError";
-  constructor(message: string, options?: DomainErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** An instance refresh failed or was cancelled by someone else. */
-export class RefreshFailedError extends Error {
+export class RefreshFailedError extends FleetUpgradeError {
   override readonly name = "RefreshFailedError";
-  constructor(message: string, options?: DomainErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** A group cannot be rolled back safely (unnumbered launch template version, `resolve:ssm:` image, ...). */
-export class RollbackImpossibleError extends Error {
+export class RollbackImpossibleError extends FleetUpgradeError {
   override readonly name = "RollbackImpossibleError";
-  constructor(message: string, options?: DomainErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** Health regressed during or after a refresh (alarm, unhealthy targets, SSM offline, compliance). */
-export class HealthRegressionError extends Error {
+export class HealthRegressionError extends FleetUpgradeError {
   override readonly name = "HealthRegressionError";
-  constructor(message: string, options?: DomainErrorOptions) {
-    super(message, options);
-  }
 }

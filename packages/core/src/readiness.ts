@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FleetUpgradeError } from "./errors";
 import { MAX_REFRESH_ALARMS, splitRefreshAlarms } from "./refresh-alarms";
 import type { WaveSpec } from "./run-request";
 import { MANAGED_TAG_KEY, type StageConfig } from "./stage";
@@ -159,7 +160,7 @@ export interface ReadinessReport {
 }
 
 /** The run fails before any change: `message` says why (Step Functions matches the name). */
-export class RunNotReadyError extends Error {
+export class RunNotReadyError extends FleetUpgradeError {
   override readonly name = "RunNotReadyError";
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { AmiWatch } from "./ami-release";
+import { FleetUpgradeError } from "./errors";
 import { type Architecture, ArchitectureSchema } from "./fleet";
 import {
   DEFAULT_VALIDATED_FIPS_KERNELS,
@@ -119,7 +120,7 @@ export type StageConfig = z.infer<typeof StageConfigSchema>;
 export type StageConfigInput = z.input<typeof StageConfigSchema>;
 
 /** A stage file failed validation; `problems` lists every problem, the message one per line. */
-export class InvalidStageConfigError extends Error {
+export class InvalidStageConfigError extends FleetUpgradeError {
   override readonly name = "InvalidStageConfigError";
   readonly problems: Problem[];
   constructor(stage: string, problems: Problem[]) {

@@ -35,6 +35,7 @@ export * from "./api/slack";
 export * from "./api/views";
 export * from "./runtime/deps";
 export { lambdaHandler, type Task } from "./runtime/lambda";
+export { type FleetMetric, type MetricsSink, noMetrics, RecordingMetricsSink } from "./runtime/metrics";
 export { RunNotSettledError } from "./tasks/finish";
 export { RECONCILE_LOOK_SECONDS, type ReconcileOutput } from "./tasks/reconcile";
 export * from "./tasks/shared/close-run";

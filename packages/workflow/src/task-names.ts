@@ -1,29 +1,6 @@
-/**
- * The Lambda functions behind the state machine's Task states. One function per task; the same
- * names key the handlers locally and the function ARNs in AWS.
- */
-export const TASK_FUNCTIONS = [
-  "validate",
-  "inventory",
-  "readiness",
-  "selectTarget",
-  "hardenStep",
-  "plan",
-  "startWave",
-  "startRefresh",
-  "waitForRefresh",
-  "pollRefresh",
-  "evaluateHealth",
-  "rollbackGroup",
-  "verifyGroup",
-  "finishGroup",
-  "bakeWave",
-  "endWave",
-  "awaitApproval",
-  "finish",
-  "reconcile",
-] as const;
-export type TaskFunction = (typeof TASK_FUNCTIONS)[number];
+import { TASK_FUNCTIONS, type TaskFunction } from "./function-table";
+
+export { TASK_FUNCTIONS, type TaskFunction };
 
 /** Function ARNs by task, substituted into the definition. */
 export type FunctionArns = Record<TaskFunction, string>;

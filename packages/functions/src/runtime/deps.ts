@@ -28,6 +28,8 @@ import {
   VERIFY_DOCUMENT_NAME,
 } from "@fleet-upgrade/core";
 import { z } from "zod";
+import { BaseEnvironmentSchema, ENV, readEnvironment } from "./environment";
+import { EmfMetricsSink, type MetricsSink, noMetrics } from "./metrics";
 
 /** Settings every task reads; in AWS they come from the environment, validated at cold start. */
 export const FunctionSettingsSchema = z.object({
@@ -113,6 +115,8 @@ export interface FunctionDeps {
   now: () => Date;
   settings: FunctionSettings;
   logger: TaskLogger;
+  /** What operators chart (groups upgraded, rolled back, refresh minutes): EMF in AWS. */
+  metricsSink: MetricsSink;
 }
 
 export interface DepsOptions {
@@ -122,6 +126,8 @@ export interface DepsOptions {
   settings?: FunctionSettings;
   now?: () => Date;
   logger?: TaskLogger;
+  /** None given: nothing is recorded (the simulation prints no EMF to the terminal). */
+  metricsSink?: MetricsSink;
 }
 
 /** Builds the adapters over the given clients: the same code in AWS and in simulation. */
@@ -144,32 +150,21 @@ export function depsFromClients(clients: AwsClients, options: DepsOptions): Func
     now: options.now ?? (() => new Date()),
     settings: options.settings ?? DEFAULT_SETTINGS,
     logger: options.logger ?? silentLogger,
+    metricsSink: options.metricsSink ?? noMetrics,
   };
 }
 
-const EnvironmentSchema = z.object({
-  AWS_REGION: z.string().min(1),
-  LEDGER_TABLE: z.string().min(1),
-  /** JSON of FunctionSettings, written by infra from the stage file. */
-  FUNCTION_SETTINGS: z.string().optional(),
-  NOTIFICATION_TOPIC_ARN: z.string().optional(),
-});
-
 /** Reads and validates the environment once per cold start; a bad variable fails loudly, naming it. */
 export function depsFromEnvironment(env: NodeJS.ProcessEnv, logger: TaskLogger): FunctionDeps {
-  const parsed = EnvironmentSchema.safeParse(env);
-  if (!parsed.success) {
-    const names = parsed.error.issues.map((i) => i.path.join(".")).join(", ");
-    throw new Error(`the function's environment is incomplete: ${names} must be set`);
-  }
-  const settings = parsed.data.FUNCTION_SETTINGS
-    ? FunctionSettingsSchema.parse(JSON.parse(parsed.data.FUNCTION_SETTINGS))
-    : DEFAULT_SETTINGS;
-  const clients = createAwsClients({ region: parsed.data.AWS_REGION });
+  const parsed = readEnvironment(BaseEnvironmentSchema, env);
+  const json = parsed[ENV.settings];
+  const settings = json ? FunctionSettingsSchema.parse(JSON.parse(json)) : DEFAULT_SETTINGS;
+  const clients = createAwsClients({ region: parsed[ENV.region] });
   return depsFromClients(clients, {
-    tableName: parsed.data.LEDGER_TABLE,
+    tableName: parsed[ENV.ledgerTable],
     settings,
     logger,
-    notificationTopicArn: parsed.data.NOTIFICATION_TOPIC_ARN || null,
+    notificationTopicArn: parsed[ENV.notificationTopicArn] || null,
+    metricsSink: new EmfMetricsSink(settings.readiness.stage),
   });
 }

@@ -1,12 +1,22 @@
+/**
+ * The one bootstrap of every entry point (tasks, triggers, the status API): middy with Powertools'
+ * `injectLambdaContext` (request id and cold start on every log line, appended keys reset after each
+ * invocation), what the entry needs built once per cold start from its environment, run and group
+ * appended per invocation, metrics flushed, errors logged and rethrown with their name so a Task
+ * state's Retry and Catch can match it.
+ */
 import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { depsFromEnvironment, type FunctionDeps, type TaskLogger } from "./deps";
+import { SERVICE_NAME } from "./environment";
+import type { MetricsSink } from "./metrics";
 
 /** A task: the work of one Task state, given its input and its injected dependencies. */
 export type Task<I = unknown, O = unknown> = (input: I, deps: FunctionDeps) => Promise<O>;
 
-/** Keys worth appending to every log line of a task: the run and the group it works on. */
-function logKeys(event: unknown): Record<string, string> {
+/** Keys worth appending to every log line of an invocation: the run and the group it works on. */
+export function logKeys(event: unknown): Record<string, string> {
   if (event === null || typeof event !== "object") return {};
   const source = event as Record<string, unknown>;
   const state = (source.state as Record<string, unknown> | undefined) ?? source;
@@ -18,43 +28,86 @@ function logKeys(event: unknown): Record<string, string> {
   return keys;
 }
 
-let environmentDeps: FunctionDeps | undefined;
 let powertools: Logger | undefined;
 
-function coldStartDeps(): FunctionDeps {
-  if (!environmentDeps) {
-    powertools = new Logger({ serviceName: "fleet-upgrade" });
-    const logger: TaskLogger = {
-      info: (message, extra) => powertools?.info(message, extra ?? {}),
-      warn: (message, extra) => powertools?.warn(message, extra ?? {}),
-      error: (message, extra) => powertools?.error(message, extra ?? {}),
-    };
-    environmentDeps = depsFromEnvironment(process.env, logger);
-  }
-  return environmentDeps;
+/** The process's Powertools logger: one Lambda process runs one function. */
+function processLogger(): Logger {
+  powertools ??= new Logger({ serviceName: SERVICE_NAME });
+  return powertools;
 }
 
-/**
- * Wraps a task as a Lambda handler: dependencies from the environment at cold start (or injected,
- * as the local runner does), run and group appended to the log, errors logged and rethrown with
- * their name so the state's Retry and Catch can match it.
- */
-export function lambdaHandler<I, O>(name: string, task: Task<I, O>, injected?: FunctionDeps) {
-  return middy<I, O>()
+/** The task logger surface over Powertools. */
+function taskLoggerOver(logger: Logger): TaskLogger {
+  return {
+    info: (message, extra) => logger.info(message, extra ?? {}),
+    warn: (message, extra) => logger.warn(message, extra ?? {}),
+    error: (message, extra) => logger.error(message, extra ?? {}),
+  };
+}
+
+export interface EntryOptions<C> {
+  /** The function's key, named in the error log. */
+  name: string;
+  /** What the entry needs, from the environment, once per cold start. */
+  fromEnvironment: (env: NodeJS.ProcessEnv, logger: TaskLogger) => C;
+  /** Given instead by the local runner and tests: no environment read, no Powertools. */
+  injected?: C;
+  /** The logger the entry's own work uses. */
+  loggerOf: (context: C) => TaskLogger;
+  /** The metrics sink to flush after each invocation, if the entry records metrics. */
+  metricsOf?: (context: C) => MetricsSink;
+}
+
+/** Wraps an entry point's work as a Lambda handler (see the file's comment). */
+export function entryPoint<E, R, C>(
+  options: EntryOptions<C>,
+  /** `lambdaContext`: Lambda's own context object, for an adapter that reads it. */
+  work: (event: E, context: C, lambdaContext: unknown) => Promise<R>,
+) {
+  const { injected } = options;
+  let built: C | undefined = injected;
+  const contextOf = (): C => {
+    built ??= options.fromEnvironment(process.env, taskLoggerOver(processLogger()));
+    return built;
+  };
+  const flush = () => {
+    if (built !== undefined) options.metricsOf?.(built).flush();
+  };
+  const handler = middy<E, R>();
+  if (!injected) handler.use(injectLambdaContext(processLogger(), { resetKeys: true }));
+  return handler
     .use({
+      before: async (request) => {
+        if (!injected) processLogger().appendKeys(logKeys(request.event));
+      },
+      after: async () => flush(),
       onError: async (request) => {
-        const deps = injected ?? environmentDeps;
+        flush();
+        const logger = built !== undefined ? options.loggerOf(built) : taskLoggerOver(processLogger());
         const error = request.error as Error | null;
-        deps?.logger.error(`${name} failed`, {
+        logger.error(`${options.name} failed`, {
           ...logKeys(request.event),
           errorName: error?.name,
           errorMessage: error?.message,
         });
       },
     })
-    .handler(async (event: I) => {
-      const deps = injected ?? coldStartDeps();
-      if (!injected) powertools?.appendKeys(logKeys(event));
-      return task(event, deps);
-    });
+    .handler(async (event: E, lambdaContext) => work(event, contextOf(), lambdaContext));
+}
+
+/**
+ * Wraps a task as a Lambda handler: its dependencies from the environment at cold start (or
+ * injected, as the local runner does).
+ */
+export function lambdaHandler<I, O>(name: string, task: Task<I, O>, injected?: FunctionDeps) {
+  return entryPoint<I, O, FunctionDeps>(
+    {
+      name,
+      fromEnvironment: depsFromEnvironment,
+      injected,
+      loggerOf: (deps) => deps.logger,
+      metricsOf: (deps) => deps.metricsSink,
+    },
+    task,
+  );
 }

@@ -1,6 +1,7 @@
-import type { GroupProgress } from "@fleet-upgrade/core";
+import { type GroupProgress, isErrorNamed } from "@fleet-upgrade/core";
 import type { FunctionDeps } from "../runtime/deps";
 import { lambdaHandler, type Task } from "../runtime/lambda";
+import { recordGroupEnded } from "../runtime/metrics";
 import { ACTIVE_REFRESH, isOurs } from "./shared/group-support";
 import { describeError, HEALTH_CALLS } from "./shared/health-support";
 import { errorMessageOf, type GroupState, GroupStateSchema } from "./shared/state";
@@ -44,10 +45,9 @@ async function stopOurRefresh(
     await deps.rollout.rollbackRefresh(state.group);
     return `its refresh ${active.instanceRefreshId} was rolled back (RollbackInstanceRefresh), so the group returns to version ${progress.launchTemplateVersion.from}; check that the rollback ends`;
   } catch (error) {
-    const name = (error as Error).name;
-    if (name === "ActiveInstanceRefreshNotFoundFault")
+    if (isErrorNamed(error, "ActiveInstanceRefreshNotFoundFault"))
       return `its refresh ${active.instanceRefreshId} ended before it could be rolled back: check the group`;
-    if (name !== "IrreversibleInstanceRefreshFault") throw error;
+    if (!isErrorNamed(error, "IrreversibleInstanceRefreshFault")) throw error;
   }
   await deps.rollout.cancelRefresh(state.group);
   return `its refresh ${active.instanceRefreshId} could not be rolled back, so it was cancelled: instances already replaced keep the new version, check the group`;
@@ -173,6 +173,7 @@ export const finishGroupTask: Task<unknown, { group: string; outcome: string }> 
   }
   await deps.ledger.putProgress(runId, [next]);
   await deps.ledger.releaseLock(name, runId);
+  recordGroupEnded(deps.metricsSink, next, deps.now());
   deps.logger.info("group finished", { group: name, outcome: next.outcome, reason: next.reason });
   return { group: name, outcome: next.outcome };
 };

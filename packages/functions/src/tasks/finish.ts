@@ -1,5 +1,6 @@
 import {
   CALLS_PER_INVOCATION,
+  FleetUpgradeError,
   newRunRecord,
   pageEnd,
   RunRequestSchema,
@@ -35,7 +36,7 @@ const FINISH_OVERHEAD_CALLS = 10;
 const LOCK_RELEASE_CALLS = 2;
 
 /** Finish found groups still running: the run goes to the reconcile path instead of closing. */
-export class RunNotSettledError extends Error {
+export class RunNotSettledError extends FleetUpgradeError {
   override readonly name = "RunNotSettledError";
   constructor(readonly groups: string[]) {
     const shown = groups.slice(0, 10).join(", ");

@@ -9,6 +9,7 @@ import {
 } from "@fleet-upgrade/core";
 import { z } from "zod";
 import type { FunctionDeps } from "../runtime/deps";
+import { TargetImageMissingError } from "../runtime/errors";
 import { lambdaHandler, type Task } from "../runtime/lambda";
 import { complianceOf } from "./shared/health-support";
 import { loadRun } from "./shared/load-run";
@@ -100,7 +101,7 @@ export const hardenStepTask: Task<unknown, Output> = async (event, deps) => {
   const { runId, architecture } = InputSchema.parse(event);
   const { run, request } = await loadRun(deps, runId);
   const source = run.target?.images.find((i) => i.architecture === architecture);
-  if (!source) throw new Error(`no target image for ${architecture} in run ${runId}`);
+  if (!source) throw new TargetImageMissingError(runId, architecture);
   const stepKey = `harden-${architecture}`;
   const settingsKey = hardeningSettingsKey(request);
   let bake = await deps.ledger.getStep(runId, stepKey, BakeSchema);

@@ -5,6 +5,7 @@ import {
   pollAfterSeconds,
   refreshEventFromState,
 } from "@fleet-upgrade/core";
+import { InstanceRefreshGoneError, RefreshIdMissingError } from "../runtime/errors";
 import { lambdaHandler, type Task } from "../runtime/lambda";
 import { expectedToNextStop, pacingOf } from "./shared/group-support";
 import { loadRun } from "./shared/load-run";
@@ -14,7 +15,7 @@ import { type GroupState, GroupStateSchema } from "./shared/state";
 export const pollRefreshTask: Task<unknown, GroupState> = async (event, deps) => {
   const state = GroupStateSchema.parse(event);
   const refreshId = state.instanceRefreshId;
-  if (!refreshId) throw new Error(`group ${state.group} polls without a refresh id`);
+  if (!refreshId) throw new RefreshIdMissingError(state.group, "polls");
   // The token of the timed-out wait is dead: remove it so no late event tries it.
   await deps.ledger.takeWaitToken(refreshId);
   const { run, request } = await loadRun(deps, state.runId);
@@ -24,8 +25,7 @@ export const pollRefreshTask: Task<unknown, GroupState> = async (event, deps) =>
   const progress = await deps.ledger.getProgress(state.runId, state.group);
   const group = await deps.ledger.getGroup(state.runId, state.group);
   const [refresh] = await deps.rollout.describeRefreshes(state.group, [refreshId]);
-  if (!refresh)
-    throw new Error(`instance refresh ${refreshId} of ${state.group} is gone from DescribeInstanceRefreshes`);
+  if (!refresh) throw new InstanceRefreshGoneError(state.group, refreshId);
   if (!state.rollingBack)
     await deps.ledger.notePercentReplaced(state.runId, state.group, refreshId, refresh.percentageComplete);
   const news = refreshEventFromState(

@@ -1,7 +1,14 @@
-import { type GroupProgress, newRunRecord, RunRequestSchema, type RunStatus } from "@fleet-upgrade/core";
+import {
+  type GroupProgress,
+  isErrorNamed,
+  newRunRecord,
+  RunRequestSchema,
+  type RunStatus,
+} from "@fleet-upgrade/core";
 import { z } from "zod";
 import type { FunctionDeps } from "../runtime/deps";
 import { lambdaHandler, type Task } from "../runtime/lambda";
+import { recordGroupEnded } from "../runtime/metrics";
 import {
   boundedGroupOutcomes,
   boundedReason,
@@ -101,9 +108,8 @@ async function stopRefreshes(deps: FunctionDeps, progress: GroupProgress[]): Pro
         instanceRefreshId: active.instanceRefreshId,
       });
     } catch (error) {
-      const name = (error as Error).name;
-      if (name === "ActiveInstanceRefreshNotFoundFault") continue;
-      if (name !== "IrreversibleInstanceRefreshFault") throw error;
+      if (isErrorNamed(error, "ActiveInstanceRefreshNotFoundFault")) continue;
+      if (!isErrorNamed(error, "IrreversibleInstanceRefreshFault")) throw error;
       await deps.rollout.cancelRefresh(group.name);
       deps.logger.warn("reconcile: the refresh cannot be rolled back; cancelled", { group: group.name });
     }
@@ -134,6 +140,18 @@ async function settle(deps: FunctionDeps, group: GroupProgress, why: string): Pr
   return { ...group, outcome: "FAILED", reason: `${prefix}; ${detail}: check the group` };
 }
 
+/** The run's closing notice. */
+function notifyFinished(deps: FunctionDeps, runId: string, status: RunStatus, reason: string) {
+  return notify(deps, {
+    type: "RunFinished",
+    runId,
+    status,
+    wave: null,
+    group: null,
+    summary: `run ${runId} ${status}: ${reason}`,
+  });
+}
+
 /**
  * The reconcile path (DESIGN step 9), one look at a time: when an execution ended outside Finish
  * (console stop, timeout, an uncaught failure), roll back the run's refreshes still in progress and
@@ -160,14 +178,7 @@ export const reconcileTask: Task<unknown, ReconcileOutput> = async (event, deps)
         halt: { status, reason: why },
       }),
     );
-    await notify(deps, {
-      type: "RunFinished",
-      runId,
-      status,
-      wave: null,
-      group: null,
-      summary: `run ${runId} ${status}: ${why}`,
-    });
+    await notifyFinished(deps, runId, status, why);
     return { ...base, done: true, status, reason: why };
   }
   let progress = await deps.ledger.listProgress(runId);
@@ -184,6 +195,7 @@ export const reconcileTask: Task<unknown, ReconcileOutput> = async (event, deps)
   if (left.length > 0) {
     const settled = await Promise.all(left.map((p) => settle(deps, p, why)));
     await deps.ledger.putProgress(runId, settled);
+    for (const group of settled) recordGroupEnded(deps.metricsSink, group, deps.now());
     progress = progress.map((p) => settled.find((s) => s.name === p.name) ?? p);
   }
   await releaseRunLocks(deps, runId, groupsOfRun(existing, progress));
@@ -220,14 +232,7 @@ export const reconcileTask: Task<unknown, ReconcileOutput> = async (event, deps)
   // The record's reason says what ended the execution, whatever an earlier halt said.
   await writeClosedRun(deps, runId, { ...closing, halt, groupOutcomes }, { replaceHalt: true });
   deps.logger.warn("run reconciled", { runId, status, reason });
-  await notify(deps, {
-    type: "RunFinished",
-    runId,
-    status,
-    wave: null,
-    group: null,
-    summary: `run ${runId} ${status}: ${reason}`,
-  });
+  await notifyFinished(deps, runId, status, reason);
   return { ...base, done: true, status, reason };
 };
 

@@ -1,4 +1,5 @@
-import { type GroupProgress, pollAfterSeconds } from "@fleet-upgrade/core";
+import { type GroupProgress, isErrorNamed, pollAfterSeconds } from "@fleet-upgrade/core";
+import { TargetImageMissingError } from "../runtime/errors";
 import { lambdaHandler, type Task } from "../runtime/lambda";
 import { ACTIVE_REFRESH, alarmsOf, clientToken, expectedToNextStop, isOurs } from "./shared/group-support";
 import { loadRun } from "./shared/load-run";
@@ -50,7 +51,7 @@ export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) =
   }
   const group = await deps.ledger.getGroup(runId, name);
   const target = run.target?.images.find((i) => i.architecture === group.architecture);
-  if (!target) throw new Error(`run ${runId} has no target image for ${group.architecture}`);
+  if (!target) throw new TargetImageMissingError(runId, group.architecture);
   if (group.imageId === target.imageId) {
     await save({
       outcome: "UPGRADED",
@@ -113,7 +114,7 @@ export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) =
       onAlarmsNote: (note) => alarmNotes.push(note),
     });
   } catch (error) {
-    if ((error as Error).name !== "InstanceRefreshInProgressFault") throw error;
+    if (!isErrorNamed(error, "InstanceRefreshInProgressFault")) throw error;
     const now = (await deps.rollout.describeRefreshes(name)).find((r) => ACTIVE_REFRESH.has(r.status));
     if (!now || !isOurs(now, version, [])) {
       await save({

@@ -1,3 +1,4 @@
+import { WaveNotFoundError } from "../runtime/errors";
 import { lambdaHandler, type Task } from "../runtime/lambda";
 import { loadRun } from "./shared/load-run";
 import { WaveStateSchema } from "./shared/state";
@@ -10,7 +11,7 @@ export const startWaveTask: Task<unknown, Record<string, unknown>> = async (even
   const state = WaveStateSchema.parse(event);
   const { run, request } = await loadRun(deps, state.runId);
   const wave = run.waves[state.wave.index];
-  if (!wave) throw new Error(`run ${state.runId} has no wave ${state.wave.index}`);
+  if (!wave) throw new WaveNotFoundError(state.runId, state.wave.index);
   if (run.halt) {
     deps.logger.info("wave not started: run halted", { wave: wave.name, halt: run.halt.reason });
     return { runId: state.runId, wave: state.wave, proceed: false };

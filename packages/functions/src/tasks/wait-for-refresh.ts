@@ -1,5 +1,6 @@
 import { abortEvent, refreshEventFromState } from "@fleet-upgrade/core";
 import { z } from "zod";
+import { RefreshIdMissingError } from "../runtime/errors";
 import { lambdaHandler, type Task } from "../runtime/lambda";
 import { loadRun } from "./shared/load-run";
 import { GroupStateSchema } from "./shared/state";
@@ -16,7 +17,7 @@ const TOKEN_TTL_SECONDS = 14 * 24 * 3600;
 export const waitForRefreshTask: Task<unknown, { filed: string }> = async (event, deps) => {
   const { state, taskToken } = InputSchema.parse(event);
   const refreshId = state.instanceRefreshId;
-  if (!refreshId) throw new Error(`group ${state.group} waits without a refresh id`);
+  if (!refreshId) throw new RefreshIdMissingError(state.group, "waits");
   const expiresAt = Math.floor(deps.now().getTime() / 1000) + TOKEN_TTL_SECONDS;
   await deps.ledger.putWaitToken(
     refreshId,

@@ -2,6 +2,7 @@ import {
   type AnalysisVerdict,
   analyzeGroup,
   type ComplianceExpectation,
+  FleetUpgradeError,
   type GroupRecord,
   type HealthVerdict,
   judgeHealth,
@@ -38,7 +39,7 @@ export function describeError(error: unknown): string {
 }
 
 /** A read the health judgement needs failed: the judgement cannot be made, so it fails closed. */
-export class HealthReadError extends Error {
+export class HealthReadError extends FleetUpgradeError {
   override readonly name = "HealthReadError";
 
   constructor(

@@ -1,4 +1,4 @@
-import { pollAfterSeconds, type RunRequest } from "@fleet-upgrade/core";
+import { isErrorNamed, pollAfterSeconds, type RunRequest } from "@fleet-upgrade/core";
 import type { FunctionDeps } from "../../runtime/deps";
 import { ACTIVE_REFRESH, expectedToNextStop } from "./group-support";
 import type { GroupState } from "./state";
@@ -58,11 +58,10 @@ export async function revertGroup(
       try {
         refreshId = await deps.rollout.rollbackRefresh(state.group);
       } catch (error) {
-        const name = (error as Error).name;
-        if (name === "ActiveInstanceRefreshNotFoundFault") {
+        if (isErrorNamed(error, "ActiveInstanceRefreshNotFoundFault")) {
           // The refresh finished between the look and the rollback: reverse it instead.
           refreshId = await startReverse();
-        } else if (name === "IrreversibleInstanceRefreshFault") {
+        } else if (isErrorNamed(error, "IrreversibleInstanceRefreshFault")) {
           await deps.rollout.cancelRefresh(state.group);
           cancelling = true;
           progress = {

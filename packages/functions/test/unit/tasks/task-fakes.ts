@@ -17,6 +17,7 @@ import {
 } from "@fleet-upgrade/core";
 import { MemoryLedgerStore } from "@fleet-upgrade/harness/memory-ledger-store";
 import { DEFAULT_SETTINGS, type FunctionDeps, silentLogger } from "../../../src/runtime/deps";
+import { noMetrics } from "../../../src/runtime/metrics";
 
 /**
  * Fakes shared by the task tests: the ledger store as a map with the port's conditional writes,
@@ -300,6 +301,7 @@ export function taskWorld(): TaskWorld {
     now: () => NOW,
     settings: DEFAULT_SETTINGS,
     logger: silentLogger,
+    metricsSink: noMetrics,
   };
   return { deps, ledger, rollout, health, metrics, resumer, notifier };
 }

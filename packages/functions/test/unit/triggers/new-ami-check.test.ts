@@ -2,7 +2,7 @@ import "aws-sdk-client-mock-vitest/extend";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { SsmImageCatalog } from "@fleet-upgrade/aws";
+import { SfnRunStarter, SsmImageCatalog } from "@fleet-upgrade/aws";
 import { MemoryLedgerStore } from "@fleet-upgrade/harness/memory-ledger-store";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -38,8 +38,7 @@ beforeEach(() => {
       ec2: new EC2Client({ region: "eu-west-1" }),
     }),
     store,
-    sfn: new SFNClient({ region: "eu-west-1" }),
-    stateMachineArn: MACHINE,
+    starter: new SfnRunStarter({ sfn: new SFNClient({ region: "eu-west-1" }) }, MACHINE),
     watch: { kernel: "6.1", flavor: "standard", architectures: ["x86_64", "arm64"] },
     startRuns: true,
     now: () => new Date("2026-11-21T09:00:00Z"),
