@@ -90,6 +90,8 @@ async function measure() {
       // Two cores shared with the rest of the machine.
       concurrency: 2,
       ignoreStatic,
+      // The first run of every test, with coverage, is slow on a loaded machine.
+      dryRunTimeoutMinutes: 30,
       incremental: true,
       incrementalFile: join(dir, "incremental.json"),
       // One sandbox folder per target: Stryker deletes its temp folder when a run ends.
