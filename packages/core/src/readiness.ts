@@ -88,7 +88,9 @@ export interface TemplateDescription {
   /** The version the group names: "3", "$Latest" or "$Default". */
   versionSpec: string;
   tags: Record<string, string>;
-  /** The role of the template's instance profile; null when it names none. */
+  /** The instance profile the template names (its name); null or absent when it names none. */
+  instanceProfile?: string | null;
+  /** The role that instance profile holds (IAM GetInstanceProfile); null when it names none. */
   instanceProfileRole: string | null;
   /** `UserData` of the version the group launches from (base64, as EC2 returns it); null when none. */
   userData: string | null;
@@ -204,7 +206,7 @@ function templateFindings(d: GroupDescription, ctx: ReadinessContext): Readiness
   if (t.instanceProfileRole !== null && !ctx.fleetInstanceRoles.includes(t.instanceProfileRole)) {
     findings.push({
       code: "ROLE_NOT_PASSABLE",
-      message: `the instance profile of launch template ${t.name} (group ${d.group}) has role ${t.instanceProfileRole}, not in fleetInstanceRoles of stage ${ctx.stage} (${ctx.fleetInstanceRoles.length === 0 ? "empty" : ctx.fleetInstanceRoles.join(", ")}): iam:PassRole would be denied`,
+      message: `the instance profile ${t.instanceProfile ? `${t.instanceProfile} ` : ""}of launch template ${t.name} (group ${d.group}) has role ${t.instanceProfileRole}, not in fleetInstanceRoles of stage ${ctx.stage} (${ctx.fleetInstanceRoles.length === 0 ? "empty" : ctx.fleetInstanceRoles.join(", ")}): iam:PassRole would be denied`,
       remedy: `add ${q(t.instanceProfileRole)} to fleetInstanceRoles in ${ctx.stageFile}, then redeploy: npx sst deploy --stage ${ctx.stage}`,
     });
   }
@@ -289,7 +291,7 @@ function instanceFindings(d: GroupDescription): ReadinessFinding[] {
     const items = d.instancesNotOnline.map((i) => `${i.instanceId} (${i.pingStatus ?? "not registered"})`);
     findings.push({
       code: "SSM_OFFLINE",
-      message: `${items.length} instance${items.length === 1 ? " is" : "s are"} of group ${d.group} not Online in SSM: ${list(items)}`,
+      message: `${items.length} instance${items.length === 1 ? "" : "s"} of group ${d.group} ${items.length === 1 ? "is" : "are"} not Online in SSM: ${list(items)}`,
       remedy: `check the SSM agent runs and the instance profile has AmazonSSMManagedInstanceCore: aws ssm describe-instance-information --filters Key=InstanceIds,Values=${d.instancesNotOnline
         .slice(0, 5)
         .map((i) => i.instanceId)
