@@ -90,6 +90,8 @@ async function measure() {
       // Two cores shared with the rest of the machine.
       concurrency: 2,
       ignoreStatic,
+      // The first run of every test, with coverage, is slow on a loaded machine.
+      dryRunTimeoutMinutes: 30,
       incremental: true,
       incrementalFile: join(dir, "incremental.json"),
       // One sandbox folder per target: Stryker deletes its temp folder when a run ends.
@@ -139,14 +141,14 @@ function scoreLines(name, target, results) {
     `${name}: ${all.pct.toFixed(1)}% all (${all.detected}/${all.of}), ${logicScore.pct.toFixed(1)}% logic ` +
       `(${logicScore.detected}/${logicScore.of}); goal ${target.goalOf} >= ${target.goal}%: ${verdict}`,
   ];
-  const files = [...new Set(results.map((r) => r.fileName))].sort();
+  // Results reused from the incremental file may name a file absolutely, fresh ones relatively.
+  const fileOf = (r) => relative(root, resolve(root, r.fileName));
+  const files = [...new Set(results.map(fileOf))].sort();
   for (const file of files) {
-    const mine = results.filter((r) => r.fileName === file);
+    const mine = results.filter((r) => fileOf(r) === file);
     const s = score(mine);
     const survivors = mine.filter((r) => r.status === "Survived" || r.status === "NoCoverage").length;
-    out.push(
-      `  ${relative(root, resolve(root, file)).padEnd(52)} ${s.pct.toFixed(1).padStart(5)}%  ${survivors} alive`,
-    );
+    out.push(`  ${file.padEnd(52)} ${s.pct.toFixed(1).padStart(5)}%  ${survivors} alive`);
   }
   return out;
 }
