@@ -1,3 +1,4 @@
+// About 300 lines: one class, the typed ledger over the LedgerStore port, with the schemas of the items it keeps.
 import { z } from "zod";
 import { type GroupRecord, GroupRecordSchema } from "./fleet";
 import type { LedgerItem, LedgerStore } from "./ports";
