@@ -7,7 +7,8 @@
  *   npm run bench                 # the default fleet
  *   npm run bench -- 50 2000      # GROUPS INSTANCES
  */
-import { groupLowerBoundSeconds, RunRequestSchema } from "@fleet-upgrade/core";
+import { groupLowerBoundSeconds } from "@fleet-upgrade/core/plan";
+import { RunRequestSchema } from "@fleet-upgrade/core/request";
 import { simulate } from "@fleet-upgrade/harness";
 import { generateFleetScenario } from "@fleet-upgrade/simulator";
 

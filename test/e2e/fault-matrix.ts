@@ -1,4 +1,4 @@
-import type { Scenario } from "@fleet-upgrade/core";
+import type { Scenario } from "@fleet-upgrade/core/scenario";
 import { SimulatedEnvironment } from "@fleet-upgrade/harness";
 import { buildDefinition, localFunctionArns } from "@fleet-upgrade/workflow";
 import { invariantViolations, smallScenario } from "./fault-support";

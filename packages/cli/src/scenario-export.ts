@@ -12,7 +12,8 @@ import {
   paginateDescribeInstanceInformation,
   paginateGetInventory,
 } from "@aws-sdk/client-ssm";
-import { imageParameterName, parseScenarioObject, type RunRequest } from "@fleet-upgrade/core";
+import { imageParameterName, type RunRequest } from "@fleet-upgrade/core/request";
+import { parseScenarioObject } from "@fleet-upgrade/core/scenario";
 import { stringify } from "yaml";
 import { SCHEMA_DIR } from "./json-schemas";
 import type { PlanClients } from "./plan-command";
