@@ -142,14 +142,3 @@ export function environmentOf(key: FunctionKey, inputs: EnvironmentInputs): Reco
 
 /** Every function's Task timeout margin holds: checked by the tests. */
 export const MAX_FUNCTION_TIMEOUT_SECONDS = TASK_TIMEOUT_SECONDS - 10;
-
-/** The status API's routes (CONTRACTS section 5): IAM (SigV4) on all but Slack's, which is signed by Slack. */
-export const STATUS_API_ROUTES = [
-  { route: "GET /fleet", iam: true },
-  { route: "GET /runs", iam: true },
-  { route: "GET /runs/{runId}", iam: true },
-  { route: "POST /runs", iam: true },
-  { route: "POST /runs/{runId}/approve", iam: true },
-  { route: "POST /runs/{runId}/abort", iam: true },
-  { route: "POST /chat/slack", iam: false },
-] as const;

@@ -1,12 +1,14 @@
 /**
- * docs/openapi.yaml against the router: the same routes; every answer to a set of valid and invalid
- * requests has a documented status and a body of the documented shape; every documented status
- * (but 500) is seen.
+ * docs/openapi.yaml against the app's route table: the same routes, names, auth and request bodies;
+ * every answer to a set of valid and invalid requests has a documented status and a body of the
+ * documented shape; every documented status (but 500) is seen; every shared response is used.
  */
 import { readFileSync } from "node:fs";
 import { type ServeHandle, startServe } from "@fleet-upgrade/cli";
 import {
   handleStatusRequest,
+  type RouteBody,
+  routeKey,
   STATUS_ROUTES,
   type StatusRequest,
   type StatusResponse,
@@ -16,8 +18,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { SLACK_ENV, slackRequest, statusScenario } from "./status-support";
 
+type Operation = {
+  operationId?: string;
+  security?: Record<string, string[]>[];
+  requestBody?: { content: Record<string, unknown> };
+  responses: Record<string, { $ref?: string; content?: object }>;
+};
 type Doc = {
-  paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: object }> }>>;
+  security: Record<string, string[]>[];
+  paths: Record<string, Record<string, Operation>>;
+  components: { responses: Record<string, unknown> };
 };
 const DOC_URL = new URL("../../docs/openapi.yaml", import.meta.url);
 const doc = parseYaml(readFileSync(DOC_URL, "utf8")) as Doc;
@@ -37,9 +47,7 @@ function schemaPointer(path: string, method: string, status: string, media: stri
   if (response.$ref) {
     base = response.$ref.slice(1);
     const name = response.$ref.split("/").at(-1) as string;
-    const shared = (doc as unknown as { components: { responses: Record<string, typeof target> } })
-      .components;
-    target = shared.responses[name] ?? {};
+    target = (doc.components.responses[name] ?? {}) as typeof target;
   }
   if (!target.content?.[media]) return undefined;
   return `${base}/${pointer("content", media, "schema")}`;
@@ -91,11 +99,38 @@ async function waitFor(runId: string, wanted: string) {
 }
 
 describe("docs/openapi.yaml", () => {
-  it("documents exactly the router's routes", () => {
+  it("documents exactly the route table's routes", () => {
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
     );
-    expect(documented.sort()).toEqual(STATUS_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    expect(documented.sort()).toEqual(STATUS_ROUTES.map(routeKey).sort());
+  });
+
+  it("names each route, its auth and its request body as the route table does", () => {
+    const SCHEME = { iam: "sigv4", "slack-signature": "slackSignature" } as const;
+    const MEDIA: Record<RouteBody, string[]> = {
+      none: [],
+      json: ["application/json"],
+      "slack-form": ["application/x-www-form-urlencoded"],
+    };
+    for (const route of STATUS_ROUTES) {
+      const operation = doc.paths[route.path]?.[route.method.toLowerCase()];
+      const key = routeKey(route);
+      expect(operation?.operationId, key).toBe(route.id);
+      const security = operation?.security ?? doc.security;
+      expect(
+        security.flatMap((s) => Object.keys(s)),
+        key,
+      ).toEqual([SCHEME[route.auth]]);
+      expect(Object.keys(operation?.requestBody?.content ?? {}), key).toEqual(MEDIA[route.body]);
+    }
+  });
+
+  it("uses every shared response it defines", () => {
+    const text = readFileSync(DOC_URL, "utf8");
+    for (const name of Object.keys(doc.components.responses)) {
+      expect(text, name).toContain(`$ref: "#/components/responses/${name}"`);
+    }
   });
 
   it("matches every answer of every route, valid and invalid requests alike", async () => {

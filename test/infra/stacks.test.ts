@@ -8,7 +8,6 @@ import {
   functionName,
   functionSettingsOf,
   MAX_FUNCTION_TIMEOUT_SECONDS,
-  STATUS_API_ROUTES,
 } from "../../infra/function-specs";
 import { FUNCTION_KEYS } from "../../infra/iam";
 import { loadStage } from "../../infra/stage";
@@ -98,12 +97,5 @@ describe("the functions", () => {
     expect(environmentOf("statusApi", inputs).SLACK_SIGNING_SECRET_PARAMETER).toBe(
       "/fleet-upgrade/prod/slack-signing-secret",
     );
-  });
-});
-
-describe("the status API", () => {
-  it("signs every route with IAM but Slack's", () => {
-    expect(STATUS_API_ROUTES.filter((r) => !r.iam).map((r) => r.route)).toEqual(["POST /chat/slack"]);
-    expect(STATUS_API_ROUTES).toHaveLength(7);
   });
 });

@@ -1,23 +1,22 @@
 /**
- * `fleet-upgrade serve`: the status API's own router on a loopback HTTP server, over a simulated
- * account that advances live (`speed` virtual seconds per real second), so a bot author can develop
- * against it without AWS.
+ * `fleet-upgrade serve`: the status API's own app (the Lambda's) on a loopback HTTP server through
+ * @hono/node-server, over a simulated account that advances live (`speed` virtual seconds per real
+ * second), so a bot author can develop against it without AWS.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ExecutionView, RunStarter, Scenario } from "@fleet-upgrade/core";
 import {
   AnswerCache,
+  createStatusApp,
   DEFAULT_SETTINGS,
   type FunctionSettings,
-  handleStatusRequest,
-  MAX_BODY_BYTES,
   RunConflictError,
   type StatusContext,
-  type StatusRequest,
   slackSettingsFromEnv,
 } from "@fleet-upgrade/functions";
 import { SimulatedEnvironment } from "@fleet-upgrade/harness";
+import { createAdaptorServer } from "@hono/node-server";
 import { progressLine } from "./format";
 
 export const DEFAULT_PORT = 8787;
@@ -42,6 +41,11 @@ export class SimulatedRunStarter implements RunStarter {
   running: Promise<void> = Promise.resolve();
 
   async start(runId: string, request: unknown): Promise<void> {
+    // A run whose result is written has ended for its caller, though the simulation may still be
+    // unwinding (more so on a loaded machine): wait for it rather than refuse the next run.
+    if (this.current !== null && (await this.env.deps.ledger.getRun(this.current))?.endedAt) {
+      await this.running;
+    }
     if (this.current !== null || this.env.busy) {
       throw new RunConflictError(
         `run ${this.current ?? "(unknown)"} is still in progress and serve simulates one run at a time; ` +
@@ -120,36 +124,6 @@ export function serveSettings(scenario: Scenario): FunctionSettings {
 }
 
 /**
- * Reads a request off the socket, counting the body's bytes as they arrive; past the size limit it
- * keeps nothing and never decodes the body (the router answers 413 from the count).
- */
-async function readRequest(message: IncomingMessage): Promise<StatusRequest> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of message as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    else chunks.length = 0;
-  }
-  const url = message.url ?? "/";
-  const at = url.indexOf("?");
-  const query: Record<string, string> = {};
-  for (const [key, value] of new URLSearchParams(at < 0 ? "" : url.slice(at + 1))) query[key] = value;
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return {
-    method: message.method ?? "GET",
-    path: at < 0 ? url : url.slice(0, at),
-    query,
-    headers,
-    body: size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString("utf8"),
-    bodyBytes: size,
-  };
-}
-
-/**
  * A request a web page made: its Origin is not this server's own. Browsers send Origin on every
  * cross-origin POST, and some (a bodiless approve) need no preflight, so `serve` refuses them: only
  * curl, bots and the CLI (which send no Origin) drive it.
@@ -182,35 +156,24 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     if (line) log(line);
   });
   let ownUrl = "http://127.0.0.1";
-  const server: Server = createServer((message, response) => {
-    readRequest(message)
-      .then((request) =>
-        foreignOrigin(request.headers.origin, ownUrl)
-          ? {
-              statusCode: 403,
-              headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-              body: JSON.stringify({
-                error: {
-                  code: "Forbidden",
-                  message: `requests from web pages (Origin ${JSON.stringify(request.headers.origin?.slice(0, 80))}) are refused: call the API from curl, a bot or the CLI`,
-                },
-              }),
-            }
-          : handleStatusRequest(request, context),
-      )
-      .catch((error: unknown) => {
-        environment.deps.logger.error("serve failed to answer", { errorMessage: (error as Error).message });
-        return {
-          statusCode: 500,
-          headers: { "content-type": "application/json" },
-          body: '{"error":{"code":"InternalError","message":"serve could not answer"}}',
-        };
-      })
-      .then((answer) => {
-        response.writeHead(answer.statusCode, answer.headers);
-        response.end(answer.body);
-      });
-  });
+  const app = createStatusApp(context);
+  const json = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+  const answer = async (request: Request): Promise<Response> => {
+    const origin = request.headers.get("origin") ?? undefined;
+    if (foreignOrigin(origin, ownUrl)) {
+      const message = `requests from web pages (Origin ${JSON.stringify(origin?.slice(0, 80))}) are refused: call the API from curl, a bot or the CLI`;
+      return Response.json({ error: { code: "Forbidden", message } }, { status: 403, headers: json });
+    }
+    try {
+      return await app.fetch(request);
+    } catch (error) {
+      environment.deps.logger.error("serve failed to answer", { errorMessage: (error as Error).message });
+      const message = "serve could not answer";
+      return Response.json({ error: { code: "InternalError", message } }, { status: 500, headers: json });
+    }
+  };
+  // Its own Request and Response stay inside the server: the process's globals are left alone.
+  const server = createAdaptorServer({ fetch: answer, overrideGlobalObjects: false }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? DEFAULT_PORT, "127.0.0.1", () => resolve());

@@ -21,10 +21,15 @@ import { verifyGroupTask } from "./tasks/verify-group";
 import { waitForRefreshTask } from "./tasks/wait-for-refresh";
 import { refreshEventsTask } from "./triggers/refresh-events";
 
+export * from "./api/answer-cache";
+export { createStatusApp, handleStatusRequest, statusAppOf } from "./api/app";
+export * from "./api/context";
 export * from "./api/http";
+export { answerHttpApiEvent, eventBodyBytes, type HttpApiEvent } from "./api/lambda-entry";
 export * from "./api/operator";
-export * from "./api/router";
+export * from "./api/routes";
 export * from "./api/run-view";
+export { canonicalJson, newRunId } from "./api/runs";
 export * from "./api/slack";
 export * from "./api/views";
 export * from "./runtime/deps";

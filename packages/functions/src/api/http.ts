@@ -6,13 +6,13 @@ export interface StatusRequest {
   /** The path as sent, percent-encoded (`/runs/abc`). */
   path: string;
   query: Record<string, string | undefined>;
-  /** Header names in any case; the router lower-cases them. */
+  /** Header names in any case; the app reads them lower-cased. */
   headers: Record<string, string | undefined>;
   /** The raw body, decoded to text (base64 undone); null or "" when none. */
   body: string | null;
   /**
    * The body's size in bytes as it arrived, counted before any decoding; when larger than
-   * {@link MAX_BODY_BYTES} the caller may leave `body` null (it was never decoded) and the router
+   * {@link MAX_BODY_BYTES} the caller may leave `body` null (it was never decoded) and the app
    * answers 413.
    */
   bodyBytes?: number;

@@ -1,4 +1,10 @@
-import { abortEvent, checkReasonLength, type RunRecord } from "@fleet-upgrade/core";
+import {
+  abortEvent,
+  checkReasonLength,
+  type ExecutionView,
+  type RunRecord,
+  type RunStarter,
+} from "@fleet-upgrade/core";
 import type { FunctionDeps } from "../runtime/deps";
 
 /** The key an approval wait files its task token under. */
@@ -161,4 +167,89 @@ export async function abortRun(
     rollingBack: rollingBack.sort(byOrder),
     rollingBackAtNextPoll: atNextPoll.sort(byOrder),
   };
+}
+
+/** How a run ended when its execution ended outside the product's own Finish. */
+function statusOfEndedExecution(
+  execution: ExecutionView,
+  record: RunRecord | undefined,
+): RunRecord["status"] {
+  if (record?.endedAt) return record.status;
+  if (execution.status === "ABORTED") return "ABORTED";
+  if (execution.status === "SUCCEEDED") return record?.status ?? "SUCCEEDED";
+  return "FAILED";
+}
+
+/**
+ * Refuses (RunEnded, with the run's real status, changing nothing) an approve or abort of a run whose
+ * execution already ended: the ledger may still say RUNNING or WAITING (until the reconciler closes
+ * it), but nothing is left to resume. Step Functions' DescribeExecution in AWS; the simulated
+ * starter answers the same locally.
+ */
+async function refuseEndedExecution(
+  deps: FunctionDeps,
+  starter: RunStarter,
+  runId: string,
+  verb: "approve" | "abort",
+): Promise<void> {
+  const execution = await starter.describe(runId);
+  if (!execution || execution.status === "RUNNING") return;
+  const record = await deps.ledger.getRun(runId);
+  const status = statusOfEndedExecution(execution, record);
+  throw new OperatorRequestError(
+    `run ${runId} cannot ${verb === "approve" ? "be approved" : "be aborted"}: its execution already ended ${execution.status}` +
+      (record && record.status !== status ? ` (the ledger still says ${record.status})` : "") +
+      `; the run is ${status}`,
+    "RunEnded",
+    status,
+  );
+}
+
+/** {@link approveRun}, after checking with Step Functions that the execution still runs. */
+export async function approveExecution(
+  deps: FunctionDeps,
+  starter: RunStarter,
+  runId: string,
+): Promise<{ runId: string; status: string }> {
+  await refuseEndedExecution(deps, starter, runId, "approve");
+  return approveRun(deps, runId);
+}
+
+export interface AbortOutcome {
+  runId: string;
+  status: "ABORTED";
+  rollingBack: string[];
+  rollingBackAtNextPoll: string[];
+  /** True when the execution was stopped before it recorded its run (nothing was touched). */
+  stopped: boolean;
+}
+
+/**
+ * Aborts through the ledger ({@link abortRun}). StopExecution is the last resort, used only for an
+ * execution that has not recorded its run yet (so nothing of the fleet was touched). An execution
+ * that already ended is refused and nothing changes: closing its record is the reconciler's work.
+ */
+export async function abortExecution(
+  deps: FunctionDeps,
+  starter: RunStarter,
+  runId: string,
+  reason: string,
+  actor: string | null = null,
+  wakeBudgetMs?: number,
+): Promise<AbortOutcome> {
+  await refuseEndedExecution(deps, starter, runId, "abort");
+  try {
+    return {
+      ...(await abortRun(deps, runId, reason, actor, wakeBudgetMs)),
+      status: "ABORTED",
+      stopped: false,
+    };
+  } catch (error) {
+    if (!(error instanceof OperatorRequestError && error.code === "RunNotFound")) throw error;
+    const execution = await starter.describe(runId);
+    if (execution?.status !== "RUNNING") throw error;
+    await starter.stop(runId, `aborted by an operator: ${reason}`);
+    deps.logger.warn("execution stopped before it recorded its run", { runId, reason });
+    return { runId, status: "ABORTED", rollingBack: [], rollingBackAtNextPoll: [], stopped: true };
+  }
 }

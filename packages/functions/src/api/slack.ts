@@ -1,4 +1,21 @@
+/** Slack's slash command: its signature, its commands, and the answers the chat shows. */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import type { RunResult } from "@fleet-upgrade/core";
+import { writeThrough } from "./answer-cache";
+import type { Answer, StatusContext } from "./context";
+import { wallClock } from "./context";
+import { ApiError, quote } from "./http";
+import { abort, approve, readFleet, readRun, readRuns } from "./runs";
+import {
+  type FleetView,
+  fleetSections,
+  type RunListItem,
+  runListSections,
+  runSections,
+  type SlackSection,
+  slackMention,
+  slackMessage,
+} from "./views";
 
 /** What the Slack route needs; in AWS from SSM Parameter Store, locally from the environment. */
 export interface SlackSettings {
@@ -101,4 +118,107 @@ export function slackSettingsFromEnv(env: NodeJS.ProcessEnv): SlackSettings {
       "the Slack route is not configured: set SLACK_SIGNING_SECRET (the Slack app's signing secret) " +
       "and SLACK_ALLOWED_USERS (user ids allowed to approve and abort, comma-separated), then restart",
   };
+}
+
+/**
+ * Real time a Slack abort spends waking groups: Slack shows a timeout unless the command is answered
+ * within 3 seconds (api.slack.com/interactivity/slash-commands#responding_basic_receipt). Groups not
+ * woken by then read the abort at their next status poll, as after the REST abort's longer budget.
+ */
+export const SLACK_WAKE_BUDGET_MS = 1_500;
+
+/** A Slack message as the route's answer: always JSON with HTTP 200, as Slack apps answer. */
+const reply = (
+  text: string,
+  type: "ephemeral" | "in_channel" = "ephemeral",
+  sections: SlackSection[] = [],
+): Answer => ({ status: 200, json: slackMessage(text, type, sections), text });
+
+/**
+ * Answers `work` in the chat. A user's mistake (unknown run, nothing to approve, an ended run) is an
+ * ephemeral answer with HTTP 200: Slack shows any other status as a generic failure.
+ */
+async function say(
+  work: () => Promise<Answer>,
+  type: "ephemeral" | "in_channel",
+  sections: (json: unknown) => SlackSection[] = () => [],
+): Promise<Answer> {
+  try {
+    const answer = await work();
+    return reply(answer.text, type, sections(answer.json));
+  } catch (error) {
+    if (error instanceof ApiError && error.statusCode < 500) return reply(error.message);
+    throw error;
+  }
+}
+
+/**
+ * POST /chat/slack: checks Slack's signature over the raw form body, then answers the command.
+ * Reads share the REST reads' short-lived cache, well within Slack's 3 seconds.
+ */
+export async function answerSlack(
+  request: { headers: Record<string, string | undefined>; body: string },
+  context: StatusContext,
+): Promise<Answer> {
+  const settings = typeof context.slack === "function" ? await context.slack() : context.slack;
+  if (settings.signingSecret === null) throw new ApiError(401, "Unauthorized", settings.unconfigured);
+  const verdict = verifySlackSignature({
+    secret: settings.signingSecret,
+    timestamp: request.headers["x-slack-request-timestamp"],
+    signature: request.headers["x-slack-signature"],
+    body: request.body,
+    now: wallClock(context),
+  });
+  if (!verdict.ok) throw new ApiError(401, "Unauthorized", SIGNATURE_MESSAGES[verdict.reason]);
+  const form = new URLSearchParams(request.body);
+  const userId = form.get("user_id") ?? "";
+  const command = parseSlackCommand(form.get("text") ?? "");
+  const slashCommand = form.get("command") ?? "/fleet";
+  switch (command.action) {
+    case "help":
+      return reply(
+        [command.problem, SLACK_USAGE.replaceAll("/fleet", slashCommand)].filter(Boolean).join("\n"),
+      );
+    case "fleet":
+      return say(
+        () => readFleet(context),
+        "ephemeral",
+        (json) => fleetSections(json as FleetView),
+      );
+    case "status": {
+      const runId = command.runId;
+      if (runId === null)
+        return say(
+          () => readRuns(context, 5),
+          "ephemeral",
+          (json) => runListSections((json as { runs: RunListItem[] }).runs),
+        );
+      return say(
+        async () => readRun(context, runId),
+        "ephemeral",
+        (json) => runSections(json as RunResult),
+      );
+    }
+    case "approve":
+    case "abort": {
+      if (!settings.allowedUsers.includes(userId)) {
+        return reply(
+          `${slackMention(userId)} may not ${command.action} runs; ask an operator to add the user id ` +
+            `${quote(userId)} to the allowed users`,
+        );
+      }
+      context.deps.logger.info(`slack ${command.action}`, { runId: command.runId, userId });
+      const { runId } = command;
+      const who = { actor: `Slack user ${userId}`, by: slackMention(userId) };
+      return writeThrough(context, () =>
+        say(async () => {
+          // The ledger keeps a name readable outside Slack; the chat shows the mention.
+          if (command.action === "abort")
+            return abort(runId, command.reason, context, who, SLACK_WAKE_BUDGET_MS);
+          const answer = await approve(runId, context);
+          return { ...answer, text: `${answer.text} — approved by ${who.by}` };
+        }, "in_channel"),
+      );
+    }
+  }
 }

@@ -5,10 +5,12 @@
  */
 import type { ExecutionView, RunStarter } from "@fleet-upgrade/core";
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { AnswerCache } from "../../../src/api/answer-cache";
+import { createStatusApp, handleStatusRequest } from "../../../src/api/app";
+import type { StatusContext } from "../../../src/api/context";
 import { MAX_BODY_BYTES, type StatusRequest } from "../../../src/api/http";
-import { AnswerCache, handleStatusRequest, type StatusContext } from "../../../src/api/router";
+import { answerHttpApiEvent, eventBodyBytes } from "../../../src/api/lambda-entry";
 import { slackSignature } from "../../../src/api/slack";
-import { toStatusRequest } from "../../../src/api/status-api";
 import { awaitApprovalTask } from "../../../src/tasks/await-approval";
 import {
   groupProgress,
@@ -167,22 +169,46 @@ describe("request bodies", () => {
       headers: JSON_TYPE,
     });
     expect(answer.status).toBe(413);
-    // The Lambda's event: a base64 body over the limit is never decoded.
+    // The Lambda's event: a base64 body over the limit is counted as sent and never decoded.
     const big = Buffer.alloc(MAX_BODY_BYTES + 3, "{").toString("base64");
-    const request = toStatusRequest({
+    const lambdaEvent = (body: string) => ({
       rawPath: "/runs",
-      body: big,
+      rawQueryString: "",
+      body,
       isBase64Encoded: true,
       headers: JSON_TYPE,
+      requestContext: { http: { method: "POST", path: "/runs" } },
     });
-    expect(request.body).toBeNull();
-    expect(request.bodyBytes).toBe(MAX_BODY_BYTES + 3);
-    const small = toStatusRequest({
-      rawPath: "/runs",
-      body: Buffer.from("{}").toString("base64"),
-      isBase64Encoded: true,
+    expect(eventBodyBytes(lambdaEvent(big))).toBe(MAX_BODY_BYTES + 3);
+    expect(eventBodyBytes(lambdaEvent(Buffer.from("{}").toString("base64")))).toBe(2);
+    const refused = await answerHttpApiEvent(lambdaEvent(big), undefined, context);
+    expect(refused.statusCode).toBe(413);
+    expect(JSON.parse(refused.body).error.code).toBe("PayloadTooLarge");
+    expect(starter.executions.size).toBe(0);
+  });
+
+  it("answers 413 to a body streamed without a Content-Length, and stops reading it past the limit", async () => {
+    const chunk = new TextEncoder().encode("{".repeat(16 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 8) controller.enqueue(chunk);
+        else controller.close();
+      },
     });
-    expect(small).toMatchObject({ body: "{}", bodyBytes: 2 });
+    const request = new Request("http://localhost/runs", {
+      method: "POST",
+      headers: JSON_TYPE,
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(request.headers.get("content-length")).toBeNull();
+    const answer = await createStatusApp(context).fetch(request);
+    expect(answer.status).toBe(413);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("PayloadTooLarge");
+    // Reading stopped past the limit: the rest of the body was never pulled.
+    expect(sent).toBeLessThan(8);
+    expect(starter.executions.size).toBe(0);
   });
 
   it("refuses JSON nested thousands deep with 400 naming the limit, not a 500", async () => {

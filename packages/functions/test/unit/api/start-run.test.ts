@@ -1,6 +1,6 @@
 import type { ExecutionView, RunStarter } from "@fleet-upgrade/core";
 import { describe, expect, it } from "vitest";
-import { handleStatusRequest } from "../../../src/api/router";
+import { handleStatusRequest } from "../../../src/api/app";
 import { taskWorld } from "../tasks/task-fakes";
 
 /** A Step Functions stand-in: executions exist once started, before the run records itself. */

@@ -1,7 +1,7 @@
 import type { RunStarter } from "@fleet-upgrade/core";
 import { describe, expect, it } from "vitest";
 import { slackSettingsFromEnv } from "../../../src/api/slack";
-import { statusApiHandler, toStatusRequest } from "../../../src/api/status-api";
+import { statusApiHandler } from "../../../src/api/status-api";
 import { DEFAULT_SETTINGS, type FunctionDeps, silentLogger } from "../../../src/runtime/deps";
 
 const started: { runId: string; request: unknown }[] = [];
@@ -38,20 +38,32 @@ const event = (over: object) => ({
 const lambdaContext = {} as never;
 
 describe("status-api handler", () => {
-  it("reads API Gateway's payload 2.0: method, raw path, query string, base64 body", () => {
-    const request = toStatusRequest(
+  it("reads API Gateway's payload 2.0: method, raw path, query string, base64 body", async () => {
+    const response = await handler(
       event({
         rawQueryString: "limit=5&format=text",
-        body: Buffer.from('{"dryRun":true}').toString("base64"),
+        body: Buffer.from('{"dryRun":true,"reason":"from the query test"}').toString("base64"),
         isBase64Encoded: true,
       }),
+      lambdaContext,
     );
-    expect(request).toMatchObject({
-      method: "POST",
-      path: "/runs",
-      query: { limit: "5", format: "text" },
-      body: '{"dryRun":true}',
+    expect(response.statusCode).toBe(202);
+    expect(response.headers?.["content-type"]).toBe("text/plain; charset=utf-8");
+    expect(response.body).toContain("run run-fixed started (from the query test)");
+    expect(started.pop()).toEqual({
+      runId: "run-fixed",
+      request: { dryRun: true, reason: "from the query test" },
     });
+    const listed = await handler(
+      event({
+        rawPath: "/runs",
+        rawQueryString: "limit=0",
+        requestContext: { http: { method: "GET", path: "/runs" } },
+      }),
+      lambdaContext,
+    );
+    expect(listed.statusCode).toBe(400);
+    expect(JSON.parse(listed.body).error.problems[0]).toMatchObject({ field: "limit", value: "0" });
   });
 
   it("starts a run named by the run id with the request as sent, answering 202", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type Answer, AnswerCache, newRunId } from "../../../src/api/router";
+import { AnswerCache } from "../../../src/api/answer-cache";
+import type { Answer } from "../../../src/api/context";
 
 const answer = (text: string): Answer => ({ status: 200, json: { text }, text });
 
@@ -37,13 +38,5 @@ describe("AnswerCache", () => {
     const cache = new AnswerCache(500, () => 0);
     await expect(cache.get("k", async () => Promise.reject(new Error("no run")))).rejects.toThrow("no run");
     expect((await cache.get("k", async () => answer("found"))).text).toBe("found");
-  });
-});
-
-describe("newRunId", () => {
-  it("names runs by time with a random tail, as a valid execution name", () => {
-    const id = newRunId(new Date("2026-11-21T09:00:00.123Z"));
-    expect(id).toMatch(/^run-20261121T090000Z-[0-9a-f]{6}$/);
-    expect(newRunId()).not.toBe(newRunId());
   });
 });
