@@ -10,38 +10,111 @@ export function elapsed(ms: number): string {
   return `T+${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
 }
 
-const STATE_LINES: Record<string, (input: Record<string, unknown>) => string | null> = {
+type Input = Record<string, unknown>;
+const waveName = (i: Input) => (i.wave as { name?: string } | undefined)?.name;
+const groupsOf = (i: Input) => (Array.isArray(i.groups) ? (i.groups as string[]) : []);
+const percentOf = (event: unknown) =>
+  (event as { percentage?: number | null } | undefined)?.percentage ?? null;
+
+/** Lines for a state as it begins: only where beginning is itself the news. */
+const ENTERED_LINES: Record<string, (input: Input) => string | null> = {
   ValidateRequest: () => "validating the run request",
   Inventory: () => "inventorying the fleet through SSM and Auto Scaling",
   SelectTarget: (i) => `fleet: ${i.groups} groups, ${i.instances} instances; choosing the AL2023 image`,
   Harden: (i) => `baking hardened images for ${(i.architectures as string[] | undefined)?.join(", ")}`,
   HardenDone: (i) => (typeof i.step === "string" ? `  ${i.architecture}: ${i.step}` : null),
   Plan: () => "planning waves",
-  StartWave: (i) => `wave ${(i.wave as { name?: string } | undefined)?.name}: starting`,
-  StartRefresh: (i) => `  ${i.group}: new launch template version, starting the instance refresh`,
-  EvaluateHealth: (i) =>
-    `  ${i.group}: checkpoint ${(i.event as { checkpoint?: number } | undefined)?.checkpoint}%, ${
-      ((i.analysisWait as { waitSeconds?: number } | undefined)?.waitSeconds ?? 0) > 0
-        ? "judging the new instances against the old"
-        : "checking health"
-    }`,
-  RollbackGroup: (i) =>
-    `  ${i.group}: ROLLING BACK (${(i.health as { verdict?: string } | undefined)?.verdict})`,
-  VerifyGroup: (i) => (i.verify ? null : `  ${i.group}: refresh done, verifying new instances`),
-  PollRefresh: (i) => `  ${i.group}: no event in time, polling the refresh`,
-  WatchBake: (i) =>
-    i.bake
-      ? null
-      : `wave ${(i.wave as { name?: string }).name}: baking ${i.bakeSeconds}s before the next wave`,
-  EndWave: (i) => `wave ${(i.wave as { name?: string } | undefined)?.name}: done`,
   Finish: () => "writing the run result",
+};
+
+/** What the refresh poll found, when it found something the events had not brought. */
+const FOUND: Record<string, (event: { checkpoint?: number | null }) => string> = {
+  checkpoint: (e) => `checkpoint ${e.checkpoint}%`,
+  succeeded: () => "the refresh Successful",
+  "rolled-back": () => "the rollback Successful",
+  failed: () => "the refresh failed",
+  cancelled: () => "the refresh cancelled",
+};
+
+/**
+ * Lines for a state once it ended, from what it passed on (its output), so each says what
+ * happened rather than what was about to be tried: a skipped group never "starts" a refresh, a
+ * halted wave never "starts", a bake the halt cut short is not "baking".
+ */
+const EXITED_LINES: Record<string, (input: Input, output: Input) => string | null> = {
+  StartWave: (i, o) => {
+    if (o.proceed === false) return `wave ${waveName(i)}: not started, the run halted`;
+    const groups = groupsOf(o);
+    return `wave ${waveName(i)}: starting ${groups.length} group${groups.length === 1 ? "" : "s"} (${groups.join(", ") || "none"})`;
+  },
+  StartRefresh: (i, o) => {
+    if (o.phase !== "waiting") return null; // not refreshed: FinishGroup says how it ended
+    return o.rollingBack === true
+      ? `  ${i.group}: reverting to its previous launch template version (instance refresh ${o.instanceRefreshId})`
+      : `  ${i.group}: new launch template version; instance refresh ${o.instanceRefreshId} started`;
+  },
+  PollRefresh: (i, o) => {
+    const event = o.event as { kind?: string; checkpoint?: number | null } | undefined;
+    const found = event?.kind ? FOUND[event.kind] : undefined;
+    // A poll that found nothing new (or an operator's abort) is no news: the refresh goes on.
+    return found && event ? `  ${i.group}: no event came in time; polling found ${found(event)}` : null;
+  },
+  EvaluateHealth: (i, o) => {
+    const health = o.health as { healthy?: boolean; verdict?: string | null } | undefined;
+    const at = `checkpoint ${o.lastCheckpoint}%`;
+    const percent = percentOf(o.event);
+    const where = percent === null ? at : `${at} (${percent}% replaced)`;
+    const judging = ((o.analysisWait as { waitSeconds?: number } | undefined)?.waitSeconds ?? 0) > 0;
+    const judged = ((i.analysisWait as { waitSeconds?: number } | undefined)?.waitSeconds ?? 0) > 0;
+    if (health?.healthy === false) return `  ${i.group}: ${at}: UNHEALTHY (${health.verdict})`;
+    if (judging) return `  ${i.group}: ${where}: healthy; judging the new instances against the old`;
+    if (judged) return `  ${i.group}: ${at}: the new instances judged no worse than the old`;
+    return `  ${i.group}: ${where}: healthy`;
+  },
+  RollbackGroup: (i, o) => {
+    if (o.phase !== "waiting") return null; // could not revert: FinishGroup says FAILED and why
+    if (i.rollingBack === true) return `  ${i.group}: cancelled refresh settled; reversing it`;
+    const event = i.event as { kind?: string; reason?: string | null } | undefined;
+    const health = i.health as { verdict?: string | null } | undefined;
+    const why = event?.kind === "abort" ? event.reason : health?.verdict;
+    return `  ${i.group}: ROLLING BACK (${why ?? "a health check failed"})`;
+  },
+  VerifyGroup: (i, o) => {
+    if (i.rollingBack === true) return null;
+    const verify = o.verify as { done?: boolean } | undefined;
+    const health = o.health as { healthy?: boolean; verdict?: string | null } | undefined;
+    if (verify?.done !== true) return i.verify ? null : `  ${i.group}: refresh done, verifying new instances`;
+    return health?.healthy === false
+      ? `  ${i.group}: verification FAILED (${health.verdict})`
+      : `  ${i.group}: new instances verified`;
+  },
+  WatchBake: (i, o) => {
+    const before = i.bake as { remainingSeconds?: number } | undefined;
+    const after = o.bake as { done?: boolean } | undefined;
+    if (after?.done !== true)
+      return before ? null : `wave ${waveName(i)}: baking ${i.bakeSeconds}s before the next wave`;
+    if (before === undefined) return `wave ${waveName(i)}: no bake, the run halted`;
+    return (before.remainingSeconds ?? 0) > 0
+      ? `wave ${waveName(i)}: bake stopped early, the run halted`
+      : `wave ${waveName(i)}: baked ${i.bakeSeconds}s, healthy`;
+  },
+  EndWave: (i, o) =>
+    o.mode === "revert" && i.mode !== "revert"
+      ? `wave ${waveName(i)}: reverting ${groupsOf(o).length} upgraded group(s): ${groupsOf(o).join(", ")}`
+      : `wave ${waveName(i)}: ${o.status}`,
+  FinishGroup: (_i, o) => `  ${o.group}: ${o.outcome}`,
+  GroupFailed: (_i, o) => `  ${o.group}: ${o.outcome}`,
 };
 
 /** One line of live progress for an event, or null for events not worth a line. */
 export function progressLine(event: SimulationEvent, startMs: number): string | null {
   const at = elapsed(event.atMs - startMs);
   if (event.kind === "state") {
-    const line = STATE_LINES[event.state]?.((event.input ?? {}) as Record<string, unknown>);
+    const line = ENTERED_LINES[event.state]?.((event.input ?? {}) as Input);
+    return line ? `${at}  ${line}` : null;
+  }
+  if (event.kind === "state-exited") {
+    const line = EXITED_LINES[event.state]?.((event.input ?? {}) as Input, (event.output ?? {}) as Input);
     return line ? `${at}  ${line}` : null;
   }
   if (event.kind === "operator") return `${at}  operator: ${event.action} ${event.detail}`;
@@ -51,7 +124,7 @@ export function progressLine(event: SimulationEvent, startMs: number): string | 
     case "instances-replaced":
       return `${at}    ${p.group}: ${p.percentComplete}% replaced (${p.replaced}/${p.desired})`;
     case "checkpoint":
-      return `${at}    ${p.group}: paused at checkpoint (${p.percentComplete}%)`;
+      return `${at}    ${p.group}: paused at checkpoint ${p.checkpoint ?? "?"}% (${p.percentComplete}% replaced)`;
     case "refresh-succeeded":
       return `${at}    ${p.group}: instance refresh Successful`;
     case "refresh-failed":

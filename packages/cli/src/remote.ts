@@ -5,7 +5,7 @@
 
 import { parseArgs } from "node:util";
 import type { RunResult } from "@fleet-upgrade/core/result";
-import { runText } from "@fleet-upgrade/functions";
+import { liveLines, runText } from "@fleet-upgrade/functions";
 import type { AwsCredentialIdentity, Provider } from "@smithy/types";
 import { apiClient, apiError, RemoteApiError, RemoteUsageError } from "./api-client";
 import { readRequestFlag } from "./request-flag";
@@ -107,7 +107,11 @@ async function status(args: string[], io: RemoteIo, options: RemoteOptions): Pro
         );
       return exitCodeOf(result.status);
     }
-    if (text !== shown) io.stderr(`${new Date().toISOString()}  ${text.split("\n").slice(0, 2).join("; ")}`);
+    if (text !== shown) {
+      // The run's line and its groups' tally, then each running group's percent, elapsed and left.
+      io.stderr(`${new Date().toISOString()}  ${text.split("\n").slice(0, 2).join("; ")}`);
+      for (const line of liveLines(result.groups)) io.stderr(line);
+    }
     shown = text;
     await new Promise((resolve) => setTimeout(resolve, options.watchIntervalMs ?? 5000));
   }

@@ -29,6 +29,53 @@ export const OUTCOME_COLOURS: Record<string, string> = {
 const WIDTH = 760;
 const TIME_AXIS = { orient: "bottom", scale: "x", format: "%H:%M", formatType: "utc", title: "UTC" };
 
+/** What every chart of the report shares: the frame, and time across it (UTC) from start to end. */
+function baseSpec(picture: RunPicture, height: number) {
+  return {
+    $schema: "https://vega.github.io/schema/vega/v6.json",
+    width: WIDTH,
+    height,
+    padding: 8,
+    background: "white",
+    timeScale: {
+      name: "x",
+      type: "utc",
+      domain: [picture.startMs, picture.endMs],
+      range: "width",
+      nice: false,
+    },
+  };
+}
+
+/** A symbol at a moment (`at`) on a group's row (`row`) of the timeline. */
+function markAt(name: string, data: string, look: Record<string, unknown>, tooltip: object): object {
+  const enter: Record<string, unknown> = {
+    x: { scale: "x", field: "at" },
+    y: { scale: "y", field: "row", band: 0.5 },
+    tooltip,
+  };
+  for (const [key, value] of Object.entries(look)) enter[key] = { value };
+  return { type: "symbol", name, from: { data }, encode: { enter } };
+}
+
+/** A text label at a moment (`at`), its `text` field, in the given colour and size. */
+function labelAt(name: string, data: string, fill: string, fontSize: number, place: object): object {
+  return {
+    type: "text",
+    name,
+    from: { data },
+    encode: {
+      enter: {
+        x: { scale: "x", field: "at" },
+        fill: { value: fill },
+        fontSize: { value: fontSize },
+        text: { field: "text" },
+        ...place,
+      },
+    },
+  };
+}
+
 const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** A Vega spec of the waves and groups over time, checkpoints and regressions marked. */
@@ -37,12 +84,9 @@ export function timelineSpec(picture: RunPicture): object {
   const label = new Map(picture.rows.map((r) => [r.group, rowLabel(r)]));
   const outcomes = [...new Set(picture.rows.map((r) => r.outcome))];
   const time = (ms: number) => ms;
+  const { timeScale, ...base } = baseSpec(picture, Math.max(60, picture.rows.length * 26));
   return {
-    $schema: "https://vega.github.io/schema/vega/v6.json",
-    width: WIDTH,
-    height: Math.max(60, picture.rows.length * 26),
-    padding: 8,
-    background: "white",
+    ...base,
     data: [
       {
         name: "spans",
@@ -72,7 +116,7 @@ export function timelineSpec(picture: RunPicture): object {
       },
     ],
     scales: [
-      { name: "x", type: "utc", domain: [picture.startMs, picture.endMs], range: "width", nice: false },
+      timeScale,
       {
         name: "y",
         type: "band",
@@ -109,38 +153,17 @@ export function timelineSpec(picture: RunPicture): object {
           },
         },
       },
-      {
-        type: "symbol",
-        name: "checkpoint-marks",
-        from: { data: "checkpoints" },
-        encode: {
-          enter: {
-            x: { scale: "x", field: "at" },
-            y: { scale: "y", field: "row", band: 0.5 },
-            shape: { value: "diamond" },
-            size: { value: 70 },
-            fill: { value: "white" },
-            stroke: { value: "#1f2328" },
-            tooltip: { signal: "'checkpoint ' + datum.text" },
-          },
-        },
-      },
-      {
-        type: "text",
-        name: "checkpoint-labels",
-        from: { data: "checkpoints" },
-        encode: {
-          enter: {
-            x: { scale: "x", field: "at" },
-            y: { scale: "y", field: "row" },
-            dy: { value: -2 },
-            align: { value: "center" },
-            fontSize: { value: 9 },
-            fill: { value: "#1f2328" },
-            text: { field: "text" },
-          },
-        },
-      },
+      markAt(
+        "checkpoint-marks",
+        "checkpoints",
+        { shape: "diamond", size: 70, fill: "white", stroke: "#1f2328" },
+        { signal: "'checkpoint ' + datum.text" },
+      ),
+      labelAt("checkpoint-labels", "checkpoints", "#1f2328", 9, {
+        y: { scale: "y", field: "row" },
+        dy: { value: -2 },
+        align: { value: "center" },
+      }),
       {
         type: "rule",
         name: "regression-rules",
@@ -157,40 +180,20 @@ export function timelineSpec(picture: RunPicture): object {
           },
         },
       },
-      {
-        type: "symbol",
-        name: "regression-marks",
-        from: { data: "regressions" },
-        encode: {
-          enter: {
-            x: { scale: "x", field: "at" },
-            y: { scale: "y", field: "row", band: 0.5 },
-            shape: { value: "cross" },
-            size: { value: 160 },
-            fill: { value: "#cf222e" },
-            tooltip: { field: "text" },
-          },
-        },
-      },
-      {
-        type: "text",
-        name: "regression-labels",
-        from: { data: "regressions" },
-        encode: {
-          enter: {
-            x: { scale: "x", field: "at" },
-            // Written on the side of the line with more room.
-            dx: { signal: "scale('x', datum.at) > width / 2 ? -6 : 6" },
-            align: { signal: "scale('x', datum.at) > width / 2 ? 'right' : 'left'" },
-            y: { signal: "height" },
-            dy: { value: -6 },
-            fill: { value: "#cf222e" },
-            fontSize: { value: 11 },
-            fontWeight: { value: "bold" },
-            text: { field: "text" },
-          },
-        },
-      },
+      markAt(
+        "regression-marks",
+        "regressions",
+        { shape: "cross", size: 160, fill: "#cf222e" },
+        { field: "text" },
+      ),
+      labelAt("regression-labels", "regressions", "#cf222e", 11, {
+        // Written on the side of the line with more room.
+        dx: { signal: "scale('x', datum.at) > width / 2 ? -6 : 6" },
+        align: { signal: "scale('x', datum.at) > width / 2 ? 'right' : 'left'" },
+        y: { signal: "height" },
+        dy: { value: -6 },
+        fontWeight: { value: "bold" },
+      }),
     ],
   };
 }
@@ -202,15 +205,12 @@ export function fleetSpec(picture: RunPicture): object {
     { at: s.atMs, series: "on the new image (%)", value: s.newImagePercent },
   ]);
   const top = Math.max(100, ...picture.fleet.map((s) => s.inServicePercent));
+  const { timeScale, ...base } = baseSpec(picture, 180);
   return {
-    $schema: "https://vega.github.io/schema/vega/v6.json",
-    width: WIDTH,
-    height: 180,
-    padding: 8,
-    background: "white",
+    ...base,
     data: [{ name: "fleet", values }],
     scales: [
-      { name: "x", type: "utc", domain: [picture.startMs, picture.endMs], range: "width", nice: false },
+      timeScale,
       { name: "y", type: "linear", domain: [0, Math.ceil(top / 10) * 10 + 10], range: "height", nice: true },
       {
         name: "colour",

@@ -88,6 +88,22 @@ export interface GroupRefreshProgress {
 }
 
 /**
+ * One group's time left: its refresh's lower bound scaled by the share of instances not yet
+ * replaced (0-100, clamped). The whole bound at 0 %, nothing at 100 %.
+ *
+ * @example
+ * groupTimeLeftSeconds({ desired: 10, launchSeconds: 60, warmupSeconds: 120 }, rollout, 50) // half the bound
+ */
+export function groupTimeLeftSeconds(
+  group: EstimateGroup,
+  rollout: RefreshPacing,
+  percentReplaced: number,
+): number {
+  const share = 1 - Math.min(100, Math.max(0, percentReplaced)) / 100;
+  return groupLowerBoundSeconds(group, rollout) * share;
+}
+
+/**
  * Time left while a run is going: each group's bound scaled by what it has left, waves combined as
  * in the estimate, the bakes before waves not yet started (less `bakeElapsedSeconds` of the current
  * one), and the hardening bake unless done. With no progress it equals {@link estimateRunSeconds};
@@ -121,8 +137,8 @@ export function timeLeftSeconds(input: {
     seenNonEmpty = true;
     const left = wave.map((g) => {
       if (g.done) return 0;
-      const share = 1 - Math.min(100, Math.max(0, g.percentReplaced)) / 100;
-      return boundOf(g.name, input.groups, rollout) * share;
+      const group = input.groups[g.name];
+      return group === undefined ? 0 : groupTimeLeftSeconds(group, rollout, g.percentReplaced);
     });
     seconds += waveLowerBoundSeconds(left, rollout.maxParallelGroups);
   }

@@ -1,4 +1,4 @@
-// About 300 lines: one class, the typed ledger over the LedgerStore port, with the schemas of the items it keeps.
+// Over 300 lines: one class over the single table, a method per kind of record, read together.
 import { z } from "zod";
 import { type GroupRecord, GroupRecordSchema } from "./fleet";
 import type { LedgerItem, LedgerStore } from "./ports";
@@ -101,6 +101,10 @@ export const RunRecordSchema = z.object({
     .default(null),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+/** How far a group's refresh had come when last seen. */
+export const PercentSeenSchema = z.object({ refreshId: z.string(), percent: z.number().min(0).max(100) });
+export type PercentSeen = z.infer<typeof PercentSeenSchema>;
 
 /** Who holds a group: one run at a time refreshes a group. */
 export const GroupLockSchema = z.object({ runId: z.string(), acquiredAt: z.string(), expiresAt: z.number() });
@@ -227,6 +231,31 @@ export class RunLedger {
   async listProgress(runId: string): Promise<GroupProgress[]> {
     const items = await this.store.query(runKey(runId), "GROUP#");
     return items.map((item) => GroupProgressSchema.parse(item.data));
+  }
+
+  /**
+   * Notes how far a group's refresh has come (`PercentageComplete`, 0-100), as the tasks and events
+   * that watch it see it. Kept apart from the group's progress item, which the group's own steps
+   * rewrite whole: an event noted while a step runs can never undo that step's write. Never lowered
+   * for the same refresh (a late event or a stale poll); a new refresh starts over.
+   */
+  async notePercentReplaced(runId: string, group: string, refreshId: string, percent: number): Promise<void> {
+    const value = Math.min(100, Math.max(0, percent));
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const existing = await this.store.get(runKey(runId), `SEEN#${group}`);
+      const seen = existing ? PercentSeenSchema.parse(existing.data) : undefined;
+      if (seen && seen.refreshId === refreshId && seen.percent >= value) return;
+      const data: PercentSeen = { refreshId, percent: value };
+      const item = { pk: runKey(runId), sk: `SEEN#${group}`, data, version: (existing?.version ?? 0) + 1 };
+      if (await this.store.put(item, existing ? { ifVersion: existing.version ?? 0 } : { ifNotExists: true }))
+        return;
+    }
+  }
+
+  /** The percent replaced last noted per group of the run (see {@link notePercentReplaced}). */
+  async listPercentReplaced(runId: string): Promise<Record<string, PercentSeen>> {
+    const items = await this.store.query(runKey(runId), "SEEN#");
+    return Object.fromEntries(items.map((item) => [item.sk.slice(5), PercentSeenSchema.parse(item.data)]));
   }
 
   /** Free-form per-run state of a step (e.g. hardening of one architecture). */

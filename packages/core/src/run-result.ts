@@ -81,6 +81,20 @@ export const AnalysisEntrySchema = z.object({
 });
 export type AnalysisEntry = z.infer<typeof AnalysisEntrySchema>;
 
+/**
+ * Where a group's refresh stands while it runs (`GET /runs/{runId}` while the run is live): absent
+ * once the group ended, and in results read after the run.
+ */
+export const GroupLiveSchema = z.object({
+  /** Share of its instances on the new image, 0-100: its refresh's `PercentageComplete` as last seen. */
+  percentReplaced: numberIn(0, 100),
+  /** Seconds since its instance refresh started; 0 before it started. */
+  elapsedSeconds: numberIn(0),
+  /** Estimated seconds left: its refresh's lower bound scaled by the share not yet replaced. */
+  leftSeconds: numberIn(0),
+});
+export type GroupLive = z.infer<typeof GroupLiveSchema>;
+
 export const GroupResultSchema = z.object({
   name: z.string({ error: "a string" }),
   wave: z.string({ error: "a string" }),
@@ -101,6 +115,8 @@ export const GroupResultSchema = z.object({
   notes: stringList("notes").optional(),
   /** Every judgement of the regression judge, in order (checkpoint, verify, bake look). */
   analysis: z.array(AnalysisEntrySchema, { error: "a list of analysis entries" }).optional(),
+  /** Live progress of a RUNNING group while the run is going; absent otherwise. */
+  live: GroupLiveSchema.optional(),
 });
 export type GroupResult = z.infer<typeof GroupResultSchema>;
 

@@ -26,6 +26,7 @@ export { createStatusApp, handleStatusRequest, statusAppOf } from "./api/app";
 export * from "./api/context";
 export * from "./api/http";
 export { answerHttpApiEvent, eventBodyBytes, type HttpApiEvent } from "./api/lambda-entry";
+export * from "./api/live-text";
 export * from "./api/operator";
 export * from "./api/routes";
 export * from "./api/run-view";

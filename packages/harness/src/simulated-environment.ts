@@ -190,6 +190,8 @@ export class SimulatedEnvironment {
           }
         : {}),
       untimedWaits: ["WaitForApproval"],
+      onStateExited: (state, input, output) =>
+        emit({ kind: "state-exited", atMs: clock.now(), state, input, output }),
       onStateEntered: (state, input) => {
         emit({ kind: "state", atMs: clock.now(), state, input });
         if (state === "WaitForApproval")
@@ -272,6 +274,8 @@ export class SimulatedEnvironment {
       },
       onStateEntered: (state, input) =>
         this.emit({ kind: "state", atMs: this.account.clock.now(), state, input }),
+      onStateExited: (state, input, output) =>
+        this.emit({ kind: "state-exited", atMs: this.account.clock.now(), state, input, output }),
       ...(around
         ? {
             aroundTask: (state: string, call: () => Promise<unknown>, payload: unknown) =>

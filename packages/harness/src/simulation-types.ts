@@ -5,6 +5,7 @@ import type { ProgressEvent, SimulatedAccount } from "@fleet-upgrade/simulator";
 /** Something worth showing while a simulated run advances. */
 export type SimulationEvent =
   | { kind: "state"; atMs: number; state: string; input: unknown }
+  | { kind: "state-exited"; atMs: number; state: string; input: unknown; output: unknown }
   | { kind: "refresh"; atMs: number; progress: ProgressEvent }
   | { kind: "operator"; atMs: number; action: string; detail: string }
   | { kind: "notification"; atMs: number; summary: string };

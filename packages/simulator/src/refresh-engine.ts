@@ -252,7 +252,7 @@ export class RefreshEngine {
       percentage: segment.checkpoint,
       delaySeconds: delay,
     });
-    this.world.emitProgress("checkpoint", refresh, plan.replaced);
+    this.world.emitProgress("checkpoint", refresh, plan.replaced, segment.checkpoint);
     this.at(
       refresh,
       this.world.now() + delay * 1000,

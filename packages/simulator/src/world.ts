@@ -179,7 +179,7 @@ export class World {
     emitRefreshEvent(this, type, refresh, checkpoint);
   }
 
-  emitProgress(kind: ProgressKind, refresh: RefreshState, replaced: number): void {
-    emitProgress(this, kind, refresh, replaced);
+  emitProgress(kind: ProgressKind, refresh: RefreshState, replaced: number, checkpoint?: number): void {
+    emitProgress(this, kind, refresh, replaced, checkpoint);
   }
 }

@@ -34,6 +34,8 @@ export interface LocalRunOptions {
    */
   aroundTask?: (stateName: string, call: () => Promise<unknown>, payload: unknown) => Promise<unknown>;
   onStateEntered?: (stateName: string, input: unknown) => void;
+  /** A state ended: its input and the output it passed on (what progress lines should say). */
+  onStateExited?: (stateName: string, input: unknown, output: unknown) => void;
   /**
    * Wait states (by name) whose timeout the runner does not enforce: a simulation that reaches
    * one with nobody to resume it ends STALLED (say, WAITING for an approval) instead of jumping
@@ -301,6 +303,8 @@ export class LocalRunner {
       if (event.type === "StateEntered") {
         this.stateTransitions++;
         this.options.onStateEntered?.(event.state.name, event.state.input);
+      } else if (event.type === "StateExited") {
+        this.options.onStateExited?.(event.state.name, event.state.input, event.state.output);
       }
     }
   }

@@ -254,3 +254,31 @@ describe("lower bound properties", () => {
     );
   });
 });
+
+describe("lower bounds refuse counts that have no meaning", () => {
+  it.each([0, -1, 1.5, Number.NaN])(
+    "refuses maxParallelGroups %s rather than answering Infinity",
+    (lanes) => {
+      expect(() => waveLowerBoundSeconds([100, 200], lanes)).toThrow(
+        new RangeError(`maxParallelGroups must be a positive integer, got ${lanes}`),
+      );
+      expect(() =>
+        runLowerBoundSeconds({
+          waves: [[100]],
+          rollout: { maxParallelGroups: lanes, bakeSeconds: 0 },
+          hardening: HARDENING,
+          hardens: false,
+        }),
+      ).toThrow(RangeError);
+    },
+  );
+
+  it("takes one lane as the smallest meaningful width: the groups run one after another", () => {
+    expect(waveLowerBoundSeconds([100, 200], 1)).toBe(300);
+  });
+
+  it("names the count and its value when a group's size is not a count", () => {
+    expect(() => refreshSegments(-1, [20])).toThrow("desired must be a non-negative integer, got -1");
+    expect(() => batchSize(2.5, 90, 110)).toThrow("desired must be a non-negative integer, got 2.5");
+  });
+});

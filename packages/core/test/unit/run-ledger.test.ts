@@ -355,3 +355,30 @@ describe("RunLedger group locks", () => {
     );
   });
 });
+
+describe("RunLedger group locks: expiry and takeover", () => {
+  const t0 = new Date("2026-11-21T09:00:00.000Z");
+  const later = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+
+  it("holds a lock up to the second before it expires and lets another run take it at that second", async () => {
+    const { ledger } = setup();
+    await ledger.acquireLock("web-a", "run-1", t0, 3600);
+    expect(await ledger.acquireLock("web-a", "run-2", later(3599), 3600)).toMatchObject({ runId: "run-1" });
+    expect(await ledger.acquireLock("web-a", "run-2", later(3600), 3600)).toBeNull();
+    expect(await ledger.getLock("web-a")).toMatchObject({
+      runId: "run-2",
+      expiresAt: t0.getTime() / 1000 + 7200,
+    });
+  });
+
+  it("loses a takeover to the run that took the expired lock over between its read and its write", async () => {
+    const { ledger, store } = setup();
+    await ledger.acquireLock("web-a", "run-1", t0, 60);
+    // run-2 reads run-1's expired lock; before it writes, run-3 takes the lock over.
+    store.afterNextGet = async () => {
+      expect(await ledger.acquireLock("web-a", "run-3", later(120), 3600)).toBeNull();
+    };
+    expect(await ledger.acquireLock("web-a", "run-2", later(120), 3600)).toMatchObject({ runId: "run-3" });
+    expect(await ledger.getLock("web-a")).toMatchObject({ runId: "run-3" });
+  });
+});

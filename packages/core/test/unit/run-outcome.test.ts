@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import type { GroupReadiness } from "../../src/readiness";
 import type { GroupProgress, RunRecord } from "../../src/run-ledger";
 import { assembleRunResult, type RunMetrics, runOutcomeOf, waveStatusOf } from "../../src/run-outcome";
 import { RunRequestSchema } from "../../src/run-request";
-import { RunResultSchema } from "../../src/run-result";
+import { type AnalysisEntry, RunResultSchema } from "../../src/run-result";
 
 const request = () => RunRequestSchema.parse({});
 
@@ -288,5 +289,70 @@ describe("assembleRunResult", () => {
     expect(result.inventory).toEqual({ groups: 0, instances: 0, byPlatform: {} });
     expect(result).not.toHaveProperty("endedAt");
     expect(RunResultSchema.parse(result)).toEqual(result);
+  });
+});
+
+describe("a wave's and a result's status say what happened, not what was hoped", () => {
+  it("does not read a wave with an upgraded group and a group not started as not started", () => {
+    expect(waveStatusOf(["UPGRADED", "NOT_STARTED"])).toBe("SUCCEEDED");
+    expect(waveStatusOf(["NOT_STARTED", "SKIPPED"])).toBe("SUCCEEDED");
+  });
+
+  it("names a group a rollback left failed without a reason as plainly failed", () => {
+    const halt = { status: "ROLLED_BACK" as const, reason: "alarm web-5xx is ALARM" };
+    const groups = [progress("web-canary", { outcome: "FAILED" })];
+    expect(runOutcomeOf({ status: "RUNNING", halt }, request(), groups).reason).toBe(
+      "group web-canary: failed (after alarm web-5xx is ALARM)",
+    );
+  });
+
+  it("keeps a failed or rolled-back wave with groups as it is in the result", () => {
+    const waves = [
+      { name: "canary", groups: ["web-canary"], instances: 2, status: "ROLLED_BACK" as const },
+      { name: "rest", groups: ["web-b"], instances: 2, status: "FAILED" as const },
+      { name: "later", groups: ["web-a"], instances: 2, status: "NOT_STARTED" as const },
+    ];
+    const result = assembleRunResult(run({ status: "FAILED", waves }), request(), [], METRICS);
+    expect(result.waves.map((w) => w.status)).toEqual(["ROLLED_BACK", "FAILED", "NOT_STARTED"]);
+  });
+
+  it("carries the estimate, the untargeted groups, the readiness and the analysis when the run has them", () => {
+    const analysis: AnalysisEntry = {
+      at: "verify",
+      metric: "AWS/EC2 CPUUtilization",
+      baseline: { instances: 2, median: 30 },
+      canary: { instances: 1, median: 33 },
+      change: 0.1,
+      pValue: 0.4,
+      verdict: "PASS",
+    };
+    const untargeted = [{ group: "batch", instances: 3, platforms: { "Windows Server 2019": 3 } }];
+    const readiness: GroupReadiness[] = [{ group: "web-canary", level: "READY", findings: [] }];
+    const base = run();
+    const result = assembleRunResult(
+      {
+        ...base,
+        estimateSeconds: 5400,
+        readiness,
+        inventory: base.inventory ? { ...base.inventory, untargeted } : null,
+      },
+      request(),
+      [progress("web-canary", { analysis: [analysis] }), progress("web-b", { analysis: [] })],
+      METRICS,
+    );
+    expect(result.estimate).toEqual({ seconds: 5400 });
+    expect(result.inventory.untargeted).toEqual(untargeted);
+    expect(result.readiness).toEqual(readiness);
+    expect(result.groups[0]?.analysis).toEqual([analysis]);
+    expect(result.groups[1]).not.toHaveProperty("analysis");
+    expect(RunResultSchema.parse(result)).toEqual(result);
+  });
+
+  it("leaves out the estimate, the untargeted groups and the readiness a run does not have", () => {
+    const result = assembleRunResult(run(), request(), [progress("web-canary")], METRICS);
+    expect(result).not.toHaveProperty("estimate");
+    expect(result).not.toHaveProperty("readiness");
+    expect(result.inventory).not.toHaveProperty("untargeted");
+    expect(result.groups[0]).not.toHaveProperty("analysis");
   });
 });

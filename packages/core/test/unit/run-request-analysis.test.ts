@@ -141,3 +141,37 @@ describe("groups[].analysis in the run result", () => {
     ).toBe(false);
   });
 });
+
+describe("health.analysis patterns match the whole value", () => {
+  it.each(["Averages", "xAverage", "Sum ", "p90x", "p100.000", "Minimum|Maximum"])(
+    "refuses the statistic %j",
+    (stat) => {
+      expect(problemsOf(analysis({ metrics: [{ ...cpu, stat }] }))).toEqual([
+        {
+          field: "health.analysis.metrics[0].stat",
+          value: stat,
+          expected:
+            'a statistic: "Average", "Minimum", "Maximum", "Sum", "SampleCount" or a percentile like "p90"',
+        },
+      ]);
+    },
+  );
+
+  it("takes a namespace of 255 characters with a colon inside, and refuses one of 256 or an empty one", () => {
+    const long = `A:${"x".repeat(253)}`;
+    expect(parseRunRequest(analysis({ metrics: [{ ...cpu, namespace: long }] })).ok).toBe(true);
+    for (const namespace of [`${long}x`, ""]) {
+      expect(problemsOf(analysis({ metrics: [{ ...cpu, namespace }] }))).toEqual([
+        expect.objectContaining({ field: "health.analysis.metrics[0].namespace", value: namespace }),
+      ]);
+    }
+  });
+
+  it("refuses an image id with text around it", () => {
+    for (const imageId of ["xami-0abc123", "ami-0abc123 ", "ami-0abc-123"]) {
+      expect(problemsOf({ image: { imageId } })).toEqual([
+        { field: "image.imageId", value: imageId, expected: 'null or an AMI id like "ami-0abc123"' },
+      ]);
+    }
+  });
+});

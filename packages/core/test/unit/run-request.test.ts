@@ -484,3 +484,78 @@ describe("parseRunRequest: limits", () => {
     expect(problems[0]?.expected).toBe("a value nested at most 32 levels deep");
   });
 });
+
+describe("parseRunRequest: the edges a mutant would move", () => {
+  it("refuses maxHealthyPercentage 200 when minHealthyPercentage is 90: the range is at most 100 points", () => {
+    expect(problemsOf(rollout({ minHealthyPercentage: 90, maxHealthyPercentage: 200 }))).toEqual([
+      {
+        field: "rollout.maxHealthyPercentage",
+        value: 200,
+        expected: "an integer 100-190: at most rollout.minHealthyPercentage (90) + 100",
+      },
+    ]);
+    expect(accepts(rollout({ minHealthyPercentage: 90, maxHealthyPercentage: 190 })).rollout).toMatchObject({
+      minHealthyPercentage: 90,
+      maxHealthyPercentage: 190,
+    });
+  });
+
+  it("refuses a range of 101 points from a minimum of 0", () => {
+    expect(problemsOf(rollout({ minHealthyPercentage: 0, maxHealthyPercentage: 101 }))).toEqual([
+      {
+        field: "rollout.maxHealthyPercentage",
+        value: 101,
+        expected: "an integer 100-100: at most rollout.minHealthyPercentage (0) + 100",
+      },
+    ]);
+  });
+
+  it("keeps the value underneath when the one over it is undefined, at the top and inside", () => {
+    const under = { reason: "stage reason", rollout: { bakeSeconds: 60 } };
+    expect(deepMerge(under, undefined)).toBe(under);
+    expect(deepMerge(under, { rollout: undefined, reason: undefined })).toEqual(under);
+  });
+
+  it("lets a caller's explicit undefined fall back to the stage default rather than erase it", () => {
+    const stage = { requestDefaults: { rollout: { bakeSeconds: 60 } } };
+    expect(accepts({ rollout: { bakeSeconds: undefined } }, stage).rollout.bakeSeconds).toBe(60);
+  });
+
+  it("replaces rather than merges a list or a value that is not an object", () => {
+    expect(deepMerge({ checkpoints: [10, 20] }, { checkpoints: [5] })).toEqual({ checkpoints: [5] });
+    expect(deepMerge({ rollout: { bakeSeconds: 1 } }, { rollout: null })).toEqual({ rollout: null });
+    expect(deepMerge("under", { a: 1 })).toEqual({ a: 1 });
+  });
+});
+
+describe("parseRunRequest: every allowed value is accepted and kept", () => {
+  it.each([
+    ["image.flavor", { image: { flavor: "minimal" } }, (r: RunRequest) => r.image.flavor, "minimal"],
+    [
+      "image.kernel",
+      { image: { kernel: "default" }, hardening: { fips: false } },
+      (r: RunRequest) => r.image.kernel,
+      "default",
+    ],
+    ["hardening.stig", { hardening: { stig: "medium" } }, (r: RunRequest) => r.hardening.stig, "medium"],
+    ["hardening.stig", { hardening: { stig: "low" } }, (r: RunRequest) => r.hardening.stig, "low"],
+    ["hardening.stig", { hardening: { stig: "off" } }, (r: RunRequest) => r.hardening.stig, "off"],
+    [
+      "rollout.approval",
+      { rollout: { approval: "between-waves" } },
+      (r: RunRequest) => r.rollout.approval,
+      "between-waves",
+    ],
+    ["rollback.scope", { rollback: { scope: "wave" } }, (r: RunRequest) => r.rollback.scope, "wave"],
+    ["rollback.scope", { rollback: { scope: "run" } }, (r: RunRequest) => r.rollback.scope, "run"],
+  ])("accepts %s %j", (_field, input, read, expected) => {
+    expect(read(accepts(input))).toBe(expected);
+  });
+
+  it("accepts a metric where lower is worse (a throughput, say)", () => {
+    const metric = { namespace: "CWAgent", name: "Requests", stat: "Sum", worse: "lower", tolerance: 0.1 };
+    expect(accepts({ health: { analysis: { metrics: [metric] } } }).health.analysis.metrics).toEqual([
+      metric,
+    ]);
+  });
+});

@@ -110,3 +110,39 @@ describe("managedTagValueOf", () => {
     expect(managedTagValueOf({})).toBe("true");
   });
 });
+
+describe("defineStage: patterns match the whole value", () => {
+  const slack = {
+    signingSecretParameter: "/fleet-upgrade/slack-signing-secret",
+    allowedUsersParameter: "/fleet-upgrade/slack-allowed-users",
+  };
+
+  it.each([
+    ["region", { region: "xeu-west-1" }],
+    ["region", { region: "eu-west-1x" }],
+    ["schedule.expression", { schedule: { expression: "every rate(6 hours)" } }],
+    ["schedule.expression", { schedule: { expression: "rate(6 hours) please" } }],
+    ["notifications.topicName", { notifications: { topicName: "runs topic" } }],
+    [
+      "slack.signingSecretParameter",
+      { slack: { ...slack, signingSecretParameter: "x/fleet-upgrade/secret" } },
+    ],
+    ["slack.allowedUsersParameter", { slack: { ...slack, allowedUsersParameter: "/fleet-upgrade/users!" } }],
+    ["builder.subnetId", { builder: { subnetId: "my-subnet-0abc" } }],
+    ["builder.subnetId", { builder: { subnetId: "subnet-0abc " } }],
+  ])("refuses %s with text around a valid value: %j", (field, over) => {
+    expect(problemsOf({ ...minimal, ...over })).toEqual([field]);
+  });
+
+  it("accepts every kind of value the patterns allow", () => {
+    const stage = defineStage("test", {
+      ...minimal,
+      region: "us-gov-west-1",
+      schedule: { expression: "cron(0 6 * * ? *)" },
+      notifications: { topicName: "Fleet_runs-1" },
+      slack,
+      builder: { subnetId: "subnet-0abc123" },
+    });
+    expect(stage).toMatchObject({ region: "us-gov-west-1", slack, builder: { subnetId: "subnet-0abc123" } });
+  });
+});

@@ -1,3 +1,4 @@
+// Over 300 lines: the run, run list and fleet views with their text and Slack forms, kept together so they agree.
 /**
  * What the status API shows, as data and as chat-ready text: a run's progress (wave n of m, groups
  * done and failing), the recent runs, the fleet. The JSON answers and the text answers (plain text
@@ -9,6 +10,7 @@ import {
   type RunRecord,
   type RunResult,
 } from "@fleet-upgrade/core";
+import { durationText, liveLines, liveRows } from "./live-text";
 
 /** Amazon Linux 2's end of support (the last day supported). */
 export const AL2_END_OF_SUPPORT = "2026-06-30";
@@ -124,15 +126,6 @@ export function fleetView(
 
 // ---- text ------------------------------------------------------------------------------------
 
-/** "2 h 05 min", "7 min", "under a minute". */
-export function durationText(seconds: number): string {
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 1) return "under a minute";
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  return h === 0 ? `${m} min` : `${h} h ${String(m).padStart(2, "0")} min`;
-}
-
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 export function deadlineText(days: number): string {
@@ -201,6 +194,7 @@ export function runText(
   for (const f of progress.failing.slice(0, 5))
     lines.push(`  ${f.name} ${f.outcome}${f.reason ? `: ${f.reason}` : ""}`);
   if (progress.failing.length > 5) lines.push(`  ... and ${progress.failing.length - 5} more`);
+  lines.push(...liveLines(result.groups));
   lines.push(...analysisText(result.groups));
   if (result.estimate !== undefined && (result.status === "RUNNING" || result.status === "WAITING"))
     lines.push(`time left: about ${durationText(result.estimate.seconds)}`);
@@ -333,6 +327,8 @@ export function runSections(
     .slice(0, 5)
     .map((f) => [f.name, `${f.outcome}${f.reason ? `: ${f.reason}` : ""}`] as const);
   if (failing.length > 0) sections.push({ text: "Failing groups", fields: failing });
+  const running = liveRows(result.groups);
+  if (running.length > 0) sections.push({ text: "Running groups", fields: running });
   const analysis = analysisText(result.groups);
   if (analysis.length > 0) sections.push({ text: analysis.join("\n") });
   return sections;

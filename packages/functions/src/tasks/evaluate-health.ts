@@ -72,6 +72,9 @@ export const evaluateHealthTask: Task<unknown, GroupState> = async (event, deps)
       ]),
     ],
   }));
+  const seen = state.event?.percentage ?? checkpoint;
+  if (seen !== null && state.instanceRefreshId)
+    await deps.ledger.notePercentReplaced(state.runId, state.group, state.instanceRefreshId, seen);
   const health = run.abortRequested
     ? { healthy: false, verdict: run.abortRequested }
     : await checkGroupHealth(deps, request, group, progress.launchTemplateVersion.to);

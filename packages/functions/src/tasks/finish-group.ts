@@ -143,7 +143,11 @@ export const finishGroupTask: Task<unknown, { group: string; outcome: string }> 
     next = { ...progress, outcome: "ROLLED_BACK", reason };
     await halt("ROLLED_BACK", reason);
   } else {
-    const reason = `the instance refresh ended ${kind ?? "unexpectedly"}: ${await reasonOf(deps, state)}`;
+    // A refresh that succeeded onto instances judged unhealthy is not an upgrade: its verdict says why.
+    const reason =
+      kind === "succeeded"
+        ? `the instance refresh succeeded, but the group was judged unhealthy: ${state.health?.verdict ?? "no verdict given"}`
+        : `the instance refresh ended ${kind ?? "unexpectedly"}: ${await reasonOf(deps, state)}`;
     next = { ...progress, outcome: "FAILED", reason };
     await halt("FAILED", reason);
   }

@@ -20,6 +20,8 @@ export const pollRefreshTask: Task<unknown, GroupState> = async (event, deps) =>
   const [refresh] = await deps.rollout.describeRefreshes(state.group, [refreshId]);
   if (!refresh)
     throw new Error(`instance refresh ${refreshId} of ${state.group} is gone from DescribeInstanceRefreshes`);
+  if (!state.rollingBack)
+    await deps.ledger.notePercentReplaced(state.runId, state.group, refreshId, refresh.percentageComplete);
   const news = refreshEventFromState(
     refresh,
     request.rollout.checkpoints,

@@ -34,6 +34,8 @@ export const waitForRefreshTask: Task<unknown, { filed: string }> = async (event
   const progress = await deps.ledger.getProgress(state.runId, state.group);
   const [refresh] = await deps.rollout.describeRefreshes(state.group, [refreshId]);
   if (refresh) {
+    if (!state.rollingBack)
+      await deps.ledger.notePercentReplaced(state.runId, state.group, refreshId, refresh.percentageComplete);
     const news = refreshEventFromState(
       refresh,
       request.rollout.checkpoints,

@@ -19,6 +19,10 @@ export const refreshEventsTask: Task<unknown, { resumed: boolean }> = async (eve
   if (!news) return { resumed: false };
   const token = await deps.ledger.takeWaitToken(news.instanceRefreshId);
   if (!token) return { resumed: false };
+  // A checkpoint reached means at least that share is replaced; Succeeded carries 100.
+  const percent = news.percentage ?? news.checkpoint;
+  if (percent !== null)
+    await deps.ledger.notePercentReplaced(token.runId, token.group, news.instanceRefreshId, percent);
   await deps.resumer.succeed(token.token, news);
   deps.logger.info("wait resumed", { runId: token.runId, group: token.group, kind: news.kind });
   return { resumed: true };

@@ -57,6 +57,7 @@ export function emitProgress(
   kind: ProgressKind,
   refresh: RefreshState,
   replaced: number,
+  checkpoint?: number,
 ): void {
   const group = world.groups.get(refresh.groupName);
   const event: ProgressEvent = {
@@ -67,6 +68,7 @@ export function emitProgress(
     percentComplete: refresh.percentageComplete,
     replaced,
     desired: group?.desired ?? 0,
+    ...(checkpoint !== undefined && { checkpoint }),
   };
   for (const listener of [...world.progressListeners]) listener(event);
 }

@@ -274,6 +274,8 @@ export interface ProgressEvent {
   percentComplete: number;
   replaced: number;
   desired: number;
+  /** For `checkpoint`: the checkpoint percentage reached (the request's), as its event says. */
+  checkpoint?: number;
 }
 
 export interface LaunchHooks {

@@ -1,6 +1,13 @@
-import { abortEvent } from "@fleet-upgrade/core";
+import { abortEvent, type ExecutionView, type RunStarter } from "@fleet-upgrade/core";
 import { beforeEach, describe, expect, it } from "vitest";
-import { abortRun, approvalKey, approveRun, OperatorRequestError } from "../../../src/api/operator";
+import {
+  abortExecution,
+  abortRun,
+  approvalKey,
+  approveExecution,
+  approveRun,
+  OperatorRequestError,
+} from "../../../src/api/operator";
 import { awaitApprovalTask } from "../../../src/tasks/await-approval";
 import {
   groupProgress,
@@ -210,5 +217,89 @@ describe("approve and abort at once", () => {
     expect(result.rollingBack.length + result.rollingBackAtNextPoll.length).toBe(1_000);
     expect(result.rollingBack).toEqual(names.slice(0, result.rollingBack.length));
     expect(world.resumer.succeeded).toHaveLength(result.rollingBack.length);
+  });
+});
+
+/** Step Functions as DescribeExecution and StopExecution see it. */
+class FakeStarter implements RunStarter {
+  readonly stopped: { runId: string; cause: string }[] = [];
+  constructor(private readonly executions: Record<string, ExecutionView> = {}) {}
+  async start(): Promise<void> {}
+  async describe(runId: string): Promise<ExecutionView | undefined> {
+    return this.executions[runId];
+  }
+  async stop(runId: string, cause: string): Promise<void> {
+    this.stopped.push({ runId, cause });
+  }
+}
+
+const execution = (status: ExecutionView["status"]): ExecutionView => ({
+  status,
+  startedAt: NOW.toISOString(),
+  input: {},
+});
+
+describe("abortExecution", () => {
+  it("stops an execution that has not recorded its run yet, the only case StopExecution is used", async () => {
+    const starter = new FakeStarter({ [RUN_ID]: execution("RUNNING") });
+    const outcome = await abortExecution(world.deps, starter, RUN_ID, "pager went off");
+    expect(outcome).toEqual({
+      runId: RUN_ID,
+      status: "ABORTED",
+      rollingBack: [],
+      rollingBackAtNextPoll: [],
+      stopped: true,
+    });
+    expect(starter.stopped).toEqual([{ runId: RUN_ID, cause: "aborted by an operator: pager went off" }]);
+  });
+
+  it("answers RunNotFound for a run with neither a record nor a running execution, stopping nothing", async () => {
+    const starter = new FakeStarter({ [RUN_ID]: execution("ABORTED") });
+    const refused = await abortExecution(world.deps, starter, "run-unknown", "why").catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "RunNotFound" });
+    expect(starter.stopped).toEqual([]);
+  });
+
+  it("refuses a run whose execution already ended with its real status, while the ledger still says RUNNING", async () => {
+    await seed(
+      world.ledger,
+      runRecord(),
+      [groupRecord("web")],
+      [groupProgress("web", { outcome: "RUNNING" })],
+    );
+    const starter = new FakeStarter({ [RUN_ID]: execution("TIMED_OUT") });
+    const refused = await abortExecution(world.deps, starter, RUN_ID, "why").catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OperatorRequestError);
+    expect(refused).toMatchObject({ code: "RunEnded", status: "FAILED" });
+    expect((refused as Error).message).toContain("the ledger still says RUNNING");
+    const run = await world.ledger.getRun(RUN_ID);
+    expect([run?.status, run?.abortRequested]).toEqual(["RUNNING", null]);
+    expect(starter.stopped).toEqual([]);
+  });
+
+  it("aborts through the ledger when the run is recorded: nothing is stopped", async () => {
+    await seed(
+      world.ledger,
+      runRecord(),
+      [groupRecord("web")],
+      [groupProgress("web", { outcome: "UPGRADED" })],
+    );
+    const starter = new FakeStarter({ [RUN_ID]: execution("RUNNING") });
+    const outcome = await abortExecution(world.deps, starter, RUN_ID, "why", "Slack user U1");
+    expect(outcome.stopped).toBe(false);
+    expect((await world.ledger.getRun(RUN_ID))?.abortRequested).toBe(
+      "aborted by an operator: why — by Slack user U1",
+    );
+    expect(starter.stopped).toEqual([]);
+  });
+});
+
+describe("approveExecution", () => {
+  it("refuses a run whose execution was aborted, changing nothing", async () => {
+    await seedWaitingForApproval();
+    const starter = new FakeStarter({ [RUN_ID]: execution("ABORTED") });
+    const refused = await approveExecution(world.deps, starter, RUN_ID).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "RunEnded", status: "ABORTED" });
+    expect((await world.ledger.getRun(RUN_ID))?.status).toBe("WAITING");
   });
 });

@@ -71,3 +71,82 @@ describe("bakeWave", () => {
     expect((await world.ledger.getRun(RUN_ID))?.halt).toBeNull();
   });
 });
+
+describe("bakeWave: how long, and whom it looks at", () => {
+  /** Wave early with the given groups, upgraded unless said otherwise, each with an alarm in ALARM. */
+  async function seedAlarming(names: string[], over: { halted?: boolean; skipped?: string[] } = {}) {
+    const halt = over.halted ? { status: "FAILED" as const, reason: "group api: the refresh failed" } : null;
+    await seed(
+      world.ledger,
+      runRecord({}, { waves: [{ name: "early", groups: names, instances: 4, status: "RUNNING" }], halt }),
+      names.map((name) => groupRecord(name, { tags: { "fleet-upgrade:alarms": `${name}-5xx` } })),
+      names.map((name) =>
+        groupProgress(name, {
+          outcome: over.skipped?.includes(name) ? "SKIPPED" : "UPGRADED",
+          launchTemplateVersion: { from: 3, to: 4 },
+        }),
+      ),
+    );
+    world.health.alarms = Object.fromEntries(names.map((name) => [`${name}-5xx`, "ALARM"]));
+    world.rollout.described = { desired: 4, inService: 4, healthyInService: 4, instances: [] };
+  }
+
+  it("counts down what is left of the bake, waiting at most five minutes between looks", async () => {
+    await seedBaking({ "web-a-5xx": "OK", "web-b-5xx": "OK", "web-c-5xx": "OK" });
+    const baking = { runId: RUN_ID, wave, bakeSeconds: 900 };
+
+    const last = await bakeWaveTask(
+      { ...baking, bake: { done: false, waitSeconds: 300, remainingSeconds: 200 } },
+      world.deps,
+    );
+    expect(last.bake).toEqual({ done: false, waitSeconds: 200, remainingSeconds: 0 });
+    const over = await bakeWaveTask(
+      { ...baking, bake: { done: false, waitSeconds: 200, remainingSeconds: 0 } },
+      world.deps,
+    );
+    expect(over.bake).toEqual({ done: true, waitSeconds: 0, remainingSeconds: 0 });
+  });
+
+  it("ends at once without a bake time", async () => {
+    await seedBaking({ "web-a-5xx": "OK", "web-b-5xx": "OK", "web-c-5xx": "OK" });
+
+    const baked = await bakeWaveTask({ runId: RUN_ID, wave, bakeSeconds: 0 }, world.deps);
+
+    expect(baked.bake).toEqual({ done: true, waitSeconds: 0, remainingSeconds: 0 });
+  });
+
+  it("looks at nothing and ends the bake once the run is halted", async () => {
+    await seedAlarming(["web-a"], { halted: true });
+
+    const baked = await bakeWaveTask({ runId: RUN_ID, wave, bakeSeconds: 900 }, world.deps);
+
+    expect(baked.bake).toEqual({ done: true, waitSeconds: 0, remainingSeconds: 0 });
+    expect((await world.ledger.getProgress(RUN_ID, "web-a")).regressed).toBe(false);
+    expect((await world.ledger.getRun(RUN_ID))?.halt?.reason).toBe("group api: the refresh failed");
+  });
+
+  it("judges only the groups that were upgraded", async () => {
+    await seedAlarming(["web-a", "web-b"], { skipped: ["web-a"] });
+
+    await bakeWaveTask({ runId: RUN_ID, wave, bakeSeconds: 900 }, world.deps);
+
+    const progress = await world.ledger.listProgress(RUN_ID);
+    expect(progress.map((p) => [p.name, p.regressed])).toEqual([
+      ["web-a", false],
+      ["web-b", true],
+    ]);
+  });
+
+  it("looks at every group of a wave wider than ten and names five of the others that regressed", async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `web-${String(i + 1).padStart(2, "0")}`);
+    await seedAlarming(names);
+
+    await bakeWaveTask({ runId: RUN_ID, wave, bakeSeconds: 900 }, world.deps);
+
+    expect((await world.ledger.listProgress(RUN_ID)).filter((p) => p.regressed)).toHaveLength(12);
+    expect((await world.ledger.getRun(RUN_ID))?.halt?.reason).toBe(
+      "group web-01 while wave early baked: alarm web-01-5xx is ALARM " +
+        "(also regressed: web-02, web-03, web-04, web-05, web-06 and 6 more)",
+    );
+  });
+});

@@ -146,3 +146,38 @@ describe("endWave", () => {
     expect(result.awaitApproval).toBe(false);
   });
 });
+
+describe("endWave: a wave's status comes from its own groups", () => {
+  it("succeeds a wave whose groups upgraded although an earlier wave's group failed", async () => {
+    await endEarlyWave({}, null, {
+      "web-canary": { outcome: "FAILED", reason: "earlier" },
+      "web-a": upgraded,
+      "web-b": upgraded,
+    });
+
+    const run = await world.ledger.getRun(RUN_ID);
+    expect(run?.waves.map((w) => w.status)).toEqual(["SUCCEEDED", "SUCCEEDED", "NOT_STARTED"]);
+  });
+
+  it("in a revert pass, closes every wave that started from its own groups and leaves later waves alone", async () => {
+    const names = WAVES.flatMap((w) => w.groups);
+    const outcomes: Record<string, Partial<GroupProgress>> = {
+      "web-canary": upgraded,
+      "web-a": rolledBack,
+      "web-b": upgraded,
+      "web-c": { outcome: "FAILED", reason: "never ran but says so" },
+    };
+    await seed(
+      world.ledger,
+      runRecord({ rollback: { scope: "run" } }, { waves: WAVES }),
+      names.map((name) => groupRecord(name)),
+      names.map((name) => groupProgress(name, outcomes[name] ?? {})),
+    );
+
+    await endWaveTask({ runId: RUN_ID, wave: { index: 1, name: "early" }, mode: "revert" }, world.deps);
+
+    const run = await world.ledger.getRun(RUN_ID);
+    expect(run?.waves.map((w) => w.status)).toEqual(["SUCCEEDED", "ROLLED_BACK", "NOT_STARTED"]);
+    expect(world.notifier.sent).toEqual([]);
+  });
+});

@@ -4,6 +4,7 @@ import { verifyGroupTask } from "../../../src/tasks/verify-group";
 import {
   groupProgress,
   groupRecord,
+  NOW,
   RUN_ID,
   runRecord,
   seed,
@@ -170,5 +171,119 @@ describe("verifyGroup fails closed", () => {
 
     expect(next.health?.healthy).toBe(false);
     expect(next.health?.verdict).toContain("ssm:GetCommandInvocation failed");
+  });
+});
+
+describe("evaluateHealth at a checkpoint: what it records and when it looks again", () => {
+  const healthyPings = () => {
+    const ping = world.health.pingStatus.bind(world.health);
+    world.health.pingStatus = async () => ({ ...(await ping()), "i-new": "Online" });
+  };
+  const at = (checkpoint: number) => ({ ...atCheckpoint, event: { ...atCheckpoint.event, checkpoint } });
+
+  it("records every checkpoint up to the one reached, each once, and remembers the last", async () => {
+    await seedRefreshing();
+    await world.ledger.updateProgress(RUN_ID, "web", (p) => ({ ...p, checkpointsEvaluated: [20] }));
+    healthyPings();
+
+    const next = await evaluateHealthTask(at(50), world.deps);
+
+    expect(next.lastCheckpoint).toBe(50);
+    expect((await world.ledger.getProgress(RUN_ID, "web")).checkpointsEvaluated).toEqual([20, 50]);
+  });
+
+  it("asks to judge the new instances again near the end of the checkpoint's delay", async () => {
+    await seedRefreshing();
+    healthyPings();
+
+    const next = await evaluateHealthTask(atCheckpoint, world.deps);
+
+    // Default delay 600 s: the second look comes 60 s (a tenth, at least 30 s) before it ends.
+    expect(next.analysisWait).toEqual({ checkpoint: 20, from: NOW.toISOString(), waitSeconds: 540 });
+  });
+
+  it.each([
+    ["analysis is off", { health: { analysis: { enabled: false } }, rollout: { checkpoints: [20, 50] } }],
+    [
+      "the checkpoint's delay is a minute or less",
+      { rollout: { checkpoints: [20, 50], checkpointDelaySeconds: 60 } },
+    ],
+  ])("judges once when %s", async (_why, request) => {
+    await seedRefreshing();
+    await world.ledger.putRun(runRecord(request));
+    healthyPings();
+
+    const next = await evaluateHealthTask(atCheckpoint, world.deps);
+
+    expect(next.health).toEqual({ healthy: true, verdict: null });
+    expect(next.analysisWait).toBeUndefined();
+  });
+
+  it("asks for no second look at a group judged unhealthy", async () => {
+    await seedRefreshing();
+    world.health.alarms = { "web-5xx": "ALARM" };
+
+    const next = await evaluateHealthTask(atCheckpoint, world.deps);
+
+    expect(next.health).toEqual({ healthy: false, verdict: "alarm web-5xx is ALARM" });
+    expect(next.analysisWait).toBeUndefined();
+  });
+
+  it("answers an abort as unhealthy, naming it, without reading any alarm", async () => {
+    await seedRefreshing();
+    await world.ledger.putRun(runRecord({}, { abortRequested: "aborted by ops: bad deploy" }));
+    world.health.faults.alarmStates = serviceFault("Throttling", "Rate exceeded");
+
+    const next = await evaluateHealthTask(atCheckpoint, world.deps);
+
+    expect(next.health).toEqual({ healthy: false, verdict: "aborted by ops: bad deploy" });
+  });
+
+  describe("the second look", () => {
+    const pending = { checkpoint: 20, from: "2026-11-21T09:51:00.000Z", waitSeconds: 540 };
+
+    it("judges the new instances, marks the look done and leaves the checkpoints as they were", async () => {
+      await seedRefreshing();
+
+      const next = await evaluateHealthTask({ ...atCheckpoint, analysisWait: pending }, world.deps);
+
+      expect(next.health?.healthy).toBe(true);
+      expect(next.analysisWait).toEqual({ ...pending, waitSeconds: 0 });
+      expect((await world.ledger.getProgress(RUN_ID, "web")).checkpointsEvaluated).toEqual([]);
+    });
+
+    it("fails closed, naming the call, when the group cannot be described", async () => {
+      await seedRefreshing();
+      world.rollout.describeGroup = async () => {
+        throw serviceFault("Throttling", "Rate exceeded");
+      };
+
+      const next = await evaluateHealthTask({ ...atCheckpoint, analysisWait: pending }, world.deps);
+
+      expect(next.health?.healthy).toBe(false);
+      expect(next.health?.verdict).toContain(
+        "autoscaling:DescribeAutoScalingGroups failed (Throttling: Rate exceeded)",
+      );
+      expect(next.analysisWait).toEqual({ ...pending, waitSeconds: 0 });
+    });
+
+    it("answers an abort requested meanwhile as unhealthy", async () => {
+      await seedRefreshing();
+      await world.ledger.putRun(runRecord({}, { abortRequested: "aborted by ops" }));
+
+      const next = await evaluateHealthTask({ ...atCheckpoint, analysisWait: pending }, world.deps);
+
+      expect(next.health).toEqual({ healthy: false, verdict: "aborted by ops" });
+    });
+
+    it("is a first look when the pending one was for another checkpoint", async () => {
+      await seedRefreshing();
+      healthyPings();
+
+      const next = await evaluateHealthTask({ ...at(50), analysisWait: pending }, world.deps);
+
+      expect(next.analysisWait).toEqual({ checkpoint: 50, from: NOW.toISOString(), waitSeconds: 540 });
+      expect((await world.ledger.getProgress(RUN_ID, "web")).checkpointsEvaluated).toEqual([20, 50]);
+    });
   });
 });

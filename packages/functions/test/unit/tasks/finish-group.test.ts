@@ -260,3 +260,27 @@ describe("finishGroup", () => {
     expect(await lockHolder()).toBeNull();
   });
 });
+
+describe("finishGroup: an unhealthy success is no upgrade", () => {
+  it("records a refresh that succeeded onto instances judged unhealthy as FAILED, naming the verdict", async () => {
+    await seedRefreshing();
+    const event = refreshEventFromEventBridge("EC2 Auto Scaling Instance Refresh Succeeded", {
+      InstanceRefreshId: "ir-1",
+    });
+
+    const result = await finishGroupTask(
+      { ...waiting, event, health: { healthy: false, verdict: "alarm web-5xx is ALARM" } },
+      world.deps,
+    );
+
+    const reason =
+      "the instance refresh succeeded, but the group was judged unhealthy: alarm web-5xx is ALARM";
+    expect(result).toEqual({ group: "web", outcome: "FAILED" });
+    expect(await world.ledger.getProgress(RUN_ID, "web")).toMatchObject({ outcome: "FAILED", reason });
+    expect((await world.ledger.getRun(RUN_ID))?.halt).toEqual({
+      status: "FAILED",
+      reason: `group web: ${reason}`,
+    });
+    expect(await lockHolder()).toBeNull();
+  });
+});

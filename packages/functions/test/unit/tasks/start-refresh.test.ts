@@ -273,3 +273,120 @@ describe("startRefresh", () => {
     });
   });
 });
+
+describe("startRefresh: what a retry, a second architecture or a failed start must not do", () => {
+  const ARM_IMAGE = "ami-0newarm";
+  const mixedRun = () => {
+    const run = runRecord();
+    const images = [
+      ...(run.target?.images ?? []),
+      {
+        architecture: "arm64",
+        sourceImageId: "ami-0sourcearm",
+        sourceImageName: "al2023-ami-2023.9.20261110.0-kernel-6.1-arm64",
+        imageId: ARM_IMAGE,
+      },
+    ];
+    return runRecord({}, { target: { kernel: "6.1", kernelVersion: null, images } });
+  };
+
+  it("gives an arm64 group the arm64 image and an x86_64 group the x86_64 image", async () => {
+    await seed(
+      world.ledger,
+      mixedRun(),
+      [groupRecord("graviton", { architecture: "arm64" }), groupRecord("web")],
+      [groupProgress("graviton"), groupProgress("web")],
+    );
+
+    await startRefreshTask({ ...state, group: "graviton" }, world.deps);
+    await startRefreshTask(state, world.deps);
+
+    expect(world.rollout.created.map((c) => [c.launchTemplateId, c.imageId])).toEqual([
+      ["lt-graviton", ARM_IMAGE],
+      ["lt-web", NEW_IMAGE],
+    ]);
+  });
+
+  it("refuses, naming the run and the architecture, a group whose architecture has no target image", async () => {
+    await seed(
+      world.ledger,
+      runRecord(),
+      [groupRecord("graviton", { architecture: "arm64" })],
+      [groupProgress("graviton")],
+    );
+
+    await expect(startRefreshTask({ ...state, group: "graviton" }, world.deps)).rejects.toThrow(
+      `run ${RUN_ID} has no target image for arm64`,
+    );
+    expect(world.rollout.created).toEqual([]);
+    expect(world.rollout.started).toEqual([]);
+  });
+
+  it.each(["UPGRADED", "SKIPPED", "FAILED", "ROLLED_BACK"] as const)(
+    "starts no new refresh when a retried task finds the group already %s",
+    async (outcome) => {
+      const before = groupProgress("web", { outcome, reason: outcome === "UPGRADED" ? null : "earlier" });
+      await seed(world.ledger, runRecord(), [groupRecord("web")], [before]);
+
+      const next = await startRefreshTask(state, world.deps);
+
+      expect(next.phase).toBe("done");
+      expect(world.rollout.order).toEqual([]);
+      expect(await world.ledger.getLock("web")).toBeUndefined();
+      expect(await world.ledger.getProgress(RUN_ID, "web")).toEqual(before);
+    },
+  );
+
+  it("takes the group's lock for a week, so it outlives any rollout yet frees itself if the run dies", async () => {
+    await seed(world.ledger, runRecord(), [groupRecord("web")], [groupProgress("web")]);
+
+    await startRefreshTask(state, world.deps);
+
+    expect(await world.ledger.getLock("web")).toEqual({
+      runId: RUN_ID,
+      acquiredAt: NOW.toISOString(),
+      expiresAt: NOW.getTime() / 1000 + 7 * 24 * 3600,
+    });
+  });
+
+  it("lets a StartInstanceRefresh error other than a refresh in progress fail the task", async () => {
+    await seed(world.ledger, runRecord(), [groupRecord("web")], [groupProgress("web")]);
+    const limit = serviceFault("LimitExceededFault", "You have reached the limit of instance refreshes");
+    world.rollout.startFault = { error: limit, appearing: [] };
+
+    await expect(startRefreshTask(state, world.deps)).rejects.toBe(limit);
+    const progress = await world.ledger.getProgress(RUN_ID, "web");
+    expect(progress.outcome).toBe("RUNNING");
+    expect(progress.reason).toBeNull();
+  });
+
+  it("skips the group, naming the refresh that won, when another start beat this one", async () => {
+    await seed(world.ledger, runRecord(), [groupRecord("web")], [groupProgress("web")]);
+    world.rollout.startFault = {
+      error: serviceFault("InstanceRefreshInProgressFault", "An Instance Refresh is already in progress"),
+      appearing: [refreshState("ir-racer", "web", "InProgress", "9")],
+    };
+
+    const next = await startRefreshTask(state, world.deps);
+
+    expect(next.phase).toBe("done");
+    expect(await world.ledger.getProgress(RUN_ID, "web")).toMatchObject({
+      outcome: "SKIPPED",
+      reason: "another instance refresh (ir-racer) started on the group first; the group was left alone",
+    });
+  });
+
+  it("skips the group without naming a refresh when the one in progress has already gone", async () => {
+    await seed(world.ledger, runRecord(), [groupRecord("web")], [groupProgress("web")]);
+    world.rollout.startFault = {
+      error: serviceFault("InstanceRefreshInProgressFault", "An Instance Refresh is already in progress"),
+      appearing: [],
+    };
+
+    await startRefreshTask(state, world.deps);
+
+    expect((await world.ledger.getProgress(RUN_ID, "web")).reason).toBe(
+      "another instance refresh started on the group first; the group was left alone",
+    );
+  });
+});
