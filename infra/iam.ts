@@ -99,7 +99,7 @@ const managed = (ctx: IamContext, key = "aws:ResourceTag") => ({
   StringEquals: { [`${key}/${MANAGED_TAG_KEY}`]: ctx.managedTagValue },
 });
 
-function statement(
+export function statement(
   Sid: string,
   Action: string[],
   Resource: string[],
@@ -136,7 +136,7 @@ function ledgerStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[] 
  * Describe and List calls: Auto Scaling, EC2, SSM inventory and CloudWatch reads offer no
  * resource-level permissions, so `*` is the only resource AWS accepts for them.
  */
-function readStatement(actions: string[]): PolicyStatement {
+export function readStatement(actions: string[]): PolicyStatement {
   return statement("ReadOnlyWithoutResourceLevelPermissions", actions, ["*"]);
 }
 
@@ -271,6 +271,20 @@ function refreshStatements(ctx: IamContext, actions: string[], sid: string): Pol
   return statement(sid, actions, [groupArn(ctx)], managed(ctx));
 }
 
+/**
+ * ROLE_NOT_PASSABLE judges the role a template's instance profile holds (GetInstanceProfile), which
+ * takes the instance profile's ARN as its resource (Service Authorization Reference, IAM).
+ */
+export function readInstanceProfilesStatement(
+  ctx: Pick<IamContext, "partition" | "accountId">,
+): PolicyStatement {
+  return statement(
+    "ReadInstanceProfileRoles",
+    ["iam:GetInstanceProfile"],
+    [`arn:${ctx.partition}:iam::${ctx.accountId}:instance-profile/*`],
+  );
+}
+
 /** The AWS calls of each function beyond logs and the ledger, read from its handler's adapters. */
 function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[] {
   const ssm = arnPrefix(ctx, "ssm");
@@ -298,6 +312,7 @@ function serviceStatements(ctx: IamContext, key: FunctionKey): PolicyStatement[]
           "ec2:DescribeLaunchTemplateVersions",
           "cloudwatch:DescribeAlarms",
         ]),
+        readInstanceProfilesStatement(ctx),
       ];
     case "selectTarget":
       return [

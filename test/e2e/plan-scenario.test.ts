@@ -5,12 +5,12 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SFNClient } from "@aws-sdk/client-sfn";
 import { planCommand } from "@fleet-upgrade/cli";
 import type { RunResult, Scenario } from "@fleet-upgrade/core";
 import { simulate } from "@fleet-upgrade/harness";
-import { loadScenario, SIMULATED_CREDENTIALS, SimulatedAccount } from "@fleet-upgrade/simulator";
+import { loadScenario, SimulatedAccount } from "@fleet-upgrade/simulator";
 import { describe, expect, it } from "vitest";
+import { simulatedPlanClients } from "./plan-support";
 import { exampleWith } from "./support";
 
 const EXAMPLE = join(__dirname, "..", "..", "examples", "mixed-fleet.yaml");
@@ -59,7 +59,7 @@ describe("plan --scenario", () => {
     "exports %s as a scenario that plans the same waves and readiness",
     async (label, original) => {
       const account = SimulatedAccount.create(original);
-      const simulated = account.createClients();
+      const simulated = simulatedPlanClients(account);
       const calls: string[] = [];
       for (const client of Object.values(simulated)) {
         const record =
@@ -68,7 +68,8 @@ describe("plan --scenario", () => {
             calls.push(String(context.commandName));
             return next(args);
           };
-        client.middlewareStack.add(record as never, { step: "initialize", name: "recordCalls" });
+        // biome-ignore lint/suspicious/noExplicitAny: each SDK client's middleware stack has its own unions
+        (client.middlewareStack as any).add(record, { step: "initialize", name: "recordCalls" });
       }
       const dir = mkdtempSync(join(tmpdir(), "plan-scenario-"));
       const file = join(dir, "my-fleet.yaml");
@@ -77,10 +78,7 @@ describe("plan --scenario", () => {
         ["--scenario", file, "--region", original.region, "--request", JSON.stringify(original.request)],
         planIo,
         {
-          clients: () => ({
-            ...simulated,
-            sfn: new SFNClient({ region: original.region, credentials: SIMULATED_CREDENTIALS }),
-          }),
+          clients: () => simulated,
           now: () => new Date(account.clock.now()),
         },
       );

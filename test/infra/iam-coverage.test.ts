@@ -43,6 +43,7 @@ const IAM_PREFIX: Record<string, string> = {
   sfn: "states",
   dynamodb: "dynamodb",
   sns: "sns",
+  iam: "iam",
 };
 /** lib-dynamodb's document commands and the DynamoDB actions they are authorised as. */
 const DOCUMENT_ACTIONS: Record<string, string> = {
@@ -228,6 +229,8 @@ describe("function policies against the calls the handlers make", () => {
       "hardenStep iam:PassRole",
       // Launch templates whose image is `resolve:ssm:...`; the example has none.
       "inventory ssm:GetParameters",
+      // Launch templates with an instance profile (ROLE_NOT_PASSABLE); the example has none.
+      "readiness iam:GetInstanceProfile",
       // Reverts in rarer paths: a scope-wave revert pass, an irreversible refresh cancelled first.
       "startRefresh autoscaling:RollbackInstanceRefresh",
       "startRefresh autoscaling:CancelInstanceRefresh",

@@ -48,6 +48,7 @@ const IAM_PREFIX: Record<string, string> = {
   sfn: "states",
   dynamodb: "dynamodb",
   sns: "sns",
+  iam: "iam",
 };
 const DOCUMENT_ACTIONS: Record<string, string> = {
   Get: "GetItem",
@@ -360,6 +361,14 @@ function authorizations(
     }
     case "sns:Publish":
       add(action, input.TopicArn, {}, "notify");
+      return out;
+    case "iam:GetInstanceProfile":
+      add(
+        action,
+        `arn:aws:iam::${account.accountId}:instance-profile/${input.InstanceProfileName}`,
+        {},
+        "read a template's instance profile role",
+      );
       return out;
     case "dynamodb:GetItem":
     case "dynamodb:PutItem":

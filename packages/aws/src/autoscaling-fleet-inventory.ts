@@ -1,15 +1,14 @@
-import {
-  type AutoScalingClient,
-  type AutoScalingGroup,
-  DescribeAutoScalingGroupsCommand,
-  type Filter,
-  type LaunchTemplateSpecification,
+import type {
+  AutoScalingClient,
+  AutoScalingGroup,
+  Filter,
+  LaunchTemplateSpecification,
 } from "@aws-sdk/client-auto-scaling";
 import { DescribeLaunchTemplateVersionsCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import {
-  DescribeInstanceInformationCommand,
-  GetInventoryCommand,
   type InstanceInformation,
+  paginateDescribeInstanceInformation,
+  paginateGetInventory,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
 import type {
@@ -20,7 +19,13 @@ import type {
   InstanceRecord,
   LaunchTemplateState,
 } from "@fleet-upgrade/core";
-import { describeImagesByIds, getParameterValues, toArchitecture } from "./queries";
+import {
+  describeAllAutoScalingGroups,
+  describeImagesByIds,
+  getParameterValues,
+  launchTemplateSpec,
+  toArchitecture,
+} from "./queries";
 import { compareRpmVersions, hasAllTags, mapLimit, tagsToRecord } from "./support";
 
 export interface AutoScalingFleetInventoryClients {
@@ -130,19 +135,12 @@ export class AutoScalingFleetInventory implements FleetInventory {
     }
     if (batches.length === 0) batches.push(null);
     for (const batch of batches) {
-      let nextToken: string | undefined;
-      do {
-        const out = await this.clients.autoscaling.send(
-          new DescribeAutoScalingGroupsCommand({
-            ...(batch !== null && { AutoScalingGroupNames: batch }),
-            ...(filters.length > 0 && { Filters: filters }),
-            MaxRecords: 100,
-            NextToken: nextToken,
-          }),
-        );
-        groups.push(...(out.AutoScalingGroups ?? []));
-        nextToken = out.NextToken;
-      } while (nextToken);
+      groups.push(
+        ...(await describeAllAutoScalingGroups(this.clients.autoscaling, {
+          ...(batch !== null && { AutoScalingGroupNames: batch }),
+          ...(filters.length > 0 && { Filters: filters }),
+        })),
+      );
     }
     // The service filters already; checking again keeps the contract when a filter is ignored.
     return groups.filter(
@@ -252,31 +250,24 @@ export class AutoScalingFleetInventory implements FleetInventory {
   /** Every instance SSM manages in the region: group members and standalone ones. */
   private async managedInstances(): Promise<InstanceInformation[]> {
     const instances: InstanceInformation[] = [];
-    let nextToken: string | undefined;
-    do {
-      const out = await this.clients.ssm.send(
-        new DescribeInstanceInformationCommand({ MaxResults: 50, NextToken: nextToken }),
-      );
-      instances.push(...(out.InstanceInformationList ?? []));
-      nextToken = out.NextToken;
-    } while (nextToken);
+    const pages = paginateDescribeInstanceInformation({ client: this.clients.ssm }, { MaxResults: 50 });
+    for await (const page of pages) instances.push(...(page.InstanceInformationList ?? []));
     return instances;
   }
 
   /** Installed kernel per instance from SSM inventory: `Version-Release` of the newest kernel package. */
   private async kernelVersions(): Promise<Map<string, string>> {
     const kernels = new Map<string, string>();
-    let nextToken: string | undefined;
-    do {
-      const out = await this.clients.ssm.send(
-        new GetInventoryCommand({
-          Filters: [{ Key: "AWS:Application.Name", Values: KERNEL_PACKAGES, Type: "Equal" }],
-          ResultAttributes: [{ TypeName: "AWS:Application" }],
-          MaxResults: 50,
-          NextToken: nextToken,
-        }),
-      );
-      for (const entity of out.Entities ?? []) {
+    const pages = paginateGetInventory(
+      { client: this.clients.ssm },
+      {
+        Filters: [{ Key: "AWS:Application.Name", Values: KERNEL_PACKAGES, Type: "Equal" }],
+        ResultAttributes: [{ TypeName: "AWS:Application" }],
+        MaxResults: 50,
+      },
+    );
+    for await (const page of pages) {
+      for (const entity of page.Entities ?? []) {
         if (entity.Id === undefined) continue;
         for (const row of entity.Data?.["AWS:Application"]?.Content ?? []) {
           if (row.Name === undefined || !KERNEL_PACKAGES.includes(row.Name) || row.Version === undefined)
@@ -286,19 +277,9 @@ export class AutoScalingFleetInventory implements FleetInventory {
           if (known === undefined || compareRpmVersions(version, known) > 0) kernels.set(entity.Id, version);
         }
       }
-      nextToken = out.NextToken;
-    } while (nextToken);
+    }
     return kernels;
   }
-}
-
-function launchTemplateSpec(group: AutoScalingGroup): LaunchTemplateSpecification | undefined {
-  const spec =
-    group.LaunchTemplate ?? group.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
-  if (spec === undefined || (spec.LaunchTemplateId === undefined && spec.LaunchTemplateName === undefined)) {
-    return undefined;
-  }
-  return spec;
 }
 
 function templateKey(spec: LaunchTemplateSpecification): string {

@@ -2,9 +2,9 @@ import {
   type AutoScalingClient,
   CancelInstanceRefreshCommand,
   DescribeAutoScalingGroupsCommand,
-  DescribeInstanceRefreshesCommand,
   EnableMetricsCollectionCommand,
   type InstanceRefresh,
+  paginateDescribeInstanceRefreshes,
   type RefreshPreferences,
   RollbackInstanceRefreshCommand,
   StartInstanceRefreshCommand,
@@ -23,7 +23,7 @@ import {
   type TemplateUser,
 } from "@fleet-upgrade/core";
 import { UnexpectedResponseError } from "./errors";
-import { describeAlarmStates } from "./queries";
+import { describeAlarmStates, describeAllAutoScalingGroups, launchTemplateSpec } from "./queries";
 
 export interface AutoScalingGroupRolloutClients {
   autoscaling: AutoScalingClient;
@@ -93,26 +93,18 @@ export class AutoScalingGroupRollout implements GroupRollout {
 
   async listTemplateUsers(): Promise<TemplateUser[]> {
     const users: TemplateUser[] = [];
-    let nextToken: string | undefined;
-    do {
-      const out = await this.clients.autoscaling.send(
-        new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: nextToken }),
-      );
-      for (const group of out.AutoScalingGroups ?? []) {
-        const spec =
-          group.LaunchTemplate ?? group.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
-        if (group.AutoScalingGroupName === undefined || spec === undefined) continue;
-        users.push({
-          groupName: group.AutoScalingGroupName,
-          launchTemplateId: spec.LaunchTemplateId ?? null,
-          launchTemplateName: spec.LaunchTemplateName ?? null,
-          // A group that names no version launches from the template's default one.
-          // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html
-          version: spec.Version ?? "$Default",
-        });
-      }
-      nextToken = out.NextToken;
-    } while (nextToken);
+    for (const group of await describeAllAutoScalingGroups(this.clients.autoscaling)) {
+      const spec = launchTemplateSpec(group);
+      if (group.AutoScalingGroupName === undefined || spec === undefined) continue;
+      users.push({
+        groupName: group.AutoScalingGroupName,
+        launchTemplateId: spec.LaunchTemplateId ?? null,
+        launchTemplateName: spec.LaunchTemplateName ?? null,
+        // A group that names no version launches from the template's default one.
+        // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html
+        version: spec.Version ?? "$Default",
+      });
+    }
     return users;
   }
 
@@ -177,10 +169,7 @@ export class AutoScalingGroupRollout implements GroupRollout {
         Preferences: preferences,
       }),
     );
-    if (out.InstanceRefreshId === undefined) {
-      throw new UnexpectedResponseError("StartInstanceRefresh", "without an instance refresh id");
-    }
-    return out.InstanceRefreshId;
+    return refreshIdOf("StartInstanceRefresh", out);
   }
 
   /** Each alarm's state; without a CloudWatch client, every alarm counts as OK. */
@@ -200,20 +189,17 @@ export class AutoScalingGroupRollout implements GroupRollout {
 
   async describeRefreshes(groupName: string, instanceRefreshIds?: string[]): Promise<RefreshState[]> {
     const refreshes: RefreshState[] = [];
-    let nextToken: string | undefined;
-    do {
-      const out = await this.clients.autoscaling.send(
-        new DescribeInstanceRefreshesCommand({
-          AutoScalingGroupName: groupName,
-          ...(instanceRefreshIds !== undefined &&
-            instanceRefreshIds.length > 0 && { InstanceRefreshIds: instanceRefreshIds }),
-          MaxRecords: 100,
-          NextToken: nextToken,
-        }),
-      );
-      refreshes.push(...(out.InstanceRefreshes ?? []).map((refresh) => toRefreshState(refresh, groupName)));
-      nextToken = out.NextToken;
-    } while (nextToken);
+    const pages = paginateDescribeInstanceRefreshes(
+      { client: this.clients.autoscaling },
+      {
+        AutoScalingGroupName: groupName,
+        ...(instanceRefreshIds !== undefined &&
+          instanceRefreshIds.length > 0 && { InstanceRefreshIds: instanceRefreshIds }),
+        MaxRecords: 100,
+      },
+    );
+    for await (const page of pages)
+      refreshes.push(...(page.InstanceRefreshes ?? []).map((refresh) => toRefreshState(refresh, groupName)));
     // Auto Scaling lists newest first already; the stable sort keeps that promise whatever answers.
     // A refresh without a start time has not started yet: it is the newest.
     return refreshes.sort((a, b) => (b.startTime ?? "~").localeCompare(a.startTime ?? "~"));
@@ -223,21 +209,23 @@ export class AutoScalingGroupRollout implements GroupRollout {
     const out = await this.clients.autoscaling.send(
       new RollbackInstanceRefreshCommand({ AutoScalingGroupName: groupName }),
     );
-    if (out.InstanceRefreshId === undefined) {
-      throw new UnexpectedResponseError("RollbackInstanceRefresh", "without an instance refresh id");
-    }
-    return out.InstanceRefreshId;
+    return refreshIdOf("RollbackInstanceRefresh", out);
   }
 
   async cancelRefresh(groupName: string): Promise<string> {
     const out = await this.clients.autoscaling.send(
       new CancelInstanceRefreshCommand({ AutoScalingGroupName: groupName }),
     );
-    if (out.InstanceRefreshId === undefined) {
-      throw new UnexpectedResponseError("CancelInstanceRefresh", "without an instance refresh id");
-    }
-    return out.InstanceRefreshId;
+    return refreshIdOf("CancelInstanceRefresh", out);
   }
+}
+
+/** The refresh id an answer must carry; an answer without one is not one the product can track. */
+function refreshIdOf(operation: string, out: { InstanceRefreshId?: string | undefined }): string {
+  if (out.InstanceRefreshId === undefined) {
+    throw new UnexpectedResponseError(operation, "without an instance refresh id");
+  }
+  return out.InstanceRefreshId;
 }
 
 function toRefreshState(refresh: InstanceRefresh, groupName: string): RefreshState {

@@ -3,6 +3,7 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient, type SSMClientConfig } from "@aws-sdk/client-ssm";
@@ -17,6 +18,8 @@ export interface AwsClients {
   sfn: SFNClient;
   dynamodb: DynamoDBClient;
   sns: SNSClient;
+  /** IAM is global; the readiness step reads instance profiles (GetInstanceProfile) through it. */
+  iam: IAMClient;
 }
 
 export interface AwsClientsConfig {
@@ -49,5 +52,6 @@ export function createAwsClients(config: AwsClientsConfig): AwsClients {
     sfn: new SFNClient(settings("sfn")),
     dynamodb: new DynamoDBClient(settings("dynamodb")),
     sns: new SNSClient(settings("sns")),
+    iam: new IAMClient(settings("iam")),
   };
 }

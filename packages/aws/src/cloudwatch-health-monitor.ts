@@ -3,7 +3,7 @@ import {
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { DescribeInstanceInformationCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import { paginateDescribeInstanceInformation, type SSMClient } from "@aws-sdk/client-ssm";
 import type { HealthMonitor } from "@fleet-upgrade/core";
 import { describeAlarmStates } from "./queries";
 import { chunk } from "./support";
@@ -77,21 +77,16 @@ export class AwsHealthMonitor implements HealthMonitor {
   async pingStatus(instanceIds: string[]): Promise<Record<string, string>> {
     const statuses: Record<string, string> = {};
     for (const batch of chunk([...new Set(instanceIds)], 50)) {
-      let nextToken: string | undefined;
-      do {
-        const out = await this.clients.ssm.send(
-          new DescribeInstanceInformationCommand({
-            Filters: [{ Key: "InstanceIds", Values: batch }],
-            MaxResults: 50,
-            NextToken: nextToken,
-          }),
-        );
-        for (const info of out.InstanceInformationList ?? []) {
+      const pages = paginateDescribeInstanceInformation(
+        { client: this.clients.ssm },
+        { Filters: [{ Key: "InstanceIds", Values: batch }], MaxResults: 50 },
+      );
+      for await (const page of pages) {
+        for (const info of page.InstanceInformationList ?? []) {
           if (info.InstanceId !== undefined && info.PingStatus !== undefined)
             statuses[info.InstanceId] = info.PingStatus;
         }
-        nextToken = out.NextToken;
-      } while (nextToken);
+      }
     }
     return statuses;
   }

@@ -1,7 +1,7 @@
 import {
   type CloudWatchClient,
-  GetMetricDataCommand,
   type MetricDataQuery,
+  paginateGetMetricData,
 } from "@aws-sdk/client-cloudwatch";
 import type { InstanceMetric, MetricReader } from "@fleet-upgrade/core";
 import { UnexpectedResponseError } from "./errors";
@@ -61,17 +61,17 @@ export class CloudWatchMetricReader implements MetricReader {
 
     for (const batch of chunk(queries, MAX_METRIC_QUERIES_PER_CALL)) {
       const slots = new Map<string, Slot>(batch.map((q) => [q.query.Id, q.slot]));
-      let nextToken: string | undefined;
-      do {
-        const out = await this.clients.cloudwatch.send(
-          new GetMetricDataCommand({
-            MetricDataQueries: batch.map((q) => q.query),
-            StartTime: input.from,
-            EndTime: input.to,
-            ScanBy: "TimestampAscending",
-            ...(nextToken !== undefined && { NextToken: nextToken }),
-          }),
-        );
+      // The paginator stops at a missing or empty NextToken, as GetMetricData ends its pages.
+      const pages = paginateGetMetricData(
+        { client: this.clients.cloudwatch },
+        {
+          MetricDataQueries: batch.map((q) => q.query),
+          StartTime: input.from,
+          EndTime: input.to,
+          ScanBy: "TimestampAscending",
+        },
+      );
+      for await (const out of pages) {
         for (const result of out.MetricDataResults ?? []) {
           const slot = result.Id === undefined ? undefined : slots.get(result.Id);
           if (slot === undefined) {
@@ -102,8 +102,7 @@ export class CloudWatchMetricReader implements MetricReader {
           });
           series.set(slot.instanceId, list);
         }
-        nextToken = out.NextToken;
-      } while (nextToken !== undefined && nextToken !== "");
+      }
     }
 
     return points.map((series) =>

@@ -12,6 +12,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   QueryCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { LedgerItem, LedgerStore } from "@fleet-upgrade/core";
@@ -72,14 +73,7 @@ export class DynamoLedgerStore implements LedgerStore {
     const ifVersion = options?.ifVersion;
     const condition = ifNotExists
       ? { ConditionExpression: "attribute_not_exists(pk)" }
-      : ifVersion === undefined
-        ? {}
-        : ifVersion === 0
-          ? { ConditionExpression: "attribute_not_exists(version)" }
-          : {
-              ConditionExpression: "version = :version",
-              ExpressionAttributeValues: { ":version": ifVersion },
-            };
+      : versionCondition(ifVersion, "attribute_not_exists(version)");
     try {
       await this.documents.send(
         new PutCommand({ TableName: this.tableName, Item: toAttributes(item), ...condition }),
@@ -115,20 +109,16 @@ export class DynamoLedgerStore implements LedgerStore {
   async query(pk: string, skPrefix?: string): Promise<LedgerItem[]> {
     const withPrefix = skPrefix !== undefined && skPrefix !== "";
     const items: LedgerItem[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: withPrefix ? "pk = :pk AND begins_with(sk, :prefix)" : "pk = :pk",
-          ExpressionAttributeValues: withPrefix ? { ":pk": pk, ":prefix": skPrefix } : { ":pk": pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(out.Items ?? []).map(fromAttributes));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const pages = paginateQuery(
+      { client: this.documents },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: withPrefix ? "pk = :pk AND begins_with(sk, :prefix)" : "pk = :pk",
+        ExpressionAttributeValues: withPrefix ? { ":pk": pk, ":prefix": skPrefix } : { ":pk": pk },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) items.push(...(page.Items ?? []).map(fromAttributes));
     return items;
   }
 
@@ -150,15 +140,7 @@ export class DynamoLedgerStore implements LedgerStore {
   async delete(pk: string, sk: string, options?: { ifVersion?: number }): Promise<LedgerItem | undefined> {
     const ifVersion = options?.ifVersion;
     // Conditional: a lock is deleted only as it was read, so a run never deletes another run's lock.
-    const condition =
-      ifVersion === undefined
-        ? {}
-        : ifVersion === 0
-          ? { ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(version)" }
-          : {
-              ConditionExpression: "version = :version",
-              ExpressionAttributeValues: { ":version": ifVersion },
-            };
+    const condition = versionCondition(ifVersion, "attribute_exists(pk) AND attribute_not_exists(version)");
     try {
       const out = await this.documents.send(
         new DeleteCommand({
@@ -193,6 +175,19 @@ export class DynamoLedgerStore implements LedgerStore {
       pending = unprocessed as WriteRequests;
     }
   }
+}
+
+/**
+ * The condition of a versioned write: none without a version; for version 0, `unversioned` (the item
+ * as it was before versions); otherwise the stored version must be the one read.
+ */
+function versionCondition(
+  ifVersion: number | undefined,
+  unversioned: string,
+): { ConditionExpression?: string; ExpressionAttributeValues?: Record<string, number> } {
+  if (ifVersion === undefined) return {};
+  if (ifVersion === 0) return { ConditionExpression: unversioned };
+  return { ConditionExpression: "version = :version", ExpressionAttributeValues: { ":version": ifVersion } };
 }
 
 /**

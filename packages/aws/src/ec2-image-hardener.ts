@@ -11,7 +11,7 @@ import {
   type Command,
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
-  ListCommandsCommand,
+  paginateListCommands,
   SendCommandCommand,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
@@ -91,19 +91,16 @@ export class Ec2ImageHardener implements ImageHardener {
     comment: string;
   }): Promise<string | null> {
     const matches: Command[] = [];
-    let nextToken: string | undefined;
-    do {
-      const out = await this.clients.ssm.send(
-        new ListCommandsCommand({
-          InstanceId: input.instanceId,
-          Filters: [{ key: "DocumentName", value: input.documentName }],
-          MaxResults: 50,
-          NextToken: nextToken,
-        }),
-      );
-      matches.push(...(out.Commands ?? []).filter((command) => command.Comment === input.comment));
-      nextToken = out.NextToken;
-    } while (nextToken);
+    const pages = paginateListCommands(
+      { client: this.clients.ssm },
+      {
+        InstanceId: input.instanceId,
+        Filters: [{ key: "DocumentName", value: input.documentName }],
+        MaxResults: 50,
+      },
+    );
+    for await (const page of pages)
+      matches.push(...(page.Commands ?? []).filter((command) => command.Comment === input.comment));
     // The newest attempt is the one whose outcome counts.
     const newest = matches.sort(
       (a, b) => (b.RequestedDateTime?.getTime() ?? 0) - (a.RequestedDateTime?.getTime() ?? 0),

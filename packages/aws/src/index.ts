@@ -25,6 +25,7 @@ export {
   type Ec2ImageHardenerClients,
 } from "./ec2-image-hardener";
 export { LedgerWriteError, UnexpectedResponseError } from "./errors";
+export { describeAllAutoScalingGroups, instanceProfileRole } from "./queries";
 export { AwsReadinessReader, type AwsReadinessReaderClients } from "./readiness-reader";
 export { SfnRunStarter, type SfnRunStarterClients } from "./sfn-run-starter";
 export { SfnTaskResumer, type SfnTaskResumerClients } from "./sfn-task-resumer";

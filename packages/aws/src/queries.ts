@@ -1,9 +1,50 @@
-import { type CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-/** Reads shared by several adapters: images by id and SSM parameter values. Not public. */
+/** Reads shared by several adapters: groups, images by id, SSM parameter values, alarm states. Not public. */
+import {
+  type AutoScalingClient,
+  type AutoScalingGroup,
+  type DescribeAutoScalingGroupsCommandInput,
+  type LaunchTemplateSpecification,
+  paginateDescribeAutoScalingGroups,
+} from "@aws-sdk/client-auto-scaling";
+import { type CloudWatchClient, paginateDescribeAlarms } from "@aws-sdk/client-cloudwatch";
 import { DescribeImagesCommand, type EC2Client, type Image } from "@aws-sdk/client-ec2";
+import { GetInstanceProfileCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import type { Architecture, ImageInfo } from "@fleet-upgrade/core";
 import { chunk, isErrorNamed, tagsToRecord } from "./support";
+
+/** Groups per DescribeAutoScalingGroups page: the most AWS returns (MaxRecords, 1-100). */
+export const GROUPS_PER_PAGE = 100;
+
+/**
+ * Every Auto Scaling group the input selects (all of the region's without names or filters), every
+ * page of 100, through the SDK's paginator:
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html
+ */
+export async function describeAllAutoScalingGroups(
+  autoscaling: AutoScalingClient,
+  input: Omit<DescribeAutoScalingGroupsCommandInput, "MaxRecords" | "NextToken"> = {},
+): Promise<AutoScalingGroup[]> {
+  const groups: AutoScalingGroup[] = [];
+  const pages = paginateDescribeAutoScalingGroups(
+    { client: autoscaling },
+    { ...input, MaxRecords: GROUPS_PER_PAGE },
+  );
+  for await (const page of pages) groups.push(...(page.AutoScalingGroups ?? []));
+  return groups;
+}
+
+/**
+ * The launch template a group launches from, directly or through a mixed instances policy; undefined
+ * for a launch configuration (or a template named by neither id nor name).
+ */
+export function launchTemplateSpec(group: AutoScalingGroup): LaunchTemplateSpecification | undefined {
+  const spec =
+    group.LaunchTemplate ?? group.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+  if (spec === undefined || (spec.LaunchTemplateId === undefined && spec.LaunchTemplateName === undefined))
+    return undefined;
+  return spec;
+}
 
 /** DescribeImages takes at most this many ids per call in this package (the API accepts more, slowly). */
 export const IMAGE_ID_BATCH = 100;
@@ -98,22 +139,35 @@ export async function describeAlarmStates(
 ): Promise<Map<string, string>> {
   const states = new Map<string, string>();
   for (const batch of chunk([...new Set(names)], ALARM_NAME_BATCH)) {
-    let nextToken: string | undefined;
-    do {
-      const out = await cloudwatch.send(
-        new DescribeAlarmsCommand({
-          AlarmNames: batch,
-          AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
-          MaxRecords: 100,
-          NextToken: nextToken,
-        }),
-      );
-      for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
+    const pages = paginateDescribeAlarms(
+      { client: cloudwatch },
+      { AlarmNames: batch, AlarmTypes: ["MetricAlarm", "CompositeAlarm"], MaxRecords: 100 },
+    );
+    for await (const page of pages) {
+      for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
         if (alarm.AlarmName !== undefined && alarm.StateValue !== undefined)
           states.set(alarm.AlarmName, alarm.StateValue);
       }
-      nextToken = out.NextToken;
-    } while (nextToken);
+    }
   }
   return states;
+}
+
+/**
+ * The role an instance profile holds (IAM GetInstanceProfile): PassRole is checked on the role, and a
+ * profile's name need not be its role's (an instance profile holds at most one role:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html).
+ * `profile` is a name or an instance profile ARN (arn:aws:iam::<account>:instance-profile/<path>/<name>;
+ * a name holds no "/"). Null for a profile without a role (nothing to pass) or one that does not exist
+ * (NoSuchEntity: EC2 would launch nothing from it, there is no role to judge).
+ */
+export async function instanceProfileRole(iam: IAMClient, profile: string): Promise<string | null> {
+  const name = profile.split("/").pop() ?? profile;
+  try {
+    const out = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
+    return out.InstanceProfile?.Roles?.[0]?.RoleName ?? null;
+  } catch (error) {
+    if (isErrorNamed(error, "NoSuchEntityException")) return null;
+    throw error;
+  }
 }

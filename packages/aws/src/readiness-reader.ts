@@ -1,9 +1,7 @@
 import {
   type AutoScalingClient,
   type AutoScalingGroup,
-  DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
-  type LaunchTemplateSpecification,
 } from "@aws-sdk/client-auto-scaling";
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import {
@@ -11,6 +9,7 @@ import {
   DescribeLaunchTemplateVersionsCommand,
   type EC2Client,
 } from "@aws-sdk/client-ec2";
+import type { IAMClient } from "@aws-sdk/client-iam";
 import type {
   AlarmDescription,
   FleetTargets,
@@ -18,13 +17,19 @@ import type {
   ReadinessReader,
   TemplateDescription,
 } from "@fleet-upgrade/core";
-import { describeAlarmStates } from "./queries";
+import {
+  describeAlarmStates,
+  describeAllAutoScalingGroups,
+  instanceProfileRole,
+  launchTemplateSpec,
+} from "./queries";
 import { chunk, hasAllTags, mapLimit, tagsToRecord } from "./support";
 
 export interface AwsReadinessReaderClients {
   autoscaling: AutoScalingClient;
   ec2: EC2Client;
   cloudwatch: CloudWatchClient;
+  iam: IAMClient;
 }
 
 /** Calls in flight at once for per-group and per-template reads: gentle on the services' request rates. */
@@ -38,8 +43,9 @@ const ACTIVE = new Set(["Pending", "InProgress", "Cancelling", "RollbackInProgre
  * The preflight's read-only look at the account. Calls: DescribeAutoScalingGroups once over every
  * group (paged by 100: the targets and who else uses their templates), DescribeLaunchTemplates by id
  * (200 a page), DescribeLaunchTemplateVersions once per distinct template version, one first page of
- * DescribeInstanceRefreshes per targeted group (an active refresh is always the newest), and
- * DescribeAlarms by 100 names.
+ * DescribeInstanceRefreshes per targeted group (an active refresh is always the newest),
+ * GetInstanceProfile once per distinct instance profile the templates name, and DescribeAlarms by 100
+ * names.
  */
 export class AwsReadinessReader implements ReadinessReader {
   constructor(private readonly clients: AwsReadinessReaderClients) {}
@@ -83,6 +89,17 @@ export class AwsReadinessReader implements ReadinessReader {
       }),
     );
 
+    const profiles = [
+      ...new Set([...versions.values()].flatMap((v) => (v?.instanceProfile ? [v.instanceProfile] : []))),
+    ];
+    const roles = new Map(
+      await mapLimit(
+        profiles,
+        CONCURRENCY,
+        async (profile) => [profile, await instanceProfileRole(this.clients.iam, profile)] as const,
+      ),
+    );
+
     const refreshes = await mapLimit(targeted, CONCURRENCY, (g) =>
       this.activeRefreshes(g.AutoScalingGroupName as string),
     );
@@ -122,7 +139,8 @@ export class AwsReadinessReader implements ReadinessReader {
           name: template.name,
           versionSpec,
           tags: template.tags,
-          instanceProfileRole: version?.instanceProfileRole ?? null,
+          instanceProfile: version?.instanceProfile ?? null,
+          instanceProfileRole: version?.instanceProfile ? (roles.get(version.instanceProfile) ?? null) : null,
           userData: version?.userData ?? null,
         } satisfies TemplateDescription;
       } else {
@@ -173,15 +191,7 @@ export class AwsReadinessReader implements ReadinessReader {
   }
 
   private async allGroups(): Promise<AutoScalingGroup[]> {
-    const groups: AutoScalingGroup[] = [];
-    let nextToken: string | undefined;
-    do {
-      const out = await this.clients.autoscaling.send(
-        new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: nextToken }),
-      );
-      groups.push(...(out.AutoScalingGroups ?? []));
-      nextToken = out.NextToken;
-    } while (nextToken);
+    const groups = await describeAllAutoScalingGroups(this.clients.autoscaling);
     return groups.filter((g) => g.AutoScalingGroupName !== undefined);
   }
 
@@ -207,19 +217,17 @@ export class AwsReadinessReader implements ReadinessReader {
   private async version(
     launchTemplateId: string,
     version: string,
-  ): Promise<{ userData: string | null; instanceProfileRole: string | null } | undefined> {
+  ): Promise<{ userData: string | null; instanceProfile: string | null } | undefined> {
     const out = await this.clients.ec2.send(
       new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: launchTemplateId, Versions: [version] }),
     );
     const data = out.LaunchTemplateVersions?.[0]?.LaunchTemplateData;
     if (data === undefined) return undefined;
     const profile = data.IamInstanceProfile;
-    // The instance profile's name stands for its role: reading the role itself needs
-    // iam:GetInstanceProfile, which the product does not call (an instance profile holds one role,
-    // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html,
-    // and the console names it after the role).
+    // A template names its profile by name or by ARN (arn:aws:iam::<account>:instance-profile/<path>/<name>);
+    // a name holds no "/", so the ARN's last segment is the name.
     const profileName = profile?.Name ?? profile?.Arn?.split("/").pop() ?? null;
-    return { userData: data.UserData ?? null, instanceProfileRole: profileName };
+    return { userData: data.UserData ?? null, instanceProfile: profileName || null };
   }
 
   private async activeRefreshes(groupName: string): Promise<{ instanceRefreshId: string; status: string }[]> {
@@ -245,12 +253,4 @@ function isTargeted(group: AutoScalingGroup, targets: FleetTargets): boolean {
   const name = group.AutoScalingGroupName as string;
   if (targets.autoScalingGroupNames.length > 0 && !targets.autoScalingGroupNames.includes(name)) return false;
   return hasAllTags(tagsToRecord(group.Tags), targets.tags);
-}
-
-function launchTemplateSpec(group: AutoScalingGroup): LaunchTemplateSpecification | undefined {
-  const spec =
-    group.LaunchTemplate ?? group.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
-  if (spec === undefined || (spec.LaunchTemplateId === undefined && spec.LaunchTemplateName === undefined))
-    return undefined;
-  return spec;
 }

@@ -1,4 +1,4 @@
-import { DescribeImagesCommand, type EC2Client, type Image } from "@aws-sdk/client-ec2";
+import { type EC2Client, type Image, paginateDescribeImages } from "@aws-sdk/client-ec2";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { ImageCatalog, ImageInfo } from "@fleet-upgrade/core";
 import { describeImagesByIds, getParameterValues, toImageInfo } from "./queries";
@@ -28,19 +28,11 @@ export class SsmImageCatalog implements ImageCatalog {
   async findOwnImages(tags: Record<string, string>): Promise<ImageInfo[]> {
     const filters = Object.entries(tags).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] }));
     const images: Image[] = [];
-    let nextToken: string | undefined;
-    do {
-      const out = await this.clients.ec2.send(
-        new DescribeImagesCommand({
-          Owners: ["self"],
-          ...(filters.length > 0 && { Filters: filters }),
-          MaxResults: 1000,
-          NextToken: nextToken,
-        }),
-      );
-      images.push(...(out.Images ?? []));
-      nextToken = out.NextToken;
-    } while (nextToken);
+    const pages = paginateDescribeImages(
+      { client: this.clients.ec2 },
+      { Owners: ["self"], ...(filters.length > 0 && { Filters: filters }), MaxResults: 1000 },
+    );
+    for await (const page of pages) images.push(...(page.Images ?? []));
     return toImageInfos(images).filter((image) => hasAllTags(image.tags, tags));
   }
 }

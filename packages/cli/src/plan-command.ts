@@ -2,10 +2,12 @@ import { existsSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetAccountSettingsCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { fromIni } from "@aws-sdk/credential-providers";
 import { type AwsClients, createAwsClients, ensureLedgerTable } from "@fleet-upgrade/aws";
 import {
   assembleRunResult,
+  concurrencyNote,
   formatProblems,
   NO_METRICS,
   parseRunRequest,
@@ -24,8 +26,11 @@ export interface PlanIo {
   stderr(text: string): void;
 }
 
-/** The account's clients but DynamoDB: the plan keeps its ledger on a local DynamoDB. */
-export type PlanClients = Omit<AwsClients, "dynamodb">;
+/**
+ * The account's clients but DynamoDB (the plan keeps its ledger on a local DynamoDB), and Lambda for
+ * the account's concurrency (GetAccountSettings).
+ */
+export type PlanClients = Omit<AwsClients, "dynamodb"> & { lambda: LambdaClient };
 
 export interface PlanOptions {
   /** Builds the account's clients; tests inject mocked ones. */
@@ -43,10 +48,31 @@ class PlanUsageError extends Error {
 }
 
 function defaultClients(config: { region: string; profile: string | undefined }): PlanClients {
-  return createAwsClients({
-    region: config.region,
-    ...(config.profile !== undefined && { credentials: fromIni({ profile: config.profile }) }),
-  });
+  const credentials = config.profile === undefined ? undefined : fromIni({ profile: config.profile });
+  return {
+    ...createAwsClients({ region: config.region, ...(credentials !== undefined && { credentials }) }),
+    lambda: new LambdaClient({ region: config.region, ...(credentials !== undefined && { credentials }) }),
+  };
+}
+
+/**
+ * The Lambda concurrency line: the account's unreserved concurrency against what the run may need.
+ * A read that fails (a policy without lambda:GetAccountSettings) is reported, never fatal.
+ */
+async function lambdaConcurrencyLine(
+  lambda: LambdaClient,
+  region: string,
+  maxParallelGroups: number,
+  waveSizes: number[],
+): Promise<string> {
+  try {
+    const out = await lambda.send(new GetAccountSettingsCommand({}));
+    const unreserved = out.AccountLimit?.UnreservedConcurrentExecutions;
+    if (unreserved === undefined) return "Lambda concurrency: GetAccountSettings did not say (not checked)";
+    return concurrencyNote({ unreserved, region, maxParallelGroups, waveSizes }).text;
+  } catch (error) {
+    return `Lambda concurrency: not checked (${(error as Error).name}: ${(error as Error).message})`;
+  }
 }
 
 /**
@@ -175,6 +201,14 @@ export async function planCommand(args: string[], io: PlanIo, options: PlanOptio
       .map(([kernel, n]) => `${n} ${kernel}`)
       .join(", ");
     if (kernels) io.stdout(`kernels: ${kernels}`);
+    io.stdout(
+      await lambdaConcurrencyLine(
+        clients.lambda,
+        region,
+        effective.rollout.maxParallelGroups,
+        result.waves.map((wave) => wave.groups.length),
+      ),
+    );
     return anyBlocked(result) ? 1 : 0;
   } catch (error) {
     io.stderr(`fleet-upgrade plan: ${(error as Error).name}: ${(error as Error).message}`);

@@ -1,5 +1,4 @@
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { type AutoScalingGroup, paginateDescribeAutoScalingGroups } from "@aws-sdk/client-auto-scaling";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import {
   DescribeImagesCommand,
@@ -12,6 +11,7 @@ import {
   paginateDescribeInstanceInformation,
   paginateGetInventory,
 } from "@aws-sdk/client-ssm";
+import { describeAllAutoScalingGroups, instanceProfileRole } from "@fleet-upgrade/aws";
 import { imageParameterName, type RunRequest } from "@fleet-upgrade/core/request";
 import { parseScenarioObject } from "@fleet-upgrade/core/scenario";
 import { stringify } from "yaml";
@@ -30,30 +30,23 @@ class ScenarioExportError extends Error {
   override readonly name = "ScenarioExportError";
 }
 
-type ExportClients = Pick<PlanClients, "autoscaling" | "ec2" | "ssm" | "cloudwatch">;
-
-async function allGroups(clients: ExportClients): Promise<AutoScalingGroup[]> {
-  const groups: AutoScalingGroup[] = [];
-  for await (const page of paginateDescribeAutoScalingGroups(
-    { client: clients.autoscaling, pageSize: 100 },
-    {},
-  ))
-    groups.push(...(page.AutoScalingGroups ?? []));
-  return groups;
-}
+type ExportClients = Pick<PlanClients, "autoscaling" | "ec2" | "ssm" | "cloudwatch" | "iam">;
 
 async function managedInstanceIds(clients: ExportClients): Promise<Set<string>> {
   const ids = new Set<string>();
-  for await (const page of paginateDescribeInstanceInformation({ client: clients.ssm, pageSize: 50 }, {}))
+  const pages = paginateDescribeInstanceInformation({ client: clients.ssm }, { MaxResults: 50 });
+  for await (const page of pages)
     for (const info of page.InstanceInformationList ?? []) if (info.InstanceId) ids.add(info.InstanceId);
   return ids;
 }
 
 async function inventoriedInstanceIds(clients: ExportClients): Promise<Set<string>> {
   const ids = new Set<string>();
-  const input = { ResultAttributes: [{ TypeName: "AWS:InstanceInformation" }] };
-  for await (const page of paginateGetInventory({ client: clients.ssm, pageSize: 50 }, input))
-    for (const entity of page.Entities ?? []) if (entity.Id) ids.add(entity.Id);
+  const pages = paginateGetInventory(
+    { client: clients.ssm },
+    { MaxResults: 50, ResultAttributes: [{ TypeName: "AWS:InstanceInformation" }] },
+  );
+  for await (const page of pages) for (const entity of page.Entities ?? []) if (entity.Id) ids.add(entity.Id);
   return ids;
 }
 
@@ -72,11 +65,15 @@ function decodeUserData(data: string | undefined): string | undefined {
   return data === undefined ? undefined : Buffer.from(data, "base64").toString("utf8");
 }
 
-/** The role an instance profile ARN names: this product names instance profiles after their role. */
-function roleOfProfile(version: LaunchTemplateVersion): string | undefined {
+/** The role of the template version's instance profile (named by name or ARN), if it names one. */
+async function roleOfProfile(
+  clients: ExportClients,
+  version: LaunchTemplateVersion,
+): Promise<string | undefined> {
   const profile = version.LaunchTemplateData?.IamInstanceProfile;
-  const name = profile?.Name ?? profile?.Arn?.split("/").pop();
-  return name || undefined;
+  const ref = profile?.Name ?? profile?.Arn;
+  if (!ref) return undefined;
+  return (await instanceProfileRole(clients.iam, ref)) ?? undefined;
 }
 
 const tagRecord = (tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> =>
@@ -97,7 +94,7 @@ export async function exportScenario(
     now: Date;
   },
 ): Promise<string> {
-  const groups = await allGroups(clients);
+  const groups = await describeAllAutoScalingGroups(clients.autoscaling);
   const managed = await managedInstanceIds(clients);
   const inventoried = await inventoriedInstanceIds(clients);
 
@@ -145,7 +142,7 @@ export async function exportScenario(
     const instances = (group.Instances ?? []).map((i) => i.InstanceId ?? "");
     for (const id of instances) groupInstanceIds.add(id);
     const userData = decodeUserData(found.LaunchTemplateData?.UserData);
-    const role = roleOfProfile(found);
+    const role = await roleOfProfile(clients, found);
     scenarioGroups.push({
       name,
       desired: group.DesiredCapacity ?? 0,

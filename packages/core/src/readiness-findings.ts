@@ -52,7 +52,7 @@ export function templateFindings(d: GroupDescription, ctx: ReadinessContext): Re
   if (t.instanceProfileRole !== null && !ctx.fleetInstanceRoles.includes(t.instanceProfileRole)) {
     findings.push({
       code: "ROLE_NOT_PASSABLE",
-      message: `the instance profile of launch template ${t.name} (group ${d.group}) has role ${t.instanceProfileRole}, not in fleetInstanceRoles of stage ${ctx.stage} (${ctx.fleetInstanceRoles.length === 0 ? "empty" : ctx.fleetInstanceRoles.join(", ")}): iam:PassRole would be denied`,
+      message: `the instance profile ${t.instanceProfile ? `${t.instanceProfile} ` : ""}of launch template ${t.name} (group ${d.group}) has role ${t.instanceProfileRole}, not in fleetInstanceRoles of stage ${ctx.stage} (${ctx.fleetInstanceRoles.length === 0 ? "empty" : ctx.fleetInstanceRoles.join(", ")}): iam:PassRole would be denied`,
       remedy: `add ${q(t.instanceProfileRole)} to fleetInstanceRoles in ${ctx.stageFile}, then redeploy: npx sst deploy --stage ${ctx.stage}`,
     });
   }
@@ -137,7 +137,7 @@ export function instanceFindings(d: GroupDescription): ReadinessFinding[] {
     const items = d.instancesNotOnline.map((i) => `${i.instanceId} (${i.pingStatus ?? "not registered"})`);
     findings.push({
       code: "SSM_OFFLINE",
-      message: `${items.length} instance${items.length === 1 ? " is" : "s are"} of group ${d.group} not Online in SSM: ${list(items)}`,
+      message: `${items.length} instance${items.length === 1 ? "" : "s"} of group ${d.group} ${items.length === 1 ? "is" : "are"} not Online in SSM: ${list(items)}`,
       remedy: `check the SSM agent runs and the instance profile has AmazonSSMManagedInstanceCore: aws ssm describe-instance-information --filters Key=InstanceIds,Values=${d.instancesNotOnline
         .slice(0, 5)
         .map((i) => i.instanceId)

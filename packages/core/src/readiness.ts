@@ -95,7 +95,9 @@ export interface TemplateDescription {
   /** The version the group names: "3", "$Latest" or "$Default". */
   versionSpec: string;
   tags: Record<string, string>;
-  /** The role of the template's instance profile; null when it names none. */
+  /** The instance profile the template names (its name); null or absent when it names none. */
+  instanceProfile?: string | null;
+  /** The role that instance profile holds (IAM GetInstanceProfile); null when it names none. */
   instanceProfileRole: string | null;
   /** `UserData` of the version the group launches from (base64, as EC2 returns it); null when none. */
   userData: string | null;

@@ -9,6 +9,8 @@ import * as ec2Sdk from "@aws-sdk/client-ec2";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import * as elbv2Sdk from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import * as iamSdk from "@aws-sdk/client-iam";
+import { IAMClient } from "@aws-sdk/client-iam";
 import * as snsSdk from "@aws-sdk/client-sns";
 import { SNSClient } from "@aws-sdk/client-sns";
 import * as ssmSdk from "@aws-sdk/client-ssm";
@@ -24,6 +26,7 @@ import { cloudwatchHandlers } from "./services/cloudwatch";
 import type { ServiceContext, ServiceHandlers } from "./services/common";
 import { ec2Handlers } from "./services/ec2";
 import { elbv2Handlers } from "./services/elbv2";
+import { iamHandlers } from "./services/iam";
 import { snsHandlers } from "./services/sns";
 import { ssmHandlers } from "./services/ssm";
 import type { VirtualClock } from "./virtual-clock";
@@ -44,6 +47,7 @@ export interface SimulatedClients {
   cloudwatch: CloudWatchClient;
   elbv2: ElasticLoadBalancingV2Client;
   sns: SNSClient;
+  iam: IAMClient;
 }
 
 export interface CreateClientsOptions {
@@ -96,6 +100,7 @@ const SERVICE_BY_CLIENT: Record<string, ServiceName> = {
   CloudWatchClient: "cloudwatch",
   ElasticLoadBalancingV2Client: "elasticloadbalancing",
   SNSClient: "sns",
+  IAMClient: "iam",
 };
 
 const HANDLERS: Record<ServiceName, ServiceHandlers> = {
@@ -105,6 +110,7 @@ const HANDLERS: Record<ServiceName, ServiceHandlers> = {
   cloudwatch: cloudwatchHandlers,
   elasticloadbalancing: elbv2Handlers,
   sns: snsHandlers,
+  iam: iamHandlers,
 };
 
 type ExceptionClass = new (options: Record<string, unknown>) => Error;
@@ -125,6 +131,7 @@ const SDK_MODULES: Record<ServiceName, { exports: Record<string, unknown>; base:
     base: elbv2Sdk.ElasticLoadBalancingV2ServiceException as unknown as ExceptionClass,
   },
   sns: { exports: snsSdk, base: snsSdk.SNSServiceException as unknown as ExceptionClass },
+  iam: { exports: iamSdk, base: iamSdk.IAMServiceException as unknown as ExceptionClass },
 };
 
 export interface AttachOptions {
@@ -227,6 +234,7 @@ export class SimulatedAccount {
       cloudwatch: this.attach(new CloudWatchClient(config), { keepRetryStrategy: true }),
       elbv2: this.attach(new ElasticLoadBalancingV2Client(config), { keepRetryStrategy: true }),
       sns: this.attach(new SNSClient(config), { keepRetryStrategy: true }),
+      iam: this.attach(new IAMClient(config), { keepRetryStrategy: true }),
     };
   }
 

@@ -5,7 +5,14 @@
  */
 
 /** Simulated AWS services, by the prefix of their `service:Operation` keys. */
-export type ServiceName = "autoscaling" | "ec2" | "ssm" | "cloudwatch" | "elasticloadbalancing" | "sns";
+export type ServiceName =
+  | "autoscaling"
+  | "ec2"
+  | "ssm"
+  | "cloudwatch"
+  | "elasticloadbalancing"
+  | "sns"
+  | "iam";
 
 /** An error answer of a simulated service: `code` becomes the thrown error's `name`. */
 export class ServiceFault extends Error {
@@ -28,6 +35,8 @@ export const VALIDATION_CODE: Record<ServiceName, string> = {
   cloudwatch: "InvalidParameterValueException",
   elasticloadbalancing: "ValidationError",
   sns: "InvalidParameterException",
+  // IAM's query protocol answers ValidationError (https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html).
+  iam: "ValidationError",
 };
 
 /** The error code each service answers when it throttles a caller. */
@@ -39,6 +48,7 @@ export const THROTTLING: Record<ServiceName, { code: string; status: number }> =
   elasticloadbalancing: { code: "Throttling", status: 400 },
   // SNS throttles with HTTP 429 (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html#API_Publish_Errors).
   sns: { code: "ThrottledException", status: 429 },
+  iam: { code: "Throttling", status: 400 },
 };
 
 export function validationFault(service: ServiceName, message: string): ServiceFault {

@@ -43,6 +43,7 @@ export const MODEL_FILES = {
   sns: "sns-2010-03-31.json",
   states: "sfn-2016-11-23.json",
   dynamodb: "dynamodb-2012-08-10.json",
+  iam: "iam-2010-05-08.hand-written.json",
 } as const;
 export type ModelledService = keyof typeof MODEL_FILES;
 
@@ -66,6 +67,7 @@ const VALIDATION_ERROR_CODE: Record<ModelledService, string> = {
   ssm: "ValidationException",
   states: "ValidationException",
   dynamodb: "ValidationException",
+  iam: "ValidationError",
   // EC2 names the bad parameter's problem (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
   ec2: "InvalidParameterValue",
 };
@@ -77,6 +79,7 @@ const UNKNOWN_OPERATION_CODE: Record<ModelledService, string> = {
   elasticloadbalancing: "InvalidAction",
   sns: "InvalidAction",
   ec2: "InvalidAction",
+  iam: "InvalidAction",
   ssm: "UnknownOperationException",
   states: "UnknownOperationException",
   dynamodb: "UnknownOperationException",

@@ -14,6 +14,7 @@ describe("createAwsClients", () => {
       "dynamodb",
       "ec2",
       "elbv2",
+      "iam",
       "sfn",
       "sns",
       "ssm",

@@ -1,5 +1,9 @@
 import "aws-sdk-client-mock-vitest/extend";
-import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import {
+  CloudWatchClient,
+  GetMetricDataCommand,
+  type GetMetricDataCommandOutput,
+} from "@aws-sdk/client-cloudwatch";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { CloudWatchMetricReader } from "../../src/cloudwatch-metric-reader";
@@ -57,21 +61,31 @@ describe("CloudWatchMetricReader", () => {
   it("puts 500 queries in a call and follows NextToken, merging a query's points across pages", async () => {
     const instanceIds = Array.from({ length: 300 }, (_, i) => `i-${String(i).padStart(3, "0")}`);
     // 2 metrics x 300 instances = 600 queries: a call of 500 (answered in two pages) and one of 100.
-    cloudwatch
-      .on(GetMetricDataCommand)
-      .resolvesOnce({
+    const pages: GetMetricDataCommandOutput[] = [
+      {
+        $metadata: {},
         MetricDataResults: [{ Id: "m0_7", Timestamps: [at(0)], Values: [10], StatusCode: "PartialData" }],
         NextToken: "page-2",
-      })
-      .resolvesOnce({
+      },
+      {
+        $metadata: {},
         MetricDataResults: [
           { Id: "m0_7", Timestamps: [at(1)], Values: [11], StatusCode: "Complete" },
           { Id: "m1_199", Timestamps: [at(3), at(2)], Values: [72, 71], StatusCode: "Complete" },
         ],
-      })
-      .resolvesOnce({
+      },
+      {
+        $metadata: {},
         MetricDataResults: [{ Id: "m1_299", Timestamps: [at(0)], Values: [55], StatusCode: "Complete" }],
-      });
+      },
+    ];
+    // The SDK's paginator sends one input object, changing its NextToken between pages: the token is
+    // read as each call is made.
+    const sentTokens: (string | undefined)[] = [];
+    cloudwatch.on(GetMetricDataCommand).callsFake((input: { NextToken?: string }) => {
+      sentTokens.push(input.NextToken);
+      return pages.shift();
+    });
 
     const series = await reader.readInstanceSeries({
       metrics: [CPU, MEM],
@@ -84,7 +98,7 @@ describe("CloudWatchMetricReader", () => {
     const calls = cloudwatch.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input);
     expect(calls).toHaveLength(3);
     expect(calls.map((c) => c.MetricDataQueries?.length)).toEqual([500, 500, 100]);
-    expect(calls.map((c) => c.NextToken)).toEqual([undefined, "page-2", undefined]);
+    expect(sentTokens).toEqual([undefined, "page-2", undefined]);
     expect(calls[1]?.MetricDataQueries).toEqual(calls[0]?.MetricDataQueries);
     expect(calls[2]?.MetricDataQueries?.[0]).toMatchObject({
       Id: "m1_200",

@@ -12,6 +12,8 @@ import {
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { GetAccountSettingsCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import {
@@ -27,7 +29,10 @@ import { type PlanClients, planCommand } from "../../src/plan-command";
 const autoscaling = mockClient(AutoScalingClient);
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);
+const lambda = mockClient(LambdaClient);
 const others = [
+  mockClient(IAMClient),
+  lambda,
   mockClient(CloudWatchClient),
   mockClient(ElasticLoadBalancingV2Client),
   mockClient(SFNClient),
@@ -42,6 +47,8 @@ const clients = (): PlanClients => ({
   cloudwatch: new CloudWatchClient({ region: "eu-west-1" }),
   elbv2: new ElasticLoadBalancingV2Client({ region: "eu-west-1" }),
   sfn: new SFNClient({ region: "eu-west-1" }),
+  iam: new IAMClient({ region: "eu-west-1" }),
+  lambda: new LambdaClient({ region: "eu-west-1" }),
 });
 
 const TARGET_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64";
@@ -123,6 +130,7 @@ function account(options: { publishTarget: boolean }) {
     ),
   });
   ssm.on(GetInventoryCommand).resolves({ Entities: [] });
+  lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { UnreservedConcurrentExecutions: 1000 } });
   ssm
     .on(GetParametersCommand)
     .resolves(options.publishTarget ? { Parameters: [{ Name: TARGET_PARAMETER, Value: "ami-new" }] } : {});
@@ -219,6 +227,40 @@ describe("fleet-upgrade plan", () => {
     });
     expect(code).toBe(0);
     expect(seen).toEqual([{ region: "eu-central-1", profile: "audit" }]);
+  });
+
+  it("says the account's unreserved Lambda concurrency covers the run", async () => {
+    account({ publishTarget: true });
+    const { out, io: sink } = io();
+    expect(await planCommand(["--region", "eu-west-1"], sink, { clients })).toBe(0);
+    // Two groups, one a wave at most: 1 group in parallel x 2 + 2.
+    expect(out.join("\n")).toContain(
+      "Lambda concurrency: 1000 unreserved concurrent executions in eu-west-1; the run may need 4 at once",
+    );
+    expect(out.join("\n")).not.toContain("WARN Lambda");
+  });
+
+  it("warns, and still plans, when the account's unreserved Lambda concurrency is below what the run needs", async () => {
+    account({ publishTarget: true });
+    lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { UnreservedConcurrentExecutions: 3 } });
+    const { out, io: sink } = io();
+    expect(await planCommand(["--region", "eu-west-1"], sink, { clients })).toBe(0);
+    const text = out.join("\n");
+    expect(text).toContain("WARN Lambda concurrency: 3 unreserved concurrent executions in eu-west-1");
+    expect(text).toContain("Set rollout.maxParallelGroups to 1 or less");
+    expect(text).toContain("--quota-code L-B99A9384");
+  });
+
+  it("plans on when the policy does not allow reading the Lambda account settings, saying it did not check", async () => {
+    account({ publishTarget: true });
+    lambda
+      .on(GetAccountSettingsCommand)
+      .rejects(Object.assign(new Error("not authorized"), { name: "AccessDeniedException" }));
+    const { out, io: sink } = io();
+    expect(await planCommand(["--region", "eu-west-1"], sink, { clients })).toBe(0);
+    expect(out.join("\n")).toContain(
+      "Lambda concurrency: not checked (AccessDeniedException: not authorized)",
+    );
   });
 
   it("exits 1 naming the missing image when the region publishes no AL2023 image for the track", async () => {

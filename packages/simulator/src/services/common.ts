@@ -20,6 +20,7 @@ const INVALID_TOKEN_CODE: Record<ServiceName, string> = {
   cloudwatch: "InvalidNextToken",
   elasticloadbalancing: "ValidationError",
   sns: "InvalidParameterException",
+  iam: "ValidationError",
 };
 
 /** Rejects a number outside [min, max] the way the service does, naming the parameter. */

@@ -28,6 +28,7 @@ import {
   tagList,
   wildcardMatch,
 } from "./common";
+import { instanceProfileArn } from "./iam";
 
 const S = "ec2" as const;
 const DEPRECATION_MS = 90 * 86_400_000;
@@ -87,7 +88,7 @@ function describeVersion(template: TemplateState, number: number): object {
       ...(template.userData !== null && { UserData: Buffer.from(template.userData).toString("base64") }),
       ...(template.instanceProfileRole !== null && {
         IamInstanceProfile: {
-          Arn: `arn:aws:iam::${ACCOUNT_ID}:instance-profile/${template.instanceProfileRole}`,
+          Arn: instanceProfileArn(template.instanceProfileRole),
         },
       }),
     },
