@@ -53,7 +53,15 @@ describe("the run record stays far below DynamoDB's item limit (issue 8, finding
     try {
       // The reconcile path looks at the refresh of every group that has one: these have none.
       for (const [runId, close] of [
-        ["finished", () => TASKS.finish({ runId: "finished" }, env.deps)],
+        [
+          "finished",
+          async () => {
+            // Finish works in pages: the state machine calls it again with its answer until done.
+            type Page = { done?: boolean };
+            let page = (await TASKS.finish({ runId: "finished" }, env.deps)) as Page;
+            while (page.done === false) page = (await TASKS.finish(page, env.deps)) as Page;
+          },
+        ],
         [
           "reconciled",
           () => TASKS.reconcile({ runId: "reconciled", executionStatus: "ABORTED", error: null }, env.deps),

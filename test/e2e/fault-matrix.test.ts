@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { FAULT_KINDS, KNOWN, pool, runPoint, taskStates } from "./fault-matrix";
 
 describe("the fault matrix", () => {
-  it("holds the fail-safe invariants at every Task x every fault kind", { timeout: 240_000 }, async () => {
+  it("holds the fail-safe invariants at every Task x every fault kind", { timeout: 480_000 }, async () => {
     const states = taskStates();
     const points = states.flatMap((state) => FAULT_KINDS.map((kind) => ({ state, kind })));
     // One DynamoDB emulator for all points, a table each: points run side by side.

@@ -1,4 +1,5 @@
-import type { Scenario } from "@fleet-upgrade/core/scenario";
+import type { Scenario } from "@fleet-upgrade/core";
+import { DEFAULT_SETTINGS, type FunctionSettings } from "@fleet-upgrade/functions";
 import { SimulatedEnvironment } from "@fleet-upgrade/harness";
 import { buildDefinition, localFunctionArns } from "@fleet-upgrade/workflow";
 import { invariantViolations, smallScenario } from "./fault-support";
@@ -64,6 +65,8 @@ interface Reach {
   primeBefore?: string[];
   /** Only this group's calls are primed (all when absent). */
   primeGroup?: string;
+  /** Functions' settings (the defaults when absent). */
+  settings?: FunctionSettings;
 }
 function reach(state: string): Reach {
   switch (state) {
@@ -110,6 +113,13 @@ function reach(state: string): Reach {
         primeBefore: ["GroupFailed"],
         primeGroup: "api",
       };
+    case "PlanMore":
+    case "FinishMore":
+      // A call budget so small that plan and finish take a page per group.
+      return {
+        scenario: smallScenario(noHardening),
+        settings: { ...DEFAULT_SETTINGS, callsPerInvocation: 10 },
+      };
     default:
       return { scenario: smallScenario(noHardening) };
   }
@@ -134,8 +144,11 @@ export async function runPoint(
   ledgerEndpoint?: string,
 ): Promise<PointResult> {
   const point = `${state} x ${kind}`;
-  const { scenario, prime = [], primeBefore = [], primeGroup } = reach(state);
-  const env = await SimulatedEnvironment.start(scenario, ledgerEndpoint ? { ledgerEndpoint } : {});
+  const { scenario, prime = [], primeBefore = [], primeGroup, settings } = reach(state);
+  const env = await SimulatedEnvironment.start(scenario, {
+    ...(ledgerEndpoint ? { ledgerEndpoint } : {}),
+    ...(settings ? { settings } : {}),
+  });
   let reached = false;
   let stopped = false;
   let throttling = 0;

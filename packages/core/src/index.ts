@@ -8,6 +8,7 @@ export * from "./lambda-concurrency";
 export * from "./limits";
 export * from "./lower-bound";
 export * from "./notification";
+export * from "./paging";
 export * from "./ports";
 export * from "./readiness";
 export * from "./refresh-alarms";

@@ -15,6 +15,11 @@ export const RefreshEventSchema = z.object({
   /** Where it came from: `event` (EventBridge), `poll`, or `operator` (an abort). */
   source: z.enum(["event", "poll", "operator"]),
   reason: z.string().nullable(),
+  /**
+   * When a poll found a checkpoint: when the refresh most likely reached it (ISO), from its start
+   * and the expected pacing, never before the previous look. An event is its own time (absent).
+   */
+  reachedAt: z.string().optional(),
 });
 export type RefreshEvent = z.infer<typeof RefreshEventSchema>;
 
@@ -143,22 +148,79 @@ export function expectedSecondsToNextStop(
 }
 
 /**
+ * Seconds from a refresh's start until, at the expected pace, it reaches `checkpoint` (null: its
+ * end): its batches up to there plus the checkpoint pause after each earlier checkpoint.
+ *
+ * @example
+ * // 10 instances, checkpoints [20, 50], batch 2, 180 s a batch, 600 s pauses:
+ * expectedSecondsFromStart(pacing, rollout, 50) // 1 + 2 batches + 1 pause = 1140
+ */
+export function expectedSecondsFromStart(
+  pacing: PacingEstimate,
+  rollout: RefreshPacing,
+  checkpoint: number | null,
+): number {
+  const batch = batchSize(pacing.desired, rollout.minHealthyPercentage, rollout.maxHealthyPercentage);
+  const batchSeconds = pacing.launchSeconds + (rollout.instanceWarmupSeconds ?? pacing.warmupSeconds);
+  let seconds = 0;
+  for (const segment of refreshSegments(pacing.desired, rollout.checkpoints)) {
+    if (checkpoint !== null && (segment.checkpoint === null || segment.checkpoint > checkpoint)) break;
+    seconds += Math.ceil(segment.size / batch) * batchSeconds;
+    if (segment.checkpoint !== null && (checkpoint === null || segment.checkpoint < checkpoint))
+      seconds += rollout.checkpointDelaySeconds;
+  }
+  return seconds;
+}
+
+/**
+ * When a refresh that a poll found at a checkpoint most likely got there (epoch ms): its start plus
+ * the expected pacing, kept between the previous look (it was not there yet) and now. Anchoring
+ * what follows to this instead of to the poll keeps a lost event's delay from adding up.
+ */
+export function estimateReachedAtMs(options: {
+  startedAtMs: number | null;
+  expectedSecondsFromStart: number;
+  previousLookMs: number;
+  nowMs: number;
+}): number {
+  const { startedAtMs, nowMs } = options;
+  if (startedAtMs === null || !Number.isFinite(startedAtMs)) return nowMs;
+  const expected = startedAtMs + options.expectedSecondsFromStart * 1000;
+  return Math.min(nowMs, Math.max(options.previousLookMs, expected));
+}
+
+/**
+ * True when the refresh reached a stop no later than the expected pacing said (one second of
+ * slack): its own progress shows the estimate holds for it, so the next wait needs less margin.
+ */
+export function onExpectedPace(options: {
+  startedAt: string | null;
+  reachedAt: string;
+  expectedSecondsFromStart: number;
+}): boolean {
+  if (options.startedAt === null) return false;
+  const took = Date.parse(options.reachedAt) - Date.parse(options.startedAt);
+  return Number.isFinite(took) && took <= options.expectedSecondsFromStart * 1000 + 1000;
+}
+
+/**
  * Seconds to wait for the next event before polling. Events normally come first; when one is lost,
  * the poll should land while the refresh still pauses at its checkpoint, so the margin past the
  * expected time is small: a tenth of it, at least 30 s, but never more than half the checkpoint
- * pause when one follows (and at least 15 s in all). After a poll found nothing new, a short interval.
+ * pause when one follows (and at least 15 s in all). A refresh `onPace` (it reached its last stop
+ * when expected) gets a twentieth, at least 15 s: a lost event then costs half as much. After a
+ * poll found nothing new, a short interval.
  */
 export function pollAfterSeconds(
   expectedSeconds: number,
   afterFruitlessPoll: boolean,
   pauseSeconds = 0,
+  onPace = false,
 ): number {
   const tenth = Math.ceil(expectedSeconds * 0.1);
   if (afterFruitlessPoll) return Math.max(30, tenth);
-  const margin =
-    pauseSeconds > 0
-      ? Math.min(Math.max(30, tenth), Math.max(1, Math.floor(pauseSeconds / 2)))
-      : Math.max(30, tenth);
+  const usual = onPace ? Math.max(15, Math.ceil(expectedSeconds * 0.05)) : Math.max(30, tenth);
+  const margin = pauseSeconds > 0 ? Math.min(usual, Math.max(1, Math.floor(pauseSeconds / 2))) : usual;
   return Math.max(15, Math.ceil(expectedSeconds) + margin);
 }
 

@@ -1,3 +1,4 @@
+export { dynamoItemBytes, FootprintMeter, type RunFootprint } from "./footprint";
 export { type LedgerServer, startLedgerServer } from "./ledger-server";
 export { MemoryLedgerStore } from "./memory-ledger-store";
 export { effectiveRequest } from "./run-bounds";

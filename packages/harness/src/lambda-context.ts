@@ -1,10 +1,18 @@
 import { type FunctionDeps, lambdaHandler, TASKS } from "@fleet-upgrade/functions";
 import type { TaskFunction } from "@fleet-upgrade/workflow";
+import type { FootprintMeter } from "./footprint";
 
-/** A task function as the local runner calls it: the real handler with a local Lambda context. */
-export function invoker(name: TaskFunction, deps: FunctionDeps): (event: unknown) => Promise<unknown> {
+/**
+ * A task function as the local runner calls it: the real handler with a local Lambda context,
+ * each invocation followed by the meter (its AWS calls counted).
+ */
+export function invoker(
+  name: TaskFunction,
+  deps: FunctionDeps,
+  meter: FootprintMeter,
+): (event: unknown) => Promise<unknown> {
   const handler = lambdaHandler(name, TASKS[name], deps);
-  return (event: unknown) => handler(event, lambdaContext(name));
+  return (event: unknown) => meter.invoke(name, () => handler(event, lambdaContext(name)));
 }
 
 /** The Lambda context a local invocation of the function named `name` sees. */

@@ -21,6 +21,7 @@ import {
   TASK_FUNCTIONS,
 } from "@fleet-upgrade/workflow";
 import { readEndState } from "./end-state";
+import { FootprintMeter } from "./footprint";
 import { invoker, lambdaContext } from "./lambda-context";
 import { type LedgerServer, startLedgerServer } from "./ledger-server";
 import { effectiveRequest, lowerBound } from "./run-bounds";
@@ -41,6 +42,7 @@ export class SimulatedEnvironment {
   readonly deps: FunctionDeps;
   private runner: LocalRunner | null = null;
   private readonly calls: Record<string, number> = {};
+  private readonly meter = new FootprintMeter();
   private readonly arns;
   private readonly functions: Record<string, (event: unknown) => Promise<unknown>> = {};
   private listeners = new Set<(event: SimulationEvent) => void>();
@@ -56,24 +58,33 @@ export class SimulatedEnvironment {
   ) {
     this.account = SimulatedAccount.create(scenario);
     const clock = this.account.clock;
-    this.dynamodb = countCommands(
-      new DynamoDBClient({
-        region: this.account.region,
-        endpoint: ledgerServer.endpoint,
-        credentials: SIMULATED_CREDENTIALS,
-      }),
-      "dynamodb",
-      this.calls,
+    const meter = this.meter;
+    this.dynamodb = meter.countCalls(
+      meter.measureItems(
+        countCommands(
+          new DynamoDBClient({
+            region: this.account.region,
+            endpoint: ledgerServer.endpoint,
+            credentials: SIMULATED_CREDENTIALS,
+          }),
+          "dynamodb",
+          this.calls,
+        ),
+      ),
     );
     const dynamodb = this.dynamodb;
-    const sfn = answerCommands(
-      new SFNClient({ region: this.account.region, credentials: SIMULATED_CREDENTIALS }),
-      "states",
-      this.calls,
-      (operation, input) => this.answerStates(operation, input),
+    const sfn = meter.countCalls(
+      answerCommands(
+        new SFNClient({ region: this.account.region, credentials: SIMULATED_CREDENTIALS }),
+        "states",
+        this.calls,
+        (operation, input) => this.answerStates(operation, input),
+      ),
     );
+    const clients = this.account.createClients();
+    for (const client of Object.values(clients)) meter.countCalls(client);
     this.deps = depsFromClients(
-      { ...this.account.createClients(), sfn, dynamodb },
+      { ...clients, sfn, dynamodb },
       {
         tableName: this.tableName,
         // The scenario's stage settings (CONTRACTS.md section 3): without fleetInstanceRoles, every role may be passed.
@@ -89,10 +100,11 @@ export class SimulatedEnvironment {
       },
     );
     this.arns = localFunctionArns(this.account.region, this.account.accountId);
-    for (const name of TASK_FUNCTIONS) this.functions[this.arns[name]] = invoker(name, this.deps);
+    for (const name of TASK_FUNCTIONS) this.functions[this.arns[name]] = invoker(name, this.deps, meter);
     const onRefreshEvent = lambdaHandler("refreshEvents", REFRESH_EVENTS_TASK, this.deps);
     this.account.onRefreshEvent((event) => {
-      const work = () => onRefreshEvent(event, lambdaContext("refreshEvents"));
+      const work = () =>
+        meter.invoke("refreshEvents", () => onRefreshEvent(event, lambdaContext("refreshEvents")));
       if (this.runner) void this.runner.track(work);
       else void work();
     });
@@ -193,6 +205,7 @@ export class SimulatedEnvironment {
       onStateExited: (state, input, output) =>
         emit({ kind: "state-exited", atMs: clock.now(), state, input, output }),
       onStateEntered: (state, input) => {
+        this.meter.stateEntered(state, input);
         emit({ kind: "state", atMs: clock.now(), state, input });
         if (state === "WaitForApproval")
           onApprovalWait(String((input as { wave?: { name?: string } }).wave?.name));
@@ -200,6 +213,7 @@ export class SimulatedEnvironment {
       ...(pacing ? { beforeAdvance: () => paceTo(clock, pacing, runner, () => this.closed) } : {}),
     });
     this.runner = runner;
+    this.meter.reset();
     const callsBefore = { ...account.apiCalls(), ...this.calls };
     const startMs = clock.now();
     try {
@@ -225,6 +239,7 @@ export class SimulatedEnvironment {
       const endState = await readEndState(this.deps, account, runId, outcome.status);
       return {
         account,
+        footprint: this.meter.footprint,
         stalled: outcome.status === "STALLED",
         result: {
           ...result,
@@ -272,8 +287,10 @@ export class SimulatedEnvironment {
         source: "aws.states",
         detail: { name: runId, status: outcome.status, error: outcome.error, cause: outcome.cause },
       },
-      onStateEntered: (state, input) =>
-        this.emit({ kind: "state", atMs: this.account.clock.now(), state, input }),
+      onStateEntered: (state, input) => {
+        this.meter.stateEntered(state, input);
+        this.emit({ kind: "state", atMs: this.account.clock.now(), state, input });
+      },
       onStateExited: (state, input, output) =>
         this.emit({ kind: "state-exited", atMs: this.account.clock.now(), state, input, output }),
       ...(around

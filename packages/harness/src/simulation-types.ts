@@ -1,6 +1,7 @@
 import type { RunResult } from "@fleet-upgrade/core/result";
 import type { FunctionSettings } from "@fleet-upgrade/functions";
 import type { ProgressEvent, SimulatedAccount } from "@fleet-upgrade/simulator";
+import type { RunFootprint } from "./footprint";
 
 /** Something worth showing while a simulated run advances. */
 export type SimulationEvent =
@@ -35,4 +36,6 @@ export interface SimulationOutcome {
   stalled: boolean;
   /** The simulated account after the run, for inspection. */
   account: SimulatedAccount;
+  /** The run's largest invocation, state payload and ledger item (issue 11). */
+  footprint: RunFootprint;
 }

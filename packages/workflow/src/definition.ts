@@ -90,6 +90,38 @@ function waitPath(secondsPath: string, next: string): AslState {
   return { Type: "Wait", SecondsPath: secondsPath, Next: next };
 }
 
+/**
+ * A task that works in pages (issue 11): while it answers `done: false` with a cursor, it is
+ * invoked again with its own answer, so no invocation makes more than a fixed number of calls.
+ * `<first>Paged` routes; `<first>More` is the same function on the next page.
+ */
+function pagedLoop(
+  arns: FunctionArns,
+  fn: TaskFunction,
+  options: { first: string; done: string; fail: string },
+): Record<string, AslState> {
+  const paged = `${options.first}Paged`;
+  return {
+    [paged]: choice(
+      [
+        {
+          And: [
+            { Variable: "$.done", IsPresent: true },
+            { Variable: "$.done", BooleanEquals: false },
+          ],
+          Next: `${options.first}More`,
+        },
+      ],
+      options.done,
+    ),
+    [`${options.first}More`]: invoke(arns, fn, {
+      next: paged,
+      catchTo: options.fail,
+      comment: "the next page: the cursor is in the state, what was done is in the ledger",
+    }),
+  };
+}
+
 /** Per architecture: launch a builder, STIG, FIPS, verify, image, terminate; one step per call. */
 function hardenProcessor(arns: FunctionArns) {
   return {
@@ -415,7 +447,8 @@ export function buildDefinition(
         Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: fail }],
         Next: "Plan",
       },
-      Plan: invoke(arns, "plan", { next: "IsDryRun", catchTo: fail }),
+      Plan: invoke(arns, "plan", { next: "PlanPaged", catchTo: fail }),
+      ...pagedLoop(arns, "plan", { first: "Plan", done: "IsDryRun", fail }),
       IsDryRun: choice([{ Variable: "$.dryRun", BooleanEquals: true, Next: "Finish" }], "Waves"),
       Waves: {
         Type: "Map",
@@ -430,11 +463,12 @@ export function buildDefinition(
       },
       Finish: invoke(arns, "finish", {
         payload: { "runId.$": "$.runId" },
-        next: "RunOutcome",
+        next: "FinishPaged",
         catchTo: fail,
         comment:
           "release locks, write the run result, notify; a group still running (abandoned) or a write that fails takes the reconcile path",
       }),
+      ...pagedLoop(arns, "finish", { first: "Finish", done: "RunOutcome", fail }),
       RunOutcome: choice(
         [
           { Variable: "$.status", StringEquals: "SUCCEEDED", Next: "RunSucceeded" },

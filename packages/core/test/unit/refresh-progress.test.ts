@@ -4,7 +4,10 @@ import type { RefreshState } from "../../src/fleet";
 import { groupLowerBoundSeconds, type RefreshPacing, refreshSegments } from "../../src/lower-bound";
 import {
   abortEvent,
+  estimateReachedAtMs,
+  expectedSecondsFromStart,
   expectedSecondsToNextStop,
+  onExpectedPace,
   type PacingEstimate,
   pollAfterSeconds,
   RefreshEventSchema,
@@ -341,5 +344,53 @@ describe("expectedSecondsToNextStop after a checkpoint whose own segment was emp
     expect(expectedSecondsToNextStop(pacing, rollout, 10)).toBe(600 + 2 * 180);
     expect(expectedSecondsToNextStop(pacing, rollout, 20)).toBe(600 + 2 * 180);
     expect(expectedSecondsToNextStop(pacing, rollout, 60)).toBe(600 + 180);
+  });
+});
+
+describe("backstop anchored to the refresh's own pacing", () => {
+  const pacing = { desired: 10, launchSeconds: 60, warmupSeconds: 120 };
+  const rollout: RefreshPacing = {
+    checkpoints: [20, 50],
+    checkpointDelaySeconds: 600,
+    minHealthyPercentage: 90,
+    maxHealthyPercentage: 110,
+    instanceWarmupSeconds: null,
+  };
+
+  it("expects each checkpoint after its batches and the earlier checkpoints' pauses", () => {
+    // Batches of 2 at 180 s: 2 instances to 20%, 3 more to 50%, 5 more to the end.
+    expect(expectedSecondsFromStart(pacing, rollout, 20)).toBe(180);
+    expect(expectedSecondsFromStart(pacing, rollout, 50)).toBe(180 + 600 + 2 * 180);
+    expect(expectedSecondsFromStart(pacing, rollout, null)).toBe(180 + 600 + 360 + 600 + 3 * 180);
+  });
+
+  it("dates a checkpoint a poll found late to when the pacing says it was reached, within the looks", () => {
+    const startedAtMs = 1_000_000;
+    const at = (nowMs: number, previousLookMs: number) =>
+      estimateReachedAtMs({ startedAtMs, expectedSecondsFromStart: 180, previousLookMs, nowMs });
+    expect(at(startedAtMs + 220_000, startedAtMs)).toBe(startedAtMs + 180_000);
+    // Slower than expected: not there at the previous look, so reached after it.
+    expect(at(startedAtMs + 400_000, startedAtMs + 300_000)).toBe(startedAtMs + 300_000);
+    // Faster than the look could tell: never later than now.
+    expect(at(startedAtMs + 100_000, startedAtMs)).toBe(startedAtMs + 100_000);
+    expect(
+      estimateReachedAtMs({ startedAtMs: null, expectedSecondsFromStart: 180, previousLookMs: 0, nowMs: 5 }),
+    ).toBe(5);
+  });
+
+  it("halves the margin for a refresh that kept its expected pace, and only for it", () => {
+    const startedAt = "2026-11-21T09:00:00.000Z";
+    expect(
+      onExpectedPace({ startedAt, reachedAt: "2026-11-21T09:03:00.000Z", expectedSecondsFromStart: 180 }),
+    ).toBe(true);
+    expect(
+      onExpectedPace({ startedAt, reachedAt: "2026-11-21T09:03:30.000Z", expectedSecondsFromStart: 180 }),
+    ).toBe(false);
+    expect(onExpectedPace({ startedAt: null, reachedAt: startedAt, expectedSecondsFromStart: 0 })).toBe(
+      false,
+    );
+    expect(pollAfterSeconds(1000, false, 0, true)).toBe(1050);
+    expect(pollAfterSeconds(1000, false, 0, false)).toBe(1100);
+    expect(pollAfterSeconds(200, false, 0, true)).toBe(215);
   });
 });

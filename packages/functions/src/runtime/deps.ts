@@ -42,6 +42,8 @@ export const FunctionSettingsSchema = z.object({
   launchEstimateSeconds: z.number().int().positive(),
   /** Warmup assumed for groups that set none and requests that give none. */
   warmupEstimateSeconds: z.number().int().positive(),
+  /** The most AWS calls one invocation of a paged task makes (core's CALLS_PER_INVOCATION when absent). */
+  callsPerInvocation: z.number().int().min(10).optional(),
   /** Instances verified per group after its refresh (all of them in smaller groups). */
   verifySampleSize: z.number().int().positive(),
   /** What readiness judges the stage by (CONTRACTS.md section 2). */

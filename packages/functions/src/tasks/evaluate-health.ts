@@ -1,6 +1,12 @@
-import { pollAfterSeconds, splitByVersion } from "@fleet-upgrade/core";
+import {
+  expectedSecondsFromStart,
+  type GroupProgress,
+  onExpectedPace,
+  pollAfterSeconds,
+  splitByVersion,
+} from "@fleet-upgrade/core";
 import { lambdaHandler, type Task } from "../runtime/lambda";
-import { expectedToNextStop } from "./shared/group-support";
+import { expectedToNextStop, pacingOf } from "./shared/group-support";
 import {
   analysisWaitSeconds,
   checkGroupHealth,
@@ -31,13 +37,33 @@ export const evaluateHealthTask: Task<unknown, GroupState> = async (event, deps)
   const now = deps.now();
   const delay = request.rollout.checkpointDelaySeconds;
   const expected = expectedToNextStop(deps, request, group, checkpoint);
-  const waited = pending ? Math.max(0, Math.floor((now.getTime() - Date.parse(pending.from)) / 1000)) : 0;
-  const next = (health: GroupState["health"], analysisWait: GroupState["analysisWait"]): GroupState => ({
+  // A checkpoint a poll found late was reached before now: its pause, and the judge's window, began then.
+  const reachedAt = pending ? pending.from : (state.event?.reachedAt ?? now.toISOString());
+  const waited = Math.max(0, Math.floor((now.getTime() - Date.parse(reachedAt)) / 1000));
+  const next = (
+    health: GroupState["health"],
+    analysisWait: GroupState["analysisWait"],
+    progress?: GroupProgress,
+  ): GroupState => ({
     ...state,
     health,
     analysisWait,
     lastCheckpoint: checkpoint,
-    pollAfterSeconds: pollAfterSeconds(Math.max(0, expected - waited), false, delay),
+    pollAfterSeconds: pollAfterSeconds(
+      Math.max(0, expected - waited),
+      false,
+      delay,
+      progress !== undefined &&
+        onExpectedPace({
+          startedAt: progress.refreshStartedAt,
+          reachedAt,
+          expectedSecondsFromStart: expectedSecondsFromStart(
+            pacingOf(deps, request, group),
+            request.rollout,
+            checkpoint,
+          ),
+        }),
+    ),
   });
 
   if (pending) {
@@ -60,7 +86,7 @@ export const evaluateHealthTask: Task<unknown, GroupState> = async (event, deps)
       window: { from: new Date(pending.from), to: now },
     });
     deps.logger.info("checkpoint judged", { group: state.group, checkpoint, analysis: look.analysis });
-    return next({ healthy: look.healthy, verdict: look.verdict }, done);
+    return next({ healthy: look.healthy, verdict: look.verdict }, done, progress);
   }
 
   const progress = await deps.ledger.updateProgress(state.runId, state.group, (p) => ({
@@ -86,9 +112,9 @@ export const evaluateHealthTask: Task<unknown, GroupState> = async (event, deps)
   });
   const wait = analysisWaitSeconds(delay);
   if (health.healthy && request.health.analysis.enabled && checkpoint !== null && wait > 0) {
-    return next(health, { checkpoint, from: now.toISOString(), waitSeconds: wait });
+    return next(health, { checkpoint, from: reachedAt, waitSeconds: Math.max(1, wait - waited) }, progress);
   }
-  return next(health, undefined);
+  return next(health, undefined, progress);
 };
 
 export const handler = lambdaHandler("evaluateHealth", evaluateHealthTask);

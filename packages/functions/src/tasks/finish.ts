@@ -1,4 +1,11 @@
-import { newRunRecord, RunRequestSchema, type RunStatus, runOutcomeOf } from "@fleet-upgrade/core";
+import {
+  CALLS_PER_INVOCATION,
+  newRunRecord,
+  pageEnd,
+  RunRequestSchema,
+  type RunStatus,
+  runOutcomeOf,
+} from "@fleet-upgrade/core";
 import { z } from "zod";
 import { lambdaHandler, type Task } from "../runtime/lambda";
 import {
@@ -11,9 +18,21 @@ import {
 import { notify } from "./shared/notify";
 import { ErrorOutputSchema, errorMessageOf } from "./shared/state";
 
-const InputSchema = z.object({ runId: z.string(), error: ErrorOutputSchema.optional() });
+const InputSchema = z.object({
+  runId: z.string(),
+  error: ErrorOutputSchema.optional(),
+  /** Where the previous page stopped releasing locks (an index into the run's groups). */
+  cursor: z.number().int().nonnegative().optional(),
+});
 
-type Output = { runId: string; status: RunStatus; reason: string };
+type Output =
+  | { runId: string; done: true; status: RunStatus; reason: string }
+  | { runId: string; done: false; cursor: number; error?: z.infer<typeof ErrorOutputSchema> };
+
+/** Calls of one page besides the locks: the run and its groups read, the record closed, the notice sent. */
+const FINISH_OVERHEAD_CALLS = 10;
+/** Releasing a lock reads it, then deletes it only as read. */
+const LOCK_RELEASE_CALLS = 2;
 
 /** Finish found groups still running: the run goes to the reconcile path instead of closing. */
 export class RunNotSettledError extends Error {
@@ -32,7 +51,7 @@ export class RunNotSettledError extends Error {
  * it. A group still RUNNING stops it (RunNotSettledError): the reconcile path takes over.
  */
 export const finishTask: Task<unknown, Output> = async (event, deps) => {
-  const { runId, error } = InputSchema.parse(event);
+  const { runId, error, cursor } = InputSchema.parse(event);
   const now = deps.now().toISOString();
   const existing = await deps.ledger.getRun(runId);
   const errorReason = error ? `${error.Error}: ${errorMessageOf(error)}` : null;
@@ -57,7 +76,7 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
       group: null,
       summary: `run ${runId} FAILED: ${reason}`,
     });
-    return { runId, status: "FAILED", reason };
+    return { runId, done: true, status: "FAILED", reason };
   }
   const request = RunRequestSchema.parse(existing.request);
   const progress = await deps.ledger.listProgress(runId);
@@ -67,6 +86,17 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
     // instances. Never close such a run here: the reconcile path rolls it back, waits, closes.
     throw new RunNotSettledError(stillRunning.map((p) => p.name));
   }
+  // The locks in pages, so no invocation grows with the fleet; the record closes on the last page.
+  const groups = groupsOfRun(existing, progress);
+  const from = Math.min(cursor ?? 0, groups.length);
+  const budget = (deps.settings.callsPerInvocation ?? CALLS_PER_INVOCATION) - FINISH_OVERHEAD_CALLS;
+  const end = pageEnd(
+    groups.map(() => LOCK_RELEASE_CALLS),
+    from,
+    budget,
+  );
+  await releaseRunLocks(deps, runId, groups.slice(from, end));
+  if (end < groups.length) return { runId, done: false, cursor: end, ...(error && { error }) };
   const halted = existing.halt ?? (errorReason ? { status: "FAILED" as const, reason: errorReason } : null);
   const outcome = runOutcomeOf({ ...existing, halt: halted }, request, progress);
   const run = {
@@ -77,7 +107,6 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
     endedAt: now,
     waves: closedWaves(existing, progress),
   };
-  await releaseRunLocks(deps, runId, groupsOfRun(existing, progress));
   await writeClosedRun(deps, runId, { ...run, groupOutcomes: boundedGroupOutcomes(run, request, progress) });
   deps.logger.info("run finished", { status: outcome.status, reason: outcome.reason });
   await notify(deps, {
@@ -88,7 +117,7 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
     group: null,
     summary: `run ${runId} ${outcome.status}: ${outcome.reason}`,
   });
-  return { runId, status: outcome.status, reason: outcome.reason };
+  return { runId, done: true, status: outcome.status, reason: outcome.reason };
 };
 
 export const handler = lambdaHandler("finish", finishTask);

@@ -1,12 +1,15 @@
 import {
+  CALLS_PER_INVOCATION,
   DEFAULT_HARDENING_ESTIMATE,
   estimateGroupsOf,
   estimateRunSeconds,
   type GroupProgress,
   needsHardening,
+  pageEnd,
   planWaves,
   skipReason,
 } from "@fleet-upgrade/core";
+import { z } from "zod";
 import { lambdaHandler, type Task } from "../runtime/lambda";
 import { sharedTemplateReasons } from "./shared/group-support";
 import { loadRun } from "./shared/load-run";
@@ -14,15 +17,34 @@ import { RunStateSchema } from "./shared/state";
 
 const SSM_IMAGE_PREFIX = "resolve:ssm:";
 
+const InputSchema = RunStateSchema.extend({
+  /** Where the previous page stopped (an index into the run's groups, by name). */
+  cursor: z.number().int().nonnegative().optional(),
+});
+
+/** Calls of one page besides the groups' own: the run and its groups read, template users, the record. */
+const PLAN_OVERHEAD_CALLS = 16;
+/** Progress items one BatchWriteItem call takes. */
+const WRITES_PER_CALL = 25;
+
+type PlanOutput =
+  | {
+      runId: string;
+      dryRun: boolean;
+      done: true;
+      waves: { index: number; name: string }[];
+      maxParallelGroups: number;
+    }
+  | { runId: string; dryRun: boolean; done: false; cursor: number };
+
 /**
  * Splits the groups into waves and records each group's starting point and preflight findings.
  * Changes nothing in the account: launch template versions are created per group when its wave runs.
+ * Works in pages (the plan is computed again on each, from the same ledger): each page pins,
+ * turns metrics on and records its own groups; the last one records the waves and answers them.
  */
-export const planTask: Task<
-  unknown,
-  { runId: string; dryRun: boolean; waves: { index: number; name: string }[]; maxParallelGroups: number }
-> = async (event, deps) => {
-  const state = RunStateSchema.parse(event);
+export const planTask: Task<unknown, PlanOutput> = async (event, deps) => {
+  const state = InputSchema.parse(event);
   const { run, request } = await loadRun(deps, state.runId);
   const groups = await deps.ledger.getGroups(state.runId);
   const plan = planWaves(
@@ -82,15 +104,8 @@ export const planTask: Task<
   // switch groups this run never refreshes: pin every $Latest/$Default group to the number it
   // resolves to now, before any version is created. A dry run changes nothing and only says so. A
   // group refused as TEMPLATE_SHARED is never touched, so it is not pinned either.
-  for (const group of groups) {
-    if (!group.launchTemplate.versionSpec.startsWith("$") || request.dryRun || shared.has(group.name))
-      continue;
-    await deps.rollout.pinLaunchTemplateVersion(
-      group.name,
-      group.launchTemplate.launchTemplateId,
-      group.launchTemplate.resolvedVersion,
-    );
-  }
+  const pins = (group: (typeof groups)[number]) =>
+    group.launchTemplate.versionSpec.startsWith("$") && !request.dryRun && !shared.has(group.name);
   // METRICS_COLLECTION_OFF (WARN): the run turns group metrics on for the groups it will refresh, so
   // the lowest in-service share can be read; a dry run only says it would.
   const metricsOff = new Set(
@@ -98,8 +113,28 @@ export const planTask: Task<
       r.group !== null && r.findings.some((f) => f.code === "METRICS_COLLECTION_OFF") ? [r.group] : [],
     ),
   );
-  for (const entry of progress) {
-    if (!metricsOff.has(entry.name) || entry.outcome === "SKIPPED") continue;
+  const turnsMetricsOn = (entry: GroupProgress) => metricsOff.has(entry.name) && entry.outcome !== "SKIPPED";
+  const from = Math.min(state.cursor ?? 0, groups.length);
+  const end = pageEnd(
+    groups.map((group, i) => {
+      const entry = progress[i];
+      const calls = (pins(group) ? 1 : 0) + (entry && turnsMetricsOn(entry) && !request.dryRun ? 1 : 0);
+      return calls + 1 / WRITES_PER_CALL;
+    }),
+    from,
+    (deps.settings.callsPerInvocation ?? CALLS_PER_INVOCATION) - PLAN_OVERHEAD_CALLS,
+  );
+  for (const group of groups.slice(from, end)) {
+    if (!pins(group)) continue;
+    await deps.rollout.pinLaunchTemplateVersion(
+      group.name,
+      group.launchTemplate.launchTemplateId,
+      group.launchTemplate.resolvedVersion,
+    );
+  }
+  const page = progress.slice(from, end);
+  for (const entry of page) {
+    if (!turnsMetricsOn(entry)) continue;
     if (!request.dryRun) await deps.rollout.enableMetricsCollection(entry.name);
     entry.notes.push(
       request.dryRun
@@ -107,7 +142,8 @@ export const planTask: Task<
         : "group metrics collection was off: the run turned it on",
     );
   }
-  await deps.ledger.putProgress(state.runId, progress);
+  await deps.ledger.putProgress(state.runId, page);
+  if (end < groups.length) return { runId: state.runId, dryRun: request.dryRun, done: false, cursor: end };
   // The expected duration (CONTRACTS.md section 2): groups left alone take no time.
   const rolled = groups.filter((g) => !shared.has(g.name));
   const estimateSeconds = estimateRunSeconds({
@@ -134,6 +170,7 @@ export const planTask: Task<
   return {
     runId: state.runId,
     dryRun: request.dryRun,
+    done: true,
     waves: plan.waves.map((w, index) => ({ index, name: w.name })),
     maxParallelGroups: request.rollout.maxParallelGroups,
   };

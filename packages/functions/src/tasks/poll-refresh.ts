@@ -1,6 +1,12 @@
-import { abortEvent, pollAfterSeconds, refreshEventFromState } from "@fleet-upgrade/core";
+import {
+  abortEvent,
+  estimateReachedAtMs,
+  expectedSecondsFromStart,
+  pollAfterSeconds,
+  refreshEventFromState,
+} from "@fleet-upgrade/core";
 import { lambdaHandler, type Task } from "../runtime/lambda";
-import { expectedToNextStop } from "./shared/group-support";
+import { expectedToNextStop, pacingOf } from "./shared/group-support";
 import { loadRun } from "./shared/load-run";
 import { type GroupState, GroupStateSchema } from "./shared/state";
 
@@ -28,6 +34,21 @@ export const pollRefreshTask: Task<unknown, GroupState> = async (event, deps) =>
     progress.checkpointsEvaluated,
     state.rollingBack === true,
   );
+  if (news.kind === "checkpoint" && state.rollingBack !== true) {
+    // Reached some time since the wait began: what follows counts from then, not from this poll.
+    const nowMs = deps.now().getTime();
+    const reachedAtMs = estimateReachedAtMs({
+      startedAtMs: refresh.startTime === null ? null : Date.parse(refresh.startTime),
+      expectedSecondsFromStart: expectedSecondsFromStart(
+        pacingOf(deps, request, group),
+        request.rollout,
+        news.checkpoint,
+      ),
+      previousLookMs: nowMs - (state.pollAfterSeconds ?? 0) * 1000,
+      nowMs,
+    });
+    news.reachedAt = new Date(reachedAtMs).toISOString();
+  }
   const expected = expectedToNextStop(deps, request, group, state.lastCheckpoint ?? null);
   return { ...state, timeout: undefined, event: news, pollAfterSeconds: pollAfterSeconds(expected, true) };
 };

@@ -1,0 +1,43 @@
+import { DEFAULT_SETTINGS } from "@fleet-upgrade/functions";
+import { type SimulationOutcome, simulate } from "@fleet-upgrade/harness";
+import { generateFleetScenario } from "@fleet-upgrade/simulator";
+import { beforeAll, describe, expect, it } from "vitest";
+
+/**
+ * Paged tasks (issue 11, item 2): with a small call budget, plan and finish take several
+ * invocations each, none over the budget, and the run ends exactly as with one page.
+ */
+describe("plan and finish work in pages of bounded calls", () => {
+  const scenario = generateFleetScenario({ groups: 12, instances: 120, seed: 3 });
+  const budget = 12;
+  const pages = { PlanMore: 0, FinishMore: 0 };
+  let onePage: SimulationOutcome;
+  let paged: SimulationOutcome;
+  beforeAll(async () => {
+    onePage = await simulate(scenario);
+    paged = await simulate(scenario, {
+      settings: { ...DEFAULT_SETTINGS, callsPerInvocation: budget },
+      onEvent: (e) => {
+        if (e.kind === "state" && (e.state === "PlanMore" || e.state === "FinishMore")) pages[e.state]++;
+      },
+    });
+  });
+
+  it("takes several pages, and no invocation of plan or finish exceeds the budget", () => {
+    expect(pages.PlanMore).toBeGreaterThan(1);
+    expect(pages.FinishMore).toBeGreaterThan(1);
+    expect(paged.footprint.maxCallsByFunction.plan).toBeLessThanOrEqual(budget);
+    expect(paged.footprint.maxCallsByFunction.finish).toBeLessThanOrEqual(budget);
+    expect(onePage.footprint.maxCallsByFunction.finish).toBeGreaterThan(budget);
+  });
+
+  it("ends as the unpaged run does: same status, waves, groups and outcomes, no lock left", () => {
+    expect(paged.result.status).toBe("SUCCEEDED");
+    expect(paged.result.status).toBe(onePage.result.status);
+    expect(paged.result.waves).toEqual(onePage.result.waves);
+    const outcomes = (run: SimulationOutcome) =>
+      run.result.groups.map((g) => ({ name: g.name, wave: g.wave, outcome: g.outcome, notes: g.notes }));
+    expect(outcomes(paged)).toEqual(outcomes(onePage));
+    expect(paged.result.metrics.endState?.locksHeld).toEqual([]);
+  });
+});
