@@ -11,12 +11,9 @@
 import { StartInstanceRefreshCommand } from "@aws-sdk/client-auto-scaling";
 import { CreateLaunchTemplateVersionCommand } from "@aws-sdk/client-ec2";
 import { CloudWatchMetricReader } from "@fleet-upgrade/aws";
-import {
-  type AnalysisSettings,
-  type AnalysisVerdict,
-  analyzeGroup,
-  RunRequestSchema,
-} from "@fleet-upgrade/core";
+import { analyzeGroup } from "@fleet-upgrade/core/health";
+import { type AnalysisSettings, RunRequestSchema } from "@fleet-upgrade/core/request";
+import type { AnalysisVerdict } from "@fleet-upgrade/core/result";
 import { AL2_IMAGE, AL2023_IMAGE, scenarioOf } from "@fleet-upgrade/harness/scenario-fixtures";
 import { SimulatedAccount } from "@fleet-upgrade/simulator";
 

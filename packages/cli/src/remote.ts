@@ -4,7 +4,7 @@
  */
 
 import { parseArgs } from "node:util";
-import type { RunResult } from "@fleet-upgrade/core";
+import type { RunResult } from "@fleet-upgrade/core/result";
 import { liveLines, runText } from "@fleet-upgrade/functions";
 import type { AwsCredentialIdentity, Provider } from "@smithy/types";
 import { apiClient, apiError, RemoteApiError, RemoteUsageError } from "./api-client";

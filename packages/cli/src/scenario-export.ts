@@ -12,7 +12,8 @@ import {
   paginateGetInventory,
 } from "@aws-sdk/client-ssm";
 import { describeAllAutoScalingGroups, instanceProfileRole } from "@fleet-upgrade/aws";
-import { imageParameterName, parseScenarioObject, type RunRequest } from "@fleet-upgrade/core";
+import { imageParameterName, type RunRequest } from "@fleet-upgrade/core/request";
+import { parseScenarioObject } from "@fleet-upgrade/core/scenario";
 import { stringify } from "yaml";
 import { SCHEMA_DIR } from "./json-schemas";
 import type { PlanClients } from "./plan-command";

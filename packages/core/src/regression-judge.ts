@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one statistical test, with the reasoning behind each choice written next to it.
 /**
  * The regression judge: are the new-image instances (the canary) worse than the old-image ones (the
  * baseline) on one metric, over the same window? Pure: numbers in, a verdict out.

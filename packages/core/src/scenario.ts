@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one contract, the scenario file, whose schemas nest (images, groups, metrics, alarms, operator, faults).
 import { z } from "zod";
 import { ArchitectureSchema as FleetArchitectureSchema } from "./fleet";
 import { LIMITS } from "./limits";

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one vocabulary, how every input problem is found and phrased (zod helpers and their messages).
 import { z } from "zod";
 import { LIMITS } from "./limits";
 

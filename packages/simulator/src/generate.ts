@@ -1,4 +1,4 @@
-import { parseScenarioObject, type Scenario } from "@fleet-upgrade/core";
+import { parseScenarioObject, type Scenario } from "@fleet-upgrade/core/scenario";
 import { Random } from "./random";
 
 export interface GenerateFleetOptions {

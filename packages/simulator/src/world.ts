@@ -19,7 +19,6 @@ import {
   type GroupState,
   type ImageState,
   type InstanceState,
-  type LaunchHooks,
   type ParameterState,
   type ProgressEvent,
   type ProgressKind,
@@ -30,6 +29,9 @@ import {
   type TemplateState,
   type TemplateVersion,
 } from "./world/types";
+
+/** What {@link launchIntoGroup} takes after the world. */
+type LaunchArguments = Parameters<typeof launchIntoGroup> extends [World, ...infer Rest] ? Rest : never;
 
 /**
  * The simulated account's state and the mechanics every service shares. Internal to the package.
@@ -144,16 +146,9 @@ export class World {
     return createInstance(this, imageId, options);
   }
 
-  /** See {@link launchIntoGroup} in `world/lifecycle`. */
-  launchIntoGroup(
-    group: GroupState,
-    count: number,
-    version: number,
-    warmupSeconds: number,
-    timers: Set<number>,
-    hooks: LaunchHooks = {},
-  ): string[] {
-    return launchIntoGroup(this, group, count, version, warmupSeconds, timers, hooks);
+  /** See {@link launchIntoGroup} in `world/lifecycle`: the same arguments after the world. */
+  launchIntoGroup(...args: LaunchArguments): string[] {
+    return launchIntoGroup(this, ...args);
   }
 
   putInService(instanceId: string): void {
