@@ -1,2 +1,3 @@
-/** @fleet-upgrade/core/limits: the numeric limits every input is held to. */
+/** @fleet-upgrade/core/limits: the numeric limits every input is held to, and the call budget of paged work. */
 export * from "../limits";
+export * from "../paging";

@@ -1,4 +1,5 @@
-/** @fleet-upgrade/core/plan: planning a run: waves, time estimates and the lower bound of a run. */
+/** @fleet-upgrade/core/plan: planning a run: waves, time estimates, the lower bound and the Lambda concurrency it needs. */
 export * from "../estimate";
+export * from "../lambda-concurrency";
 export * from "../lower-bound";
 export * from "../wave-planner";
