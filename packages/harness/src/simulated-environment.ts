@@ -1,3 +1,5 @@
+// A little over 300 lines: one class wiring the simulator, dynalite, the handlers and both state
+// machines for one simulated run; its pieces (clients, ledger, meter, events) live in sibling files.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { ensureLedgerTable } from "@fleet-upgrade/aws";

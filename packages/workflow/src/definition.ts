@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one pure builder for the run and reconcile machines; the group, wave and
+// harden processors nest inside each other and read best top to bottom in one file.
 import type { FunctionArns, TaskFunction } from "./task-names";
 
 /** A state of the definition; JSON as Step Functions reads it. */

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one class, LocalRunner, adapting aws-local-stepfunctions to virtual time
+// (task tokens, Wait states, timeouts, stops); its hooks share the run's private state.
 import "./polyfill";
 import { StateMachine } from "aws-local-stepfunctions";
 import type { AslState, StateMachineDefinition } from "./definition";
