@@ -3,12 +3,12 @@ import {
   estimateReachedAtMs,
   expectedSecondsFromStart,
   pollAfterSeconds,
-  refreshEventFromState,
 } from "@fleet-upgrade/core";
 import { InstanceRefreshGoneError, RefreshIdMissingError } from "../runtime/errors";
 import { lambdaHandler, type Task } from "../runtime/lambda";
 import { expectedToNextStop, pacingOf } from "./shared/group-support";
 import { loadRun } from "./shared/load-run";
+import { lookAtRefresh } from "./shared/refresh-look";
 import { type GroupState, GroupStateSchema } from "./shared/state";
 
 /** The backstop: the wait timed out (an event was lost or is late), so ask Auto Scaling. */
@@ -22,18 +22,10 @@ export const pollRefreshTask: Task<unknown, GroupState> = async (event, deps) =>
   if (run.abortRequested && !state.rollingBack) {
     return { ...state, timeout: undefined, event: abortEvent(refreshId, run.abortRequested) };
   }
-  const progress = await deps.ledger.getProgress(state.runId, state.group);
   const group = await deps.ledger.getGroup(state.runId, state.group);
-  const [refresh] = await deps.rollout.describeRefreshes(state.group, [refreshId]);
-  if (!refresh) throw new InstanceRefreshGoneError(state.group, refreshId);
-  if (!state.rollingBack)
-    await deps.ledger.notePercentReplaced(state.runId, state.group, refreshId, refresh.percentageComplete);
-  const news = refreshEventFromState(
-    refresh,
-    request.rollout.checkpoints,
-    progress.checkpointsEvaluated,
-    state.rollingBack === true,
-  );
+  const look = await lookAtRefresh(deps, state, refreshId, request);
+  if (!look) throw new InstanceRefreshGoneError(state.group, refreshId);
+  const { refresh, news } = look;
   if (news.kind === "checkpoint" && state.rollingBack !== true) {
     // Reached some time since the wait began: what follows counts from then, not from this poll.
     const nowMs = deps.now().getTime();

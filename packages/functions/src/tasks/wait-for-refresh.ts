@@ -1,8 +1,9 @@
-import { abortEvent, refreshEventFromState } from "@fleet-upgrade/core";
+import { abortEvent } from "@fleet-upgrade/core";
 import { z } from "zod";
 import { RefreshIdMissingError } from "../runtime/errors";
 import { lambdaHandler, type Task } from "../runtime/lambda";
 import { loadRun } from "./shared/load-run";
+import { lookAtRefresh } from "./shared/refresh-look";
 import { GroupStateSchema } from "./shared/state";
 
 const InputSchema = z.object({ state: GroupStateSchema, taskToken: z.string().min(1) });
@@ -32,21 +33,10 @@ export const waitForRefreshTask: Task<unknown, { filed: string }> = async (event
     if (token) await deps.resumer.succeed(token.token, abortEvent(refreshId, run.abortRequested));
     return { filed: refreshId };
   }
-  const progress = await deps.ledger.getProgress(state.runId, state.group);
-  const [refresh] = await deps.rollout.describeRefreshes(state.group, [refreshId]);
-  if (refresh) {
-    if (!state.rollingBack)
-      await deps.ledger.notePercentReplaced(state.runId, state.group, refreshId, refresh.percentageComplete);
-    const news = refreshEventFromState(
-      refresh,
-      request.rollout.checkpoints,
-      progress.checkpointsEvaluated,
-      state.rollingBack === true,
-    );
-    if (news.kind !== "in-progress") {
-      const token = await deps.ledger.takeWaitToken(refreshId);
-      if (token) await deps.resumer.succeed(token.token, news);
-    }
+  const look = await lookAtRefresh(deps, state, refreshId, request);
+  if (look && look.news.kind !== "in-progress") {
+    const token = await deps.ledger.takeWaitToken(refreshId);
+    if (token) await deps.resumer.succeed(token.token, look.news);
   }
   return { filed: refreshId };
 };
