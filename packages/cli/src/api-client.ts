@@ -74,7 +74,13 @@ export function regionOf(url: URL, explicit: string | undefined, env: NodeJS.Pro
 }
 
 export interface ApiClient {
-  call(method: "GET" | "POST", path: string, body?: unknown): Promise<{ status: number; json: unknown }>;
+  call(
+    method: "GET" | "POST",
+    path: string,
+    body?: unknown,
+    /** Further headers, signed with the rest (e.g. `idempotency-key`). */
+    extraHeaders?: Record<string, string>,
+  ): Promise<{ status: number; json: unknown }>;
 }
 
 export function apiClient(apiUrl: string, region: string | undefined, options: ApiClientOptions): ApiClient {
@@ -104,10 +110,10 @@ export function apiClient(apiUrl: string, region: string | undefined, options: A
   });
   const doFetch = options.fetch ?? fetch;
   return {
-    async call(method, path, body) {
+    async call(method, path, body, extraHeaders = {}) {
       const url = new URL(base.pathname.replace(/\/$/, "") + path, base);
       const text = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string> = { host: url.host, accept: "application/json" };
+      const headers: Record<string, string> = { ...extraHeaders, host: url.host, accept: "application/json" };
       if (text !== undefined) headers["content-type"] = "application/json";
       let signedHeaders: Record<string, string>;
       try {
@@ -156,13 +162,22 @@ export function apiClient(apiUrl: string, region: string | undefined, options: A
   };
 }
 
+/**
+ * Answers that refuse the input itself (CONTRACTS section 4: exit 2 for invalid input): a bad
+ * request, a body too large, not JSON, or an Idempotency-Key reused with another body.
+ */
+const REFUSED_INPUT = new Set([400, 413, 415, 422]);
+
 /** The API's error as a message: its code, message and every problem; exit 2 for a refused request. */
 export function apiError(status: number, json: unknown): RemoteApiError {
   const error = (json as { error?: { code?: string; message?: string; problems?: Problem[] } } | null)?.error;
   if (error) {
     const problems = error.problems?.length ? `\n${formatProblems(error.problems)}` : "";
     const message = problems ? (error.message ?? "").split("\n")[0] : error.message;
-    return new RemoteApiError(`${error.code ?? status}: ${message}${problems}`, status === 400 ? 2 : 1);
+    return new RemoteApiError(
+      `${error.code ?? status}: ${message}${problems}`,
+      REFUSED_INPUT.has(status) ? 2 : 1,
+    );
   }
   // API Gateway's own refusals ({"message": "Forbidden"}) come without the product's error shape.
   const message = (json as { message?: string } | null)?.message ?? "no message";

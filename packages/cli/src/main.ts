@@ -244,7 +244,11 @@ function program(argv: string[], io: Io, setCode: (code: number) => void): Comma
       .command("start")
       .summary("start a run through a deployed status API")
       .description(`Starts a run; prints its id on stdout. ${REMOTE_HELP}`)
-      .option("--request <FILE|JSON>", "a run request merged over the stage's requestDefaults"),
+      .option("--request <FILE|JSON>", "a run request merged over the stage's requestDefaults")
+      .option(
+        "--idempotency-key <KEY>",
+        "reuse a key to retry a start safely (the API answers with the run it started); a new one by default",
+      ),
   )
     .addHelpText("after", `\n${REQUEST_RULE}`)
     .action(remote("start"));

@@ -3,6 +3,7 @@
  * signed with SigV4 (service `execute-api`) from the standard AWS credential chain.
  */
 
+import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import type { RunResult } from "@fleet-upgrade/core/result";
 import { liveLines, runText } from "@fleet-upgrade/functions";
@@ -25,6 +26,9 @@ export interface RemoteOptions {
   /** How long `status --watch` waits between polls, ms (default 5000). */
   watchIntervalMs?: number;
 }
+
+/** What the status API accepts as an Idempotency-Key (CONTRACTS section 5). */
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 
 const COMMON = { api: { type: "string" }, region: { type: "string" } } as const;
 
@@ -50,15 +54,24 @@ export const exitCodeOf = (status: string) => (status === "SUCCEEDED" || status 
 
 async function start(args: string[], io: RemoteIo, options: RemoteOptions): Promise<number> {
   const env = options.env ?? process.env;
-  const { values, positionals } = parseArgs({ args, options: { ...COMMON, request: { type: "string" } } });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...COMMON, request: { type: "string" }, "idempotency-key": { type: "string" } },
+  });
   if (positionals.length > 0)
     throw new RemoteUsageError(`start takes no arguments, got ${positionals.join(" ")}`);
+  const idempotencyKey = values["idempotency-key"] ?? randomUUID();
+  if (!IDEMPOTENCY_KEY.test(idempotencyKey))
+    throw new RemoteUsageError(
+      `--idempotency-key: got ${JSON.stringify(idempotencyKey.slice(0, 80))}, expected 1-64 letters, digits, "-" or "_"`,
+    );
   const request =
     values.request === undefined
       ? {}
       : readRequestFlag(values.request, (message) => new RemoteUsageError(message));
   const client = apiClient(apiOf(values, env), values.region, options);
-  const { status, json } = await client.call("POST", "/runs", request);
+  // The key makes a retried start (a lost answer, a script run twice) answer with the run it started.
+  const { status, json } = await client.call("POST", "/runs", request, { "idempotency-key": idempotencyKey });
   if (status !== 202) throw apiError(status, json);
   const runId = String((json as { runId?: unknown }).runId);
   io.stderr(

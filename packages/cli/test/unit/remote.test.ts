@@ -85,3 +85,49 @@ describe("remote commands", () => {
     expect(err.pop()).toContain("execute-api:Invoke");
   });
 });
+
+describe("remote start and retries", () => {
+  const api = ["--api", "https://a.execute-api.us-east-1.amazonaws.com"];
+
+  it("sends a signed Idempotency-Key, new for each start unless one is given", async () => {
+    const first = recorder(202, { runId: "run-1" });
+    const second = recorder(202, { runId: "run-2" });
+    await remoteCommand("start", api, quiet, { credentials, fetch: first.fake, env: {} });
+    await remoteCommand("start", api, quiet, { credentials, fetch: second.fake, env: {} });
+    const keyOf = (r: ReturnType<typeof recorder>) =>
+      ((r.calls[0]?.init.headers ?? {}) as Record<string, string>)["idempotency-key"];
+    expect(keyOf(first)).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+    expect(keyOf(second)).not.toBe(keyOf(first));
+    const signed = ((first.calls[0]?.init.headers ?? {}) as Record<string, string>).authorization;
+    expect(signed).toMatch(/SignedHeaders=[^,]*idempotency-key/);
+
+    const given = recorder(202, { runId: "run-1" });
+    await remoteCommand("start", [...api, "--idempotency-key", "nightly-2026-11-29"], quiet, {
+      credentials,
+      fetch: given.fake,
+      env: {},
+    });
+    expect(keyOf(given)).toBe("nightly-2026-11-29");
+  });
+
+  it("refuses a malformed --idempotency-key before calling the API, naming flag, value and rule", async () => {
+    const calls = recorder(202, { runId: "run-1" });
+    await expect(
+      remoteCommand("start", [...api, "--idempotency-key", "has spaces"], quiet, {
+        credentials,
+        fetch: calls.fake,
+        env: {},
+      }),
+    ).rejects.toThrow(/--idempotency-key: got "has spaces", expected 1-64 letters, digits/);
+    expect(calls.calls).toHaveLength(0);
+  });
+
+  it("exits 2 when the API refuses the input: a key reused with another body (422), not JSON (415), too large (413)", async () => {
+    for (const status of [422, 415, 413]) {
+      const refused = recorder(status, { error: { code: "IDEMPOTENCY_KEY_REUSED", message: "reused" } });
+      expect(await remoteCommand("start", api, quiet, { credentials, fetch: refused.fake, env: {} })).toBe(2);
+    }
+    const conflict = recorder(409, { error: { code: "Conflict", message: "ended" } });
+    expect(await remoteCommand("start", api, quiet, { credentials, fetch: conflict.fake, env: {} })).toBe(1);
+  });
+});
