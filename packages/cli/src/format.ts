@@ -152,6 +152,18 @@ function table(rows: string[][]): string {
     .join("\n");
 }
 
+/**
+ * What the estimate means depends on when it is read (CONTRACTS section 2): the expected duration of
+ * a dry run, the time left of a live run, and for an ended run the duration the plan expected, to set
+ * beside the time it took.
+ */
+export function estimateLine(status: RunResult["status"], seconds: number): string {
+  const shown = elapsed(seconds * 1000).slice(2);
+  if (status === "PLANNED") return `estimated duration: ${shown}`;
+  if (status === "RUNNING" || status === "WAITING") return `estimated time left: ${shown}`;
+  return `estimated duration when planned: ${shown}`;
+}
+
 /** The summary that ends a run: status, target, waves and one row per group. */
 export function summary(result: RunResult): string {
   const lines: string[] = [];
@@ -197,12 +209,7 @@ export function summary(result: RunResult): string {
     );
   }
   if (result.readiness !== undefined) lines.push("", readinessTable(result.readiness));
-  if (result.estimate !== undefined) {
-    lines.push(
-      "",
-      `${result.status === "PLANNED" ? "estimated duration" : "estimated time left"}: ${elapsed(result.estimate.seconds * 1000).slice(2)}`,
-    );
-  }
+  if (result.estimate !== undefined) lines.push("", estimateLine(result.status, result.estimate.seconds));
   const m = result.metrics;
   if (m.virtualSeconds !== null) {
     const ratio = m.lowerBoundSeconds ? (m.virtualSeconds / m.lowerBoundSeconds).toFixed(3) : "-";
