@@ -14,12 +14,41 @@ import { groupLowerBoundSeconds, RunRequestSchema } from "@fleet-upgrade/core";
 import { type RunFootprint, simulate } from "@fleet-upgrade/harness";
 import { generateFleetScenario } from "@fleet-upgrade/simulator";
 
-const { values: flags, positionals } = parseArgs({
-  options: { large: { type: "boolean", default: false } },
-  allowPositionals: true,
-});
-const groups = Number(positionals[0] ?? 200);
-const instances = Number(positionals[1] ?? 10_000);
+const USAGE =
+  "usage: npm run bench [-- GROUPS INSTANCES] [-- --large]   (default 200 groups, 10000 instances)";
+let parsed: ReturnType<
+  typeof parseArgs<{
+    options: { large: { type: "boolean" }; help: { type: "boolean" } };
+    allowPositionals: true;
+  }>
+>;
+try {
+  parsed = parseArgs({
+    options: { large: { type: "boolean", default: false }, help: { type: "boolean", default: false } },
+    allowPositionals: true,
+  });
+} catch (error) {
+  console.error(`bench: ${(error as Error).message.split(".")[0]}\n${USAGE}`);
+  process.exit(2);
+}
+const { values: flags, positionals } = parsed;
+if (flags.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+/** A fleet size from the command line: a whole number of at least `min`, or an error naming it. */
+function sizeArg(index: number, name: string, fallback: number, min: number): number {
+  const raw = positionals[index];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    console.error(`bench: ${name}: got ${JSON.stringify(raw)}, expected a whole number >= ${min}\n${USAGE}`);
+    process.exit(2);
+  }
+  return value;
+}
+const groups = sizeArg(0, "GROUPS", 200, 1);
+const instances = sizeArg(1, "INSTANCES", 10_000, groups);
 /** Issue 11's goals: no invocation unbounded, no payload or item near its service's limit. */
 const GOALS = { callsPerInvocation: 50, statePayloadBytes: 32 * 1024, ledgerItemBytes: 64 * 1024 };
 const scenario = generateFleetScenario({ groups, instances, seed: 1 });
