@@ -13,6 +13,25 @@ import {
   taskWorld,
 } from "./task-fakes";
 
+/** A run whose group web was left mid-refresh (r-1, template version 3 -> 4) when its execution ended. */
+async function worldWithRefreshLeftRunning() {
+  const world = taskWorld();
+  await seed(
+    world.ledger,
+    runRecord(),
+    [groupRecord("web")],
+    [
+      groupProgress("web", {
+        outcome: "RUNNING",
+        instanceRefreshIds: ["r-1"],
+        launchTemplateVersion: { from: 3, to: 4 },
+      }),
+    ],
+  );
+  world.rollout.refreshes = [refreshState("r-1", "web", "InProgress", "4")];
+  return world;
+}
+
 const stopped = { runId: RUN_ID, executionStatus: "ABORTED" as const, error: null };
 
 describe("Finish", () => {
@@ -72,21 +91,8 @@ describe("Finish", () => {
 
 describe("the reconcile path", () => {
   it("rolls back a refresh the run left running, waits, then closes ABORTED, unlocked and notified", async () => {
-    const world = taskWorld();
-    await seed(
-      world.ledger,
-      runRecord(),
-      [groupRecord("web")],
-      [
-        groupProgress("web", {
-          outcome: "RUNNING",
-          instanceRefreshIds: ["r-1"],
-          launchTemplateVersion: { from: 3, to: 4 },
-        }),
-      ],
-    );
+    const world = await worldWithRefreshLeftRunning();
     await world.ledger.acquireLock("web", RUN_ID, NOW, 3600);
-    world.rollout.refreshes = [refreshState("r-1", "web", "InProgress", "4")];
     const first = await reconcileTask(
       { detail: { name: RUN_ID, status: "ABORTED", error: null, cause: null } },
       world.deps,
@@ -109,20 +115,7 @@ describe("the reconcile path", () => {
   });
 
   it("cancels a refresh that cannot be rolled back, and never calls a group UPGRADED", async () => {
-    const world = taskWorld();
-    await seed(
-      world.ledger,
-      runRecord(),
-      [groupRecord("web")],
-      [
-        groupProgress("web", {
-          outcome: "RUNNING",
-          instanceRefreshIds: ["r-1"],
-          launchTemplateVersion: { from: 3, to: 4 },
-        }),
-      ],
-    );
-    world.rollout.refreshes = [refreshState("r-1", "web", "InProgress", "4")];
+    const world = await worldWithRefreshLeftRunning();
     world.rollout.rollbackFault = serviceFault("IrreversibleInstanceRefreshFault");
     await reconcileTask({ runId: RUN_ID, executionStatus: "TIMED_OUT" }, world.deps);
     expect(world.rollout.cancelled).toEqual(["web"]);
