@@ -4,7 +4,15 @@ export {
   SSM_IMAGE_REF_PREFIX,
 } from "./autoscaling-fleet-inventory";
 export { AutoScalingGroupRollout, type AutoScalingGroupRolloutClients } from "./autoscaling-group-rollout";
-export { type AwsClients, type AwsClientsConfig, createAwsClients, DEFAULT_MAX_ATTEMPTS } from "./clients";
+export { AutoScalingRollout, type AutoScalingRolloutClients } from "./autoscaling-rollout";
+export {
+  type AwsClients,
+  type AwsClientsConfig,
+  type ClientName,
+  clientSettings,
+  createAwsClients,
+  DEFAULT_MAX_ATTEMPTS,
+} from "./clients";
 export { AwsHealthMonitor, type AwsHealthMonitorClients } from "./cloudwatch-health-monitor";
 export {
   CloudWatchMetricReader,
@@ -24,7 +32,7 @@ export {
   Ec2ImageHardener,
   type Ec2ImageHardenerClients,
 } from "./ec2-image-hardener";
-export { LedgerWriteError, UnexpectedResponseError } from "./errors";
+export { ClientNotGivenError, LedgerWriteError, UnexpectedResponseError } from "./errors";
 export { describeAllAutoScalingGroups, instanceProfileRole } from "./queries";
 export { AwsReadinessReader, type AwsReadinessReaderClients } from "./readiness-reader";
 export { SfnRunStarter, type SfnRunStarterClients } from "./sfn-run-starter";
