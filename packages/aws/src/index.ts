@@ -13,6 +13,7 @@ export {
   createAwsClients,
   DEFAULT_MAX_ATTEMPTS,
 } from "./clients";
+export { CloudWatchHealth, type CloudWatchHealthClients } from "./cloudwatch-health";
 export { AwsHealthMonitor, type AwsHealthMonitorClients } from "./cloudwatch-health-monitor";
 export {
   CloudWatchMetricReader,
@@ -33,12 +34,15 @@ export {
   type Ec2ImageHardenerClients,
 } from "./ec2-image-hardener";
 export { ClientNotGivenError, LedgerWriteError, UnexpectedResponseError } from "./errors";
+export { GroupsReader, type GroupsReaderClients } from "./groups-reader";
 export { describeAllAutoScalingGroups, instanceProfileRole } from "./queries";
 export { AwsReadinessReader, type AwsReadinessReaderClients } from "./readiness-reader";
 export { SfnRunStarter, type SfnRunStarterClients } from "./sfn-run-starter";
 export { SfnTaskResumer, type SfnTaskResumerClients } from "./sfn-task-resumer";
 export { SnsNotifier, type SnsNotifierOptions } from "./sns-notifier";
+export { SsmCommandRunner, type SsmCommandRunnerClients } from "./ssm-command-runner";
 export { SsmImageCatalog, type SsmImageCatalogClients } from "./ssm-image-catalog";
+export { SsmParameterCatalog, type SsmParameterCatalogClients } from "./ssm-parameter-catalog";
 export {
   parseUserList,
   type SlackSecrets,

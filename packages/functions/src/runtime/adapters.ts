@@ -21,10 +21,13 @@ import {
   AwsHealthMonitor,
   AwsReadinessReader,
   type ClientName,
+  CloudWatchHealth,
   CloudWatchMetricReader,
   Ec2ImageHardener,
+  GroupsReader,
   SfnTaskResumer,
   SnsNotifier,
+  SsmCommandRunner,
   SsmImageCatalog,
 } from "@fleet-upgrade/aws";
 import type { FunctionDeps, FunctionSettings } from "./deps";
@@ -34,8 +37,6 @@ import { EmfMetricsSink, type MetricsSink } from "./metrics";
 export interface AdapterContext {
   /** The client of that name, built on first use with the function's region and retry policy. */
   client<N extends ClientName>(name: N, make: new (settings: object) => AwsClients[N]): AwsClients[N];
-  /** Stands in for a client the function does not bundle: any call fails, naming the function and it. */
-  absent<N extends ClientName>(name: N): AwsClients[N];
   settings: FunctionSettings;
   /** The runs topic, or null when the deployment has none. */
   notificationTopicArn: string | null;
@@ -118,19 +119,17 @@ export const readinessReader: AdapterFactory<"readiness"> = {
 /** For the groups around the targeted ones only (Auto Scaling and EC2): no alarm or profile reads. */
 export const groupsReader: AdapterFactory<"readiness"> = {
   clients: ["autoscaling", "ec2"],
-  build: ({ client, absent }) =>
-    new AwsReadinessReader({
+  build: ({ client }) =>
+    new GroupsReader({
       autoscaling: client("autoscaling", AutoScalingClient),
       ec2: client("ec2", EC2Client),
-      cloudwatch: absent("cloudwatch"),
-      iam: absent("iam"),
     }),
 };
 
 /** SSM only: the verify document's commands on a group's instances, no image building. */
 export const verifyCommands: AdapterFactory<"hardener"> = {
   clients: ["ssm"],
-  build: ({ client, absent }) => new Ec2ImageHardener({ ec2: absent("ec2"), ssm: client("ssm", SSMClient) }),
+  build: ({ client }) => new SsmCommandRunner({ ssm: client("ssm", SSMClient) }),
 };
 
 export const healthMonitor: AdapterFactory<"health"> = {
@@ -146,12 +145,7 @@ export const healthMonitor: AdapterFactory<"health"> = {
 /** CloudWatch only: alarm states and group metrics, no target health or SSM pings. */
 export const cloudWatchHealth: AdapterFactory<"health"> = {
   clients: ["cloudwatch"],
-  build: ({ client, absent }) =>
-    new AwsHealthMonitor({
-      cloudwatch: client("cloudwatch", CloudWatchClient),
-      elbv2: absent("elbv2"),
-      ssm: absent("ssm"),
-    }),
+  build: ({ client }) => new CloudWatchHealth({ cloudwatch: client("cloudwatch", CloudWatchClient) }),
 };
 
 export const metricReader: AdapterFactory<"metrics"> = {

@@ -172,15 +172,6 @@ export const ADAPTER_NAMES: readonly AdapterName[] = [
   "metricsSink",
 ];
 
-/** A client the function does not bundle: its first call fails, naming the function and the client. */
-export function absentClient<N extends ClientName>(functionName: string, name: N): AwsClients[N] {
-  const send = async () => {
-    throw new DependencyNotDeclaredError(functionName, `the ${name} client`);
-  };
-  // Only `send` is ever called on a client by the adapters; the rest of the client is never read.
-  return { send } as unknown as AwsClients[N];
-}
-
 /**
  * A deployed function's dependencies, from its environment once per cold start (a bad variable fails
  * loudly, naming it): the ledger, settings and logger always; each adapter the entry point names
@@ -203,7 +194,6 @@ export function depsFromEnvironment(
       if (!clients.has(name)) clients.set(name, new make(clientSettings(config, name)));
       return clients.get(name) as AwsClients[typeof name];
     },
-    absent: (name) => absentClient(functionName, name),
     settings,
     notificationTopicArn: parsed[ENV.notificationTopicArn] || null,
   };
@@ -218,6 +208,7 @@ export function depsFromEnvironment(
   for (const key of ADAPTER_NAMES) {
     Object.defineProperty(base, key, {
       enumerable: true,
+      configurable: true,
       get: () => {
         if (!built.has(key)) {
           const factory = factories[key];

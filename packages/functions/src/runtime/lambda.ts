@@ -108,10 +108,12 @@ const declaredAdapters = new Map<string, AdapterFactories>();
 function asDeployed(name: string, deps: FunctionDeps): FunctionDeps {
   const adapters = declaredAdapters.get(name);
   if (adapters === undefined) return deps;
-  const view = { ...deps };
+  // Copies getters as getters: reading an adapter here would build it (or fail) before the task asks.
+  const view = Object.defineProperties({}, Object.getOwnPropertyDescriptors(deps)) as FunctionDeps;
   for (const key of ADAPTER_NAMES) {
     Object.defineProperty(view, key, {
       enumerable: true,
+      configurable: true,
       get: () => {
         if (adapters[key] !== undefined) return deps[key];
         if (key === "metricsSink") return noMetrics;

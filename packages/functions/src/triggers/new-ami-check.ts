@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { clientSettings, DynamoLedgerStore, SfnRunStarter, SsmImageCatalog } from "@fleet-upgrade/aws";
+import { clientSettings, DynamoLedgerStore, SfnRunStarter, SsmParameterCatalog } from "@fleet-upgrade/aws";
 import {
   type AmiWatch,
   amiChanges,
@@ -15,7 +15,7 @@ import {
   releaseReason,
   watchedParameters,
 } from "@fleet-upgrade/core";
-import { absentClient, type TaskLogger } from "../runtime/deps";
+import type { TaskLogger } from "../runtime/deps";
 import { ENV, NewAmiCheckEnvironmentSchema, readEnvironment } from "../runtime/environment";
 import { entryPoint } from "../runtime/lambda";
 
@@ -70,11 +70,8 @@ export async function checkForNewAmi(deps: NewAmiCheckDeps): Promise<NewAmiCheck
 export function newAmiCheckDepsFromEnvironment(env: NodeJS.ProcessEnv, logger: TaskLogger): NewAmiCheckDeps {
   const parsed = readEnvironment(NewAmiCheckEnvironmentSchema, env);
   const region = { region: parsed[ENV.region] };
-  // Only the public AL2023 parameters are read (SSM): the catalog's EC2 image reads are never used here.
-  const catalog = new SsmImageCatalog({
-    ssm: new SSMClient(clientSettings(region, "ssm")),
-    ec2: absentClient("newAmiCheck", "ec2"),
-  });
+  // Only the public AL2023 parameters are read (SSM), never an image (EC2).
+  const catalog = new SsmParameterCatalog({ ssm: new SSMClient(clientSettings(region, "ssm")) });
   return {
     catalog,
     store: new DynamoLedgerStore({
