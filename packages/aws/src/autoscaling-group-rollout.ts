@@ -1,6 +1,6 @@
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CreateLaunchTemplateVersionCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import type { AlarmStateValue } from "@fleet-upgrade/core";
+import type { AlarmStateValue, GroupRollout } from "@fleet-upgrade/core";
 import { AutoScalingRollout, type AutoScalingRolloutClients } from "./autoscaling-rollout";
 import { UnexpectedResponseError } from "./errors";
 import { describeAlarmStates } from "./queries";
@@ -20,13 +20,9 @@ export class AutoScalingGroupRollout extends AutoScalingRollout {
     super(allClients);
   }
 
-  override async createLaunchTemplateVersion(input: {
-    launchTemplateId: string;
-    sourceVersion: number;
-    imageId: string;
-    description: string;
-    clientToken: string;
-  }): Promise<number> {
+  override async createLaunchTemplateVersion(
+    input: Parameters<GroupRollout["createLaunchTemplateVersion"]>[0],
+  ): Promise<number> {
     const out = await this.allClients.ec2.send(
       new CreateLaunchTemplateVersionCommand({
         LaunchTemplateId: input.launchTemplateId,

@@ -40,13 +40,9 @@ type GroupSnapshot = NonNullable<Awaited<ReturnType<GroupRollout["describeGroup"
 export class AutoScalingRollout implements GroupRollout {
   constructor(protected readonly clients: AutoScalingRolloutClients) {}
 
-  async createLaunchTemplateVersion(_input: {
-    launchTemplateId: string;
-    sourceVersion: number;
-    imageId: string;
-    description: string;
-    clientToken: string;
-  }): Promise<number> {
+  async createLaunchTemplateVersion(
+    _input: Parameters<GroupRollout["createLaunchTemplateVersion"]>[0],
+  ): Promise<number> {
     throw new ClientNotGivenError("ec2", "CreateLaunchTemplateVersion");
   }
 
