@@ -128,7 +128,9 @@ for (const wave of run.result.waves) {
 }
 
 row("run status", `${run.result.status} (${upgraded}/${groups})`);
-row("real seconds (full run)", realSeconds.toFixed(2), goalNote(realSeconds, 12));
+// The issue's time goal is for the default fleet only.
+const defaultFleet = groups === 200 && instances === 10_000;
+row("real seconds (full run)", realSeconds.toFixed(2), defaultFleet ? goalNote(realSeconds, 12) : "");
 row("peak RSS, MiB", peakRssMiB.toFixed(0));
 row("virtual seconds", String(virtualSeconds));
 row("lower bound seconds", String(lowerBoundSeconds));
