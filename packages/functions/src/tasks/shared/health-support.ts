@@ -28,6 +28,7 @@ export const HEALTH_CALLS = {
   findCommand: "ssm:ListCommands",
   sendCommand: "ssm:SendCommand",
   getCommandStatus: "ssm:GetCommandInvocation",
+  listCommandStatuses: "ssm:ListCommandInvocations",
   metricData: "cloudwatch:GetMetricData",
 } as const;
 
