@@ -205,7 +205,11 @@ export interface LedgerStore {
    */
   put(item: LedgerItem, options?: { ifNotExists?: boolean; ifVersion?: number }): Promise<boolean>;
   putMany(items: LedgerItem[]): Promise<void>;
-  get(pk: string, sk: string): Promise<LedgerItem | undefined>;
+  /**
+   * The item, or undefined. `fields`: only these top-level members of `data` are needed (a
+   * projection, so a large item is not carried whole); a store may still return the others.
+   */
+  get(pk: string, sk: string, options?: { fields?: readonly string[] }): Promise<LedgerItem | undefined>;
   /** Every item under pk (all pages), optionally only sort keys starting with skPrefix, ascending. */
   query(pk: string, skPrefix?: string): Promise<LedgerItem[]>;
   /** Items of the recent-runs index under gsi1pk, newest (largest gsi1sk) first. */

@@ -102,6 +102,21 @@ export const RunRecordSchema = z.object({
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
+/**
+ * The members of the run record a group's steps read while the run goes on: what may change (halt,
+ * abort, status) and what they need besides the request. Read as a projection of the record.
+ */
+export const RunStateSchema = RunRecordSchema.pick({
+  runId: true,
+  status: true,
+  startedAt: true,
+  target: true,
+  halt: true,
+  abortRequested: true,
+});
+export type RunState = z.infer<typeof RunStateSchema>;
+const RUN_STATE_FIELDS = Object.keys(RunStateSchema.shape);
+
 /** How far a group's refresh had come when last seen. */
 export const PercentSeenSchema = z.object({ refreshId: z.string(), percent: z.number().min(0).max(100) });
 export type PercentSeen = z.infer<typeof PercentSeenSchema>;
@@ -148,6 +163,15 @@ export class RunLedger {
   async getRun(runId: string): Promise<RunRecord | undefined> {
     const item = await this.store.get(runKey(runId), "META");
     return item ? RunRecordSchema.parse(item.data) : undefined;
+  }
+
+  /**
+   * The run's {@link RunState} without its request, inventory and readiness: a read whose size does
+   * not grow with the fleet. Undefined for a run the ledger does not know.
+   */
+  async getRunState(runId: string): Promise<RunState | undefined> {
+    const item = await this.store.get(runKey(runId), "META", { fields: RUN_STATE_FIELDS });
+    return item ? RunStateSchema.parse(item.data) : undefined;
   }
 
   /**

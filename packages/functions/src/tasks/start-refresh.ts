@@ -2,7 +2,7 @@ import { type GroupProgress, isErrorNamed, pollAfterSeconds } from "@fleet-upgra
 import { TargetImageMissingError } from "../runtime/errors";
 import { lambdaHandler, type Task } from "../runtime/lambda";
 import { ACTIVE_REFRESH, alarmsOf, clientToken, expectedToNextStop, isOurs } from "./shared/group-support";
-import { loadRun } from "./shared/load-run";
+import { loadRunState } from "./shared/load-run";
 import { revertGroup } from "./shared/revert";
 import { type GroupState, GroupStateSchema } from "./shared/state";
 
@@ -18,7 +18,7 @@ const LOCK_TTL_SECONDS = 7 * 24 * 3600;
 export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) => {
   const state = GroupStateSchema.parse(event);
   const { runId, group: name } = state;
-  const { run, request } = await loadRun(deps, runId);
+  const { run, request } = await loadRunState(deps, runId);
   let progress = await deps.ledger.getProgress(runId, name);
   const save = async (change: Partial<GroupProgress>) => {
     progress = { ...progress, ...change };

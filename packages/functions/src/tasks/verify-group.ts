@@ -16,7 +16,7 @@ import {
   newInstancesOf,
   read,
 } from "./shared/health-support";
-import { loadRun } from "./shared/load-run";
+import { loadRunState } from "./shared/load-run";
 import { type GroupState, GroupStateSchema } from "./shared/state";
 
 const VERIFY_POLL_SECONDS = 2;
@@ -55,7 +55,7 @@ async function verifyRound(state: GroupState, deps: FunctionDeps): Promise<Group
     verify: { done: true, waitSeconds: 0, rounds: state.verify?.rounds ?? 0, commands: [] },
   });
   if (state.rollingBack) return finished(true, null);
-  const { request } = await loadRun(deps, state.runId);
+  const { request } = await loadRunState(deps, state.runId);
   const progress = await deps.ledger.getProgress(state.runId, state.group);
 
   if (!state.verify) {

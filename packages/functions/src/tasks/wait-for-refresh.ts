@@ -2,7 +2,7 @@ import { abortEvent } from "@fleet-upgrade/core";
 import { z } from "zod";
 import { RefreshIdMissingError } from "../runtime/errors";
 import { lambdaHandler, type Task } from "../runtime/lambda";
-import { loadRun } from "./shared/load-run";
+import { loadRunState } from "./shared/load-run";
 import { lookAtRefresh } from "./shared/refresh-look";
 import { GroupStateSchema } from "./shared/state";
 
@@ -26,7 +26,7 @@ export const waitForRefreshTask: Task<unknown, { filed: string }> = async (event
     expiresAt,
   );
 
-  const { run, request } = await loadRun(deps, state.runId);
+  const { run, request } = await loadRunState(deps, state.runId);
   if (run.abortRequested && !state.rollingBack) {
     // The abort came while this group was between waits: it found no token to wake, so look here.
     const token = await deps.ledger.takeWaitToken(refreshId);
