@@ -9,6 +9,7 @@ import { lambdaHandler, type Task } from "../runtime/lambda";
 import {
   checkGroupHealth,
   complianceOf,
+  describingOnce,
   failedClosed,
   HEALTH_CALLS,
   HealthReadError,
@@ -59,13 +60,15 @@ async function verifyRound(state: GroupState, deps: FunctionDeps): Promise<Group
   const progress = await deps.ledger.getProgress(state.runId, state.group);
 
   if (!state.verify) {
+    // Health, the regression judge and the sample all read the group as it is now: describe it once.
+    const look = describingOnce(deps);
     const group = await deps.ledger.getGroup(state.runId, state.group);
-    const health = await checkGroupHealth(deps, request, group, progress.launchTemplateVersion.to);
+    const health = await checkGroupHealth(look, request, group, progress.launchTemplateVersion.to);
     if (!health.healthy) return finished(false, health.verdict);
     // The regression judge: the new instances against the old ones (or the pre-upgrade figures).
-    const judged = await judgeAfterRefresh(deps, request, state.runId, group, progress, "verify");
+    const judged = await judgeAfterRefresh(look, request, state.runId, group, progress, "verify");
     if (!judged.healthy || !request.health.verifyCompliance) return finished(judged.healthy, judged.verdict);
-    const { fresh } = await newInstancesOf(deps, state.group, progress.launchTemplateVersion.to);
+    const { fresh } = await newInstancesOf(look, state.group, progress.launchTemplateVersion.to);
     const sample = fresh
       .map((i) => i.instanceId)
       .sort()

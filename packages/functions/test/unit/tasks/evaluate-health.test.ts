@@ -217,8 +217,15 @@ describe("verifyGroup runs the verify document on the sample with one command", 
 
   it("sends one command to the whole sample and reads every result with one listing", async () => {
     const fake = await seedThreeNew();
+    const describe = world.rollout.describeGroup.bind(world.rollout);
+    let described = 0;
+    world.rollout.describeGroup = (name) => {
+      described++;
+      return describe(name);
+    };
 
     const polling = await verifyGroupTask(succeeded, world.deps);
+    expect(described).toBe(1);
     expect(fake.sent).toEqual([["i-a", "i-b", "i-c"]]);
     expect(polling.verify?.commands).toEqual(
       ["i-a", "i-b", "i-c"].map((instanceId) => ({ instanceId, commandId: "c-1" })),
