@@ -39,6 +39,11 @@ export interface LaunchBuilderInput {
   tags: Record<string, string>;
 }
 
+/** SendCommand's InstanceIds takes at most 50 (`InstanceIdList` in ../shared/aws-models/ssm-2014-11-06.json). */
+export const MAX_COMMAND_INSTANCES = 50;
+/** ListCommandInvocations' plugin `Output` holds at most 2,500 characters (`CommandPluginOutput`, same model). */
+export const LISTED_OUTPUT_CHARS = 2500;
+
 /** Bakes a hardened image on a builder instance with SSM documents. */
 export interface ImageHardener {
   launchBuilder(input: LaunchBuilderInput): Promise<string>;
@@ -53,6 +58,19 @@ export interface ImageHardener {
   /** A command already sent to the instance with this document and comment (recognises an earlier attempt). */
   findCommand(input: { documentName: string; instanceId: string; comment: string }): Promise<string | null>;
   getCommandStatus(commandId: string, instanceId: string): Promise<CommandStatus>;
+  /** Sends one command to several instances (at most {@link MAX_COMMAND_INSTANCES}); returns its id. */
+  sendCommandTo(input: {
+    documentName: string;
+    instanceIds: string[];
+    parameters: Record<string, string[]>;
+    comment: string;
+  }): Promise<string>;
+  /**
+   * Every invocation of a command that exists so far, with its status and output (all pages). The
+   * output is what the listing carries, which SSM cuts at {@link LISTED_OUTPUT_CHARS} characters:
+   * read one invocation with `getCommandStatus` for all of it.
+   */
+  listCommandStatuses(commandId: string): Promise<CommandStatus[]>;
   /** Creates the image with a deterministic name; an image of that name that already exists is returned. */
   createImage(input: { instanceId: string; name: string; tags: Record<string, string> }): Promise<string>;
   terminate(instanceId: string): Promise<void>;
@@ -187,7 +205,11 @@ export interface LedgerStore {
    */
   put(item: LedgerItem, options?: { ifNotExists?: boolean; ifVersion?: number }): Promise<boolean>;
   putMany(items: LedgerItem[]): Promise<void>;
-  get(pk: string, sk: string): Promise<LedgerItem | undefined>;
+  /**
+   * The item, or undefined. `fields`: only these top-level members of `data` are needed (a
+   * projection, so a large item is not carried whole); a store may still return the others.
+   */
+  get(pk: string, sk: string, options?: { fields?: readonly string[] }): Promise<LedgerItem | undefined>;
   /** Every item under pk (all pages), optionally only sort keys starting with skPrefix, ascending. */
   query(pk: string, skPrefix?: string): Promise<LedgerItem[]>;
   /** Items of the recent-runs index under gsi1pk, newest (largest gsi1sk) first. */
