@@ -1,29 +1,29 @@
-import {
-  type AutoScalingClient,
-  type AutoScalingGroup,
-  DescribeAutoScalingGroupsCommand,
-  type Filter,
-  type LaunchTemplateSpecification,
+import type {
+  AutoScalingClient,
+  AutoScalingGroup,
+  Filter,
+  LaunchTemplateSpecification,
 } from "@aws-sdk/client-auto-scaling";
 import { DescribeLaunchTemplateVersionsCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import type { SSMClient } from "@aws-sdk/client-ssm";
-import {
-  type CountsPage,
-  type FleetInventory,
-  type FleetTargets,
-  type GroupRecord,
-  type GroupsPage,
-  type GroupWalk,
-  type LaunchTemplateState,
-  pageEnd,
+import type {
+  CountsPage,
+  FleetInventory,
+  FleetTargets,
+  GroupRecord,
+  GroupsPage,
+  GroupWalk,
+  LaunchTemplateState,
 } from "@fleet-upgrade/core";
 import {
-  describeImagesByIds,
-  GROUPS_PER_PAGE,
-  getParameterValues,
-  launchTemplateSpec,
-  toArchitecture,
-} from "./queries";
+  countedClients,
+  isTargeted,
+  memberCount,
+  membersOf,
+  sliceOf,
+  walkPage,
+} from "./autoscaling-group-walk";
+import { describeImagesByIds, getParameterValues, launchTemplateSpec, toArchitecture } from "./queries";
 import {
   INSTANCE_IDS_PER_DESCRIBE,
   INSTANCE_IDS_PER_INVENTORY,
@@ -65,13 +65,6 @@ interface ResolvedTemplate {
   launchTemplateName: string;
   resolvedVersion: number;
   imageRef: string;
-}
-
-/** A group's page of a walk and where the walk goes after it. */
-interface WalkPage {
-  groups: AutoScalingGroup[];
-  /** The walk past the whole page (null: the walk ends with it). */
-  after: GroupWalk | null;
 }
 
 /**
@@ -221,97 +214,6 @@ export class AutoScalingFleetInventory implements FleetInventory {
     });
     return records;
   }
-}
-
-/**
- * The page of groups a walk stands at: one DescribeAutoScalingGroups call of up to 100 groups,
- * read again from its token when a page takes several invocations (the token stays valid).
- */
-async function walkPage(
-  autoscaling: AutoScalingClient,
-  at: GroupWalk,
-  batches: (string[] | null)[],
-  filters: Filter[],
-): Promise<WalkPage> {
-  if (at.batch >= batches.length) {
-    throw new RangeError(
-      `cursor batch ${at.batch} is not a batch of the targeted group names (expected 0 to ${batches.length - 1})`,
-    );
-  }
-  const names = batches[at.batch];
-  const out = await autoscaling.send(
-    new DescribeAutoScalingGroupsCommand({
-      ...(names && { AutoScalingGroupNames: names }),
-      ...(filters.length > 0 && { Filters: filters }),
-      MaxRecords: GROUPS_PER_PAGE,
-      ...(at.token !== null && { NextToken: at.token }),
-    }),
-  );
-  const after: GroupWalk | null = out.NextToken
-    ? { batch: at.batch, token: out.NextToken, offset: 0 }
-    : at.batch + 1 < batches.length
-      ? { batch: at.batch + 1, token: null, offset: 0 }
-      : null;
-  return { groups: out.AutoScalingGroups ?? [], after };
-}
-
-/** The groups of the page from the walk's offset that fit `budget` calls by `cost`, and where the walk goes next. */
-function sliceOf(
-  page: WalkPage,
-  at: GroupWalk,
-  budget: number,
-  cost: (group: AutoScalingGroup) => number,
-): { slice: AutoScalingGroup[]; next: GroupWalk | null } {
-  const end = pageEnd(page.groups.map(cost), at.offset, budget);
-  return {
-    slice: page.groups.slice(at.offset, end),
-    next: end < page.groups.length ? { ...at, offset: end } : page.after,
-  };
-}
-
-function memberCount(group: AutoScalingGroup): number {
-  return group.Instances?.length ?? 0;
-}
-
-/** Instance id to group name, for the members of these groups. */
-function membersOf(groups: readonly AutoScalingGroup[]): Map<string, string> {
-  const groupOf = new Map<string, string>();
-  for (const group of groups) {
-    for (const instance of group.Instances ?? []) {
-      if (instance.InstanceId !== undefined && group.AutoScalingGroupName !== undefined)
-        groupOf.set(instance.InstanceId, group.AutoScalingGroupName);
-    }
-  }
-  return groupOf;
-}
-
-function isTargeted(group: AutoScalingGroup, targets: FleetTargets): boolean {
-  const name = group.AutoScalingGroupName as string;
-  if (targets.autoScalingGroupNames.length > 0 && !targets.autoScalingGroupNames.includes(name)) return false;
-  return hasAllTags(tagsToRecord(group.Tags), targets.tags);
-}
-
-/** The same clients, each `send` counted in `meter`: a page reports the calls it made. */
-function countedClients(
-  clients: AutoScalingFleetInventoryClients,
-  meter: { calls: number },
-): AutoScalingFleetInventoryClients {
-  const counted = <C extends object>(client: C): C =>
-    new Proxy(client, {
-      get(target, key, receiver) {
-        const value = Reflect.get(target, key, receiver);
-        if (key !== "send" || typeof value !== "function") return value;
-        return (...args: unknown[]) => {
-          meter.calls++;
-          return value.apply(target, args);
-        };
-      },
-    });
-  return {
-    autoscaling: counted(clients.autoscaling),
-    ec2: counted(clients.ec2),
-    ssm: counted(clients.ssm),
-  };
 }
 
 function templateKey(spec: LaunchTemplateSpecification): string {

@@ -115,49 +115,58 @@ export async function instancesById(
   return { records: [...records.values()], unmanaged };
 }
 
-/** Up to `pages` DescribeInstanceInformation pages from `token`, every managed instance counted by platform. */
-export async function platformCounts(
-  ssm: SSMClient,
+/** One page of SSM's answers: the key each item is counted under (undefined: not counted), and the next token. */
+type CountedPage = { keys: (string | undefined)[]; next: string | undefined };
+
+/** Up to `pages` pages from `token`, their items counted by key. */
+async function countPages(
   token: string | null,
   pages: number,
+  read: (token: string | undefined) => Promise<CountedPage>,
 ): Promise<{ counts: Record<string, number>; instances: number; next: string | null; calls: number }> {
   const counts: Record<string, number> = {};
   let instances = 0;
   let next: string | undefined = token ?? undefined;
   let calls = 0;
   do {
+    const page = await read(next);
+    calls++;
+    for (const key of page.keys) {
+      if (key === undefined) continue;
+      counts[key] = (counts[key] ?? 0) + 1;
+      instances++;
+    }
+    next = page.next || undefined;
+  } while (next !== undefined && calls < pages);
+  return { counts, instances, next: next ?? null, calls };
+}
+
+/** Up to `pages` DescribeInstanceInformation pages from `token`, every managed instance counted by platform. */
+export function platformCounts(ssm: SSMClient, token: string | null, pages: number) {
+  return countPages(token, pages, async (next) => {
     const out = await ssm.send(
       new DescribeInstanceInformationCommand({
         MaxResults: PAGE_SIZE,
         ...(next !== undefined && { NextToken: next }),
       }),
     );
-    calls++;
-    for (const info of out.InstanceInformationList ?? []) {
-      if (info.InstanceId === undefined) continue;
-      const platform = platformOf({
-        platformName: info.PlatformName ?? null,
-        platformVersion: info.PlatformVersion ?? null,
-      });
-      counts[platform] = (counts[platform] ?? 0) + 1;
-      instances++;
-    }
-    next = out.NextToken || undefined;
-  } while (next !== undefined && calls < pages);
-  return { counts, instances, next: next ?? null, calls };
+    return {
+      keys: (out.InstanceInformationList ?? []).map((info) =>
+        info.InstanceId === undefined
+          ? undefined
+          : platformOf({
+              platformName: info.PlatformName ?? null,
+              platformVersion: info.PlatformVersion ?? null,
+            }),
+      ),
+      next: out.NextToken,
+    };
+  });
 }
 
 /** Up to `pages` GetInventory pages from `token`, every inventoried instance counted by its kernel. */
-export async function kernelCounts(
-  ssm: SSMClient,
-  token: string | null,
-  pages: number,
-): Promise<{ counts: Record<string, number>; instances: number; next: string | null; calls: number }> {
-  const counts: Record<string, number> = {};
-  let instances = 0;
-  let next: string | undefined = token ?? undefined;
-  let calls = 0;
-  do {
+export function kernelCounts(ssm: SSMClient, token: string | null, pages: number) {
+  return countPages(token, pages, async (next) => {
     const out = await ssm.send(
       new GetInventoryCommand({
         Filters: [KERNEL_FILTER],
@@ -166,14 +175,11 @@ export async function kernelCounts(
         ...(next !== undefined && { NextToken: next }),
       }),
     );
-    calls++;
-    for (const entity of out.Entities ?? []) {
-      const kernel = entity.Id === undefined ? undefined : newestKernel(entity);
-      if (kernel === undefined) continue;
-      counts[kernel] = (counts[kernel] ?? 0) + 1;
-      instances++;
-    }
-    next = out.NextToken || undefined;
-  } while (next !== undefined && calls < pages);
-  return { counts, instances, next: next ?? null, calls };
+    return {
+      keys: (out.Entities ?? []).map((entity) =>
+        entity.Id === undefined ? undefined : newestKernel(entity),
+      ),
+      next: out.NextToken,
+    };
+  });
 }
