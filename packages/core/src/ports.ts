@@ -287,6 +287,4 @@ export interface ReadinessReader {
     /** Per group, what the inventory saw of its instances; a group absent here has no such finding. */
     instances: Record<string, InstanceReadinessFacts>;
   }): Promise<GroupDescription[]>;
-  /** The Auto Scaling groups the targets do not match, with their instances (for `inventory.untargeted`). */
-  untargetedMembers(targets: FleetTargets): Promise<Record<string, string[]>>;
 }
