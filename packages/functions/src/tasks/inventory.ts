@@ -27,8 +27,12 @@ const UNTARGETED_STEP = "inventory-untargeted";
 
 /** Calls of an invocation besides its steps: the run read; the untargeted groups read and written; the summary (read, write). */
 const INVENTORY_OVERHEAD_CALLS = 5;
-/** Fewer calls left than this, and the next step waits for the next invocation. */
-const MIN_STEP_CALLS = 6;
+/**
+ * Fewer calls left than this, and the next step waits for the next invocation: a page of one group
+ * of up to 50 instances takes 8 (its group page, template, parameter, image, instance information,
+ * two inventory reads, its record), and a page always takes at least one group.
+ */
+const MIN_STEP_CALLS = 10;
 
 type Output =
   | (RunState & { done: true; groups: number; instances: number; architectures: string[] })
