@@ -12,8 +12,6 @@ import type { FunctionDeps } from "../../runtime/deps";
 
 /** Group records one BatchWriteItem call takes. */
 const RECORDS_PER_WRITE = 25;
-/** Calls kept for a targeted page's record writes: a page holds at most about 40 groups (one call each at least). */
-const RECORD_WRITE_CALLS = 2;
 
 export interface InventoryStep {
   /** Where the next step starts; null when the inventory is complete. */
@@ -36,7 +34,10 @@ export async function inventoryStep(
   const { runId, targets, at, tally, calls } = input;
   switch (at.phase) {
     case "targeted": {
-      const page = await deps.inventory.targetedGroups(targets, at.walk, calls - RECORD_WRITE_CALLS);
+      // Each recorded group costs its page a call at least (its template), so a page of `calls`
+      // records at most that many groups: one write of 25 for every 25 calls is kept for them.
+      const writes = Math.ceil(calls / RECORDS_PER_WRITE);
+      const page = await deps.inventory.targetedGroups(targets, at.walk, calls - writes);
       const records = judgeGroups(page.groups, page.members);
       if (records.length > 0) await deps.ledger.putGroups(runId, records);
       return {
