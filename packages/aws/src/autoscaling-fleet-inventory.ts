@@ -23,7 +23,14 @@ import {
   sliceOf,
   walkPage,
 } from "./autoscaling-group-walk";
-import { describeImagesByIds, getParameterValues, launchTemplateSpec, toArchitecture } from "./queries";
+import {
+  describeImagesByIds,
+  getParameterValues,
+  IMAGE_ID_BATCH,
+  launchTemplateSpec,
+  PARAMETER_NAME_BATCH,
+  toArchitecture,
+} from "./queries";
 import {
   INSTANCE_IDS_PER_DESCRIBE,
   INSTANCE_IDS_PER_INVENTORY,
@@ -57,6 +64,8 @@ const LAUNCH_TEMPLATE_CONCURRENCY = 8;
  * fractions add up to for each batched read (instance information, inventory, parameters, images).
  */
 const TARGETED_PAGE_OVERHEAD = 5;
+/** A recorded group's own calls: its template, and its share of a page's parameter and image reads. */
+const GROUP_RECORD_CALLS = 1 + 1 / PARAMETER_NAME_BATCH + 1 / IMAGE_ID_BATCH;
 /** Calls of an untargeted page besides its groups' own: the group page, instance information rounded up. */
 const UNTARGETED_PAGE_OVERHEAD = 2;
 
@@ -94,7 +103,7 @@ export class AutoScalingFleetInventory implements FleetInventory {
       group.AutoScalingGroupName !== undefined && hasAllTags(tagsToRecord(group.Tags), targets.tags);
     const { slice, next } = sliceOf(page, at, calls - TARGETED_PAGE_OVERHEAD, (group) =>
       targeted(group)
-        ? (launchTemplateSpec(group) === undefined ? 0 : 1.11) +
+        ? (launchTemplateSpec(group) === undefined ? 0 : GROUP_RECORD_CALLS) +
           memberCount(group) / INSTANCE_IDS_PER_DESCRIBE +
           memberCount(group) / INSTANCE_IDS_PER_INVENTORY
         : 0,
