@@ -6,6 +6,7 @@ import {
   type Filter,
 } from "@aws-sdk/client-auto-scaling";
 import { type FleetTargets, type GroupWalk, pageEnd } from "@fleet-upgrade/core";
+import { UnexpectedResponseError } from "./errors";
 import { GROUPS_PER_PAGE } from "./queries";
 import { hasAllTags, tagsToRecord } from "./support";
 
@@ -41,9 +42,9 @@ export async function walkPage(
     }),
   );
   const after: GroupWalk | null = out.NextToken
-    ? { batch: at.batch, token: out.NextToken, offset: 0 }
+    ? { batch: at.batch, token: out.NextToken, offset: 0, last: null }
     : at.batch + 1 < batches.length
-      ? { batch: at.batch + 1, token: null, offset: 0 }
+      ? { batch: at.batch + 1, token: null, offset: 0, last: null }
       : null;
   return { groups: out.AutoScalingGroups ?? [], after };
 }
@@ -55,11 +56,34 @@ export function sliceOf(
   budget: number,
   cost: (group: AutoScalingGroup) => number,
 ): { slice: AutoScalingGroup[]; next: GroupWalk | null } {
-  const end = pageEnd(page.groups.map(cost), at.offset, budget);
+  const from = resumeAt(page.groups, at);
+  const end = pageEnd(page.groups.map(cost), from, budget);
   return {
-    slice: page.groups.slice(at.offset, end),
-    next: end < page.groups.length ? { ...at, offset: end } : page.after,
+    slice: page.groups.slice(from, end),
+    next:
+      end < page.groups.length
+        ? { ...at, offset: end, last: page.groups[end - 1]?.AutoScalingGroupName ?? null }
+        : page.after,
   };
+}
+
+/**
+ * Where a page read again resumes: after the last group done. A group created or deleted in the
+ * meantime moves it; a page without that group at all cannot say what is left, so it is an error
+ * (the inventory runs before any change: the run fails and can be started again) rather than a
+ * group silently skipped or counted twice.
+ */
+function resumeAt(groups: readonly AutoScalingGroup[], at: GroupWalk): number {
+  if (at.offset === 0 || at.last === null) return at.offset;
+  if (groups[at.offset - 1]?.AutoScalingGroupName === at.last) return at.offset;
+  const index = groups.findIndex((g) => g.AutoScalingGroupName === at.last);
+  if (index < 0) {
+    throw new UnexpectedResponseError(
+      "DescribeAutoScalingGroups",
+      `a page without group ${at.last}, the last one the inventory read on it (the groups changed while it read them)`,
+    );
+  }
+  return index + 1;
 }
 
 export function memberCount(group: AutoScalingGroup): number {

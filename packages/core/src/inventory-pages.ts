@@ -27,10 +27,12 @@ export const GroupWalkSchema = z.object({
   token: z.string().nullable(),
   /** Groups of that page already done. */
   offset: z.number().int().nonnegative(),
+  /** The last group done (null before any): where the page resumes if groups came or went meanwhile. */
+  last: z.string().nullable(),
 });
 export type GroupWalk = z.infer<typeof GroupWalkSchema>;
 
-export const FIRST_WALK: GroupWalk = { batch: 0, token: null, offset: 0 };
+export const FIRST_WALK: GroupWalk = { batch: 0, token: null, offset: 0, last: null };
 
 export const InventoryCursorSchema = z.discriminatedUnion("phase", [
   z.object({ phase: z.literal("targeted"), walk: GroupWalkSchema }),

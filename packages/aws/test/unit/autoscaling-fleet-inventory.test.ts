@@ -464,12 +464,45 @@ describe("AutoScalingFleetInventory.targetedGroups", () => {
     const second = await inventory.targetedGroups(targets, first.next ?? FIRST_WALK, 6);
 
     expect(first.groups.map((g) => g.name)).toEqual(["web"]);
-    expect(first.next).toEqual({ batch: 0, token: null, offset: 1 });
+    expect(first.next).toEqual({ batch: 0, token: null, offset: 1, last: "web" });
     expect(first.calls).toBeLessThanOrEqual(6);
     // The launch configuration group: no record, its member counted as unknown to SSM.
     expect(second.groups).toEqual([]);
     expect(second.unmanaged).toBe(1);
-    expect(second.next).toEqual({ batch: 0, token: "groups-2", offset: 0 });
+    expect(second.next).toEqual({ batch: 0, token: "groups-2", offset: 0, last: null });
+  });
+
+  it("resumes after the last group it read when a group was created before it in the meantime", async () => {
+    givenAccount();
+    const targets = { tags: { env: "prod" }, autoScalingGroupNames: [] };
+    const first = await inventory.targetedGroups(targets, FIRST_WALK, 6);
+    const page = await autoscaling.commandCalls(DescribeAutoScalingGroupsCommand)[0]?.returnValue;
+    const [web, ...rest] = page?.AutoScalingGroups ?? [];
+    if (web === undefined) throw new Error("no first page");
+    const created = { ...web, AutoScalingGroupName: "aaa-new", Instances: [] };
+    autoscaling
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolves({ ...page, AutoScalingGroups: [created, web, ...rest] });
+
+    const second = await inventory.targetedGroups(targets, first.next ?? FIRST_WALK, 6);
+
+    // legacy (after web), not web again.
+    expect(second.groups).toEqual([]);
+    expect(second.unmanaged).toBe(1);
+  });
+
+  it("fails naming the last group read when it is gone from its page, instead of skipping or repeating a group", async () => {
+    givenAccount();
+    const targets = { tags: { env: "prod" }, autoScalingGroupNames: [] };
+    const first = await inventory.targetedGroups(targets, FIRST_WALK, 6);
+    autoscaling
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolves({ AutoScalingGroups: [], NextToken: "groups-2" });
+
+    await expect(inventory.targetedGroups(targets, first.next ?? FIRST_WALK, 6)).rejects.toMatchObject({
+      name: "UnexpectedResponseError",
+      message: expect.stringContaining("a page without group web"),
+    });
   });
 
   it("refuses a cursor whose batch the targets do not have, naming it", async () => {
@@ -478,7 +511,7 @@ describe("AutoScalingFleetInventory.targetedGroups", () => {
     await expect(
       inventory.targetedGroups(
         { tags: {}, autoScalingGroupNames: ["web"] },
-        { batch: 2, token: null, offset: 0 },
+        { batch: 2, token: null, offset: 0, last: null },
         40,
       ),
     ).rejects.toThrow("cursor batch 2 is not a batch of the targeted group names (expected 0 to 0)");
