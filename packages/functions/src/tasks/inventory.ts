@@ -9,7 +9,8 @@ import {
   UntargetedGroupSchema,
 } from "@fleet-upgrade/core";
 import { z } from "zod";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { fleetInventory } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { inventoryStep } from "./shared/inventory-pass";
 import { loadRun } from "./shared/load-run";
 import { type RunState, RunStateSchema } from "./shared/state";
@@ -84,4 +85,4 @@ export const inventoryTask: Task<unknown, Output> = async (event, deps) => {
   };
 };
 
-export const handler = lambdaHandler("inventory", inventoryTask);
+export const handler = taskHandler("inventory", inventoryTask, { inventory: fleetInventory });
