@@ -1,4 +1,12 @@
-import type { Architecture, CommandStatus, Fleet, ImageInfo, RefreshState } from "./fleet";
+import type {
+  Architecture,
+  CommandStatus,
+  GroupRecord,
+  ImageInfo,
+  InstanceRecord,
+  RefreshState,
+} from "./fleet";
+import type { GroupWalk } from "./inventory-pages";
 import type { GroupDescription } from "./readiness";
 
 /**
@@ -14,9 +22,42 @@ export interface FleetTargets {
   autoScalingGroupNames: string[];
 }
 
-/** Reads the fleet: Auto Scaling groups, their launch templates and images, SSM instance data. */
+/** One page of a walk over Auto Scaling groups, and the SSM facts of their members. */
+export interface GroupsPage {
+  /** Targeted groups the product can roll out, by name (the targeted walk only). */
+  groups: GroupRecord[];
+  /** SSM's facts about the page's members it manages, each with its group. */
+  members: InstanceRecord[];
+  /** Members of the page's groups SSM does not manage. */
+  unmanaged: number;
+  /** Where the next page starts; null when the walk is done. */
+  next: GroupWalk | null;
+  /** Calls this page made. */
+  calls: number;
+}
+
+/** One page of counts over SSM's instances, and where the next one starts (null: done). */
+export interface CountsPage {
+  counts: Record<string, number>;
+  /** Instances the page counted. */
+  instances: number;
+  next: string | null;
+  calls: number;
+}
+
+/**
+ * Reads the fleet in pages (see `inventory-pages.ts`), each within a number of calls: Auto Scaling
+ * groups, their launch templates and images, SSM instance data. No method holds the whole fleet.
+ */
 export interface FleetInventory {
-  readFleet(targets: FleetTargets): Promise<Fleet>;
+  /** Targeted groups from `at`, with their members read from SSM by id. */
+  targetedGroups(targets: FleetTargets, at: GroupWalk, calls: number): Promise<GroupsPage>;
+  /** Groups the targets do not match, from `at`, with their SSM-managed members (no kernels). */
+  untargetedGroups(targets: FleetTargets, at: GroupWalk, calls: number): Promise<GroupsPage>;
+  /** SSM-managed instances by platform ("PlatformName PlatformVersion" or "unknown"), from `token`. */
+  countPlatforms(token: string | null, calls: number): Promise<CountsPage>;
+  /** Inventoried instances by installed kernel, from `token`. */
+  countKernels(token: string | null, calls: number): Promise<CountsPage>;
 }
 
 /** AMIs and the public SSM parameters that point at them. */
@@ -268,6 +309,4 @@ export interface ReadinessReader {
     /** Per group, what the inventory saw of its instances; a group absent here has no such finding. */
     instances: Record<string, InstanceReadinessFacts>;
   }): Promise<GroupDescription[]>;
-  /** The Auto Scaling groups the targets do not match, with their instances (for `inventory.untargeted`). */
-  untargetedMembers(targets: FleetTargets): Promise<Record<string, string[]>>;
 }
