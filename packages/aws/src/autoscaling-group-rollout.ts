@@ -23,7 +23,7 @@ import {
   type TemplateUser,
 } from "@fleet-upgrade/core";
 import { UnexpectedResponseError } from "./errors";
-import { describeAlarmStates, describeAllAutoScalingGroups, launchTemplateSpec } from "./queries";
+import { describeAlarmStates, describeAllAutoScalingGroups, templateUserOf } from "./queries";
 
 export interface AutoScalingGroupRolloutClients {
   autoscaling: AutoScalingClient;
@@ -92,20 +92,8 @@ export class AutoScalingGroupRollout implements GroupRollout {
   }
 
   async listTemplateUsers(): Promise<TemplateUser[]> {
-    const users: TemplateUser[] = [];
-    for (const group of await describeAllAutoScalingGroups(this.clients.autoscaling)) {
-      const spec = launchTemplateSpec(group);
-      if (group.AutoScalingGroupName === undefined || spec === undefined) continue;
-      users.push({
-        groupName: group.AutoScalingGroupName,
-        launchTemplateId: spec.LaunchTemplateId ?? null,
-        launchTemplateName: spec.LaunchTemplateName ?? null,
-        // A group that names no version launches from the template's default one.
-        // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html
-        version: spec.Version ?? "$Default",
-      });
-    }
-    return users;
+    const groups = await describeAllAutoScalingGroups(this.clients.autoscaling);
+    return groups.flatMap((group) => templateUserOf(group) ?? []);
   }
 
   async enableMetricsCollection(groupName: string): Promise<void> {

@@ -1,6 +1,7 @@
 import {
   type AutoScalingClient,
   type AutoScalingGroup,
+  DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
 } from "@aws-sdk/client-auto-scaling";
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
@@ -16,12 +17,15 @@ import type {
   GroupDescription,
   ReadinessReader,
   TemplateDescription,
+  TemplateUser,
 } from "@fleet-upgrade/core";
 import {
   describeAlarmStates,
   describeAllAutoScalingGroups,
+  GROUPS_PER_PAGE,
   instanceProfileRole,
   launchTemplateSpec,
+  templateUserOf,
 } from "./queries";
 import { chunk, hasAllTags, mapLimit, tagsToRecord } from "./support";
 
@@ -39,24 +43,73 @@ const TEMPLATES_PER_CALL = 200;
 /** Refresh statuses during which StartInstanceRefresh is refused (InstanceRefreshInProgressFault). */
 const ACTIVE = new Set(["Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking"]);
 
+/** Names per DescribeAutoScalingGroups call: AWS takes at most 50 unless MaxRecords says more (aws-models/auto-scaling, AutoScalingGroupNamesType). */
+const GROUP_NAMES_PER_CALL = 50;
+
+type User = TemplateUser & { inRun: boolean };
+
 /**
- * The preflight's read-only look at the account. Calls: DescribeAutoScalingGroups once over every
- * group (paged by 100: the targets and who else uses their templates), DescribeLaunchTemplates by id
- * (200 a page), DescribeLaunchTemplateVersions once per distinct template version, one first page of
- * DescribeInstanceRefreshes per targeted group (an active refresh is always the newest),
- * GetInstanceProfile once per distinct instance profile the templates name, and DescribeAlarms by 100
- * names.
+ * The preflight's read-only look at the account, in pages. `scanGroups`: one DescribeAutoScalingGroups
+ * page of the account (100 groups: the targets, and who else uses their templates). `describeGroups`:
+ * DescribeAutoScalingGroups by 50 names, DescribeLaunchTemplates by id or name (200 a page),
+ * DescribeLaunchTemplateVersions once per distinct template version, one first page of
+ * DescribeInstanceRefreshes per group (an active refresh is always the newest), GetInstanceProfile
+ * once per distinct instance profile the templates name, and DescribeAlarms by 100 names.
  */
 export class AwsReadinessReader implements ReadinessReader {
   constructor(private readonly clients: AwsReadinessReaderClients) {}
 
+  /** Every targeted group at once: every scan page, then every targeted group described. */
   async describeTargets(
-    input: Parameters<ReadinessReader["describeTargets"]>[0],
+    input: Omit<Parameters<ReadinessReader["describeGroups"]>[0], "names" | "users"> & {
+      targets: FleetTargets;
+    },
   ): Promise<GroupDescription[]> {
-    const all = await this.allGroups();
-    const targeted = all.filter((g) => isTargeted(g, input.targets));
-    const specOf = (g: AutoScalingGroup) => launchTemplateSpec(g);
+    const names: string[] = [];
+    const users: User[] = [];
+    let nextToken: string | null = null;
+    do {
+      const page = await this.scanGroups({ targets: input.targets, nextToken });
+      names.push(...page.targeted);
+      users.push(...page.users);
+      nextToken = page.nextToken;
+    } while (nextToken !== null);
+    const { targets: _targets, ...rest } = input;
+    return this.describeGroups({ ...rest, names, users });
+  }
 
+  async scanGroups(
+    input: Parameters<ReadinessReader["scanGroups"]>[0],
+  ): ReturnType<ReadinessReader["scanGroups"]> {
+    const out = await this.clients.autoscaling.send(
+      new DescribeAutoScalingGroupsCommand({
+        MaxRecords: GROUPS_PER_PAGE,
+        ...(input.nextToken !== null && { NextToken: input.nextToken }),
+      }),
+    );
+    const groups = (out.AutoScalingGroups ?? []).filter((g) => g.AutoScalingGroupName !== undefined);
+    return {
+      targeted: groups
+        .filter((g) => isTargeted(g, input.targets))
+        .map((g) => g.AutoScalingGroupName as string),
+      users: groups.flatMap((g) => {
+        const user = templateUserOf(g);
+        return user === undefined ? [] : [{ ...user, inRun: isTargeted(g, input.targets) }];
+      }),
+      nextToken: out.NextToken ?? null,
+    };
+  }
+
+  async describeGroups(input: Parameters<ReadinessReader["describeGroups"]>[0]): Promise<GroupDescription[]> {
+    const found = new Map<string, AutoScalingGroup>();
+    for (const batch of chunk([...new Set(input.names)], GROUP_NAMES_PER_CALL)) {
+      for (const g of await describeAllAutoScalingGroups(this.clients.autoscaling, {
+        AutoScalingGroupNames: batch,
+      }))
+        if (g.AutoScalingGroupName !== undefined) found.set(g.AutoScalingGroupName, g);
+    }
+    const targeted = input.names.flatMap((name) => found.get(name) ?? []);
+    const specOf = (g: AutoScalingGroup) => launchTemplateSpec(g);
     const templateIds = [
       ...new Set(
         targeted.flatMap((g) => (specOf(g)?.LaunchTemplateId ? [specOf(g)?.LaunchTemplateId as string] : [])),
@@ -147,20 +200,13 @@ export class AwsReadinessReader implements ReadinessReader {
         launch = { kind: "launchConfiguration", name: g.LaunchConfigurationName ?? "(none)" };
       }
       const sharedWith = template
-        ? all
-            .filter((other) => other.AutoScalingGroupName !== name)
-            .flatMap((other) => {
-              const s = specOf(other);
-              if (!s || (s.LaunchTemplateId !== template.id && s.LaunchTemplateName !== template.name))
-                return [];
-              return [
-                {
-                  group: other.AutoScalingGroupName as string,
-                  versionSpec: s.Version ?? "$Default",
-                  inRun: isTargeted(other, input.targets),
-                },
-              ];
-            })
+        ? input.users
+            .filter(
+              (other) =>
+                other.groupName !== name &&
+                (other.launchTemplateId === template.id || other.launchTemplateName === template.name),
+            )
+            .map((other) => ({ group: other.groupName, versionSpec: other.version, inRun: other.inRun }))
         : [];
       const facts = input.instances[name] ?? { withoutInventory: [], notOnline: [] };
       return {

@@ -2,7 +2,8 @@
 import { z } from "zod";
 import { type GroupRecord, GroupRecordSchema } from "./fleet";
 import type { LedgerItem, LedgerStore } from "./ports";
-import { GroupReadinessSchema } from "./readiness";
+import { byGroupName, type GroupReadiness, GroupReadinessSchema } from "./readiness";
+import { type ReadinessScanPage, ReadinessScanPageSchema } from "./readiness-pages";
 import { AnalysisEntrySchema, UntargetedGroupSchema } from "./run-result";
 
 /** Judgements kept per group: a group item stays small however long its wave bakes. */
@@ -76,7 +77,10 @@ export const RunRecordSchema = z.object({
   inventory: InventorySummarySchema.nullable(),
   target: TargetSchema.nullable(),
   waves: z.array(WaveRecordSchema),
-  /** The preflight's judgement (CONTRACTS.md section 2), once the readiness step ran. */
+  /**
+   * The preflight's judgement as records written before issue 11 held it. The readiness step now
+   * writes one item per group (see `RunLedger.listReadiness`), so the record stays small.
+   */
   readiness: z.array(GroupReadinessSchema).optional(),
   /** The plan's expected duration, seconds (a dry run's `estimate.seconds`); set by the plan step. */
   estimateSeconds: z.number().nonnegative().optional(),
@@ -200,6 +204,54 @@ export class RunLedger {
     const item = await this.store.get(runKey(runId), `INV#${name}`);
     if (!item) throw new Error(`group ${name} of run ${runId} is not in the ledger`);
     return GroupRecordSchema.parse(item.data);
+  }
+
+  /** The inventory records of these groups (BatchGetItem); a name without one is left out. */
+  async getGroupsNamed(runId: string, names: string[]): Promise<GroupRecord[]> {
+    const items = await this.store.getMany(names.map((name) => ({ pk: runKey(runId), sk: `INV#${name}` })));
+    return items.map((item) => GroupRecordSchema.parse(item.data));
+  }
+
+  /** One page of the preflight's scan of the account (see readiness-pages.ts). */
+  async putReadinessScan(runId: string, page: number, scan: ReadinessScanPage): Promise<void> {
+    const data = ReadinessScanPageSchema.parse(scan);
+    await this.store.put({ pk: runKey(runId), sk: `RSCAN#${String(page).padStart(6, "0")}`, data });
+  }
+
+  /** The preflight's scan pages, in page order. */
+  async listReadinessScans(runId: string): Promise<ReadinessScanPage[]> {
+    const items = await this.store.query(runKey(runId), "RSCAN#");
+    return items.map((item) => ReadinessScanPageSchema.parse(item.data));
+  }
+
+  /** Targeted groups' readiness, one item each (`READY#name`): the run record never holds them. */
+  async putGroupReadiness(runId: string, entries: GroupReadiness[]): Promise<void> {
+    await this.store.putMany(
+      entries.map((entry) => ({
+        pk: runKey(runId),
+        sk: `READY#${entry.group ?? ""}`,
+        data: GroupReadinessSchema.parse(entry),
+      })),
+    );
+  }
+
+  /** The run-level entries (`group: null`), written last: the preflight ended. */
+  async putRunReadiness(runId: string, entries: GroupReadiness[]): Promise<void> {
+    const data = z.array(GroupReadinessSchema).parse(entries);
+    await this.store.put({ pk: runKey(runId), sk: "READYRUN", data });
+  }
+
+  /**
+   * The preflight's judgement (CONTRACTS.md section 2: groups ascending by name, then the run-level
+   * entries); undefined until the readiness step ended. A record written before issue 11 holds it itself.
+   */
+  async listReadiness(runId: string, run?: RunRecord): Promise<GroupReadiness[] | undefined> {
+    const ended = await this.store.get(runKey(runId), "READYRUN");
+    if (!ended) return run?.readiness;
+    const groups = (await this.store.query(runKey(runId), "READY#"))
+      .map((item) => GroupReadinessSchema.parse(item.data))
+      .sort((a, b) => byGroupName(a.group ?? "", b.group ?? ""));
+    return [...groups, ...z.array(GroupReadinessSchema).parse(ended.data)];
   }
 
   async putProgress(runId: string, progress: GroupProgress[]): Promise<void> {
