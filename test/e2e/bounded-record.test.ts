@@ -123,6 +123,32 @@ function blockedEntry(group: string): GroupReadiness {
 }
 
 describe("the run record stays small however many groups readiness judges (issue 11)", () => {
+  it("leaves the per-group list out of a record whose waves and request already fill it", () => {
+    // 300 upgraded groups with 60-character names, every one named by the request: the list of
+    // outcomes alone fits its own budget, but not beside the waves and the request.
+    const names = Array.from({ length: 300 }, (_, i) => `${"n".repeat(55)}${String(i).padStart(5, "0")}`);
+    const parsed = parseRunRequest(
+      { reason: REASON, targets: { tags: {}, autoScalingGroupNames: names } },
+      DEFAULT_SETTINGS.stage,
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const groups = groupsOf(300).map((g, i) => ({
+      ...g,
+      name: names[i] as string,
+      outcome: "UPGRADED" as const,
+    }));
+    const run = { ...runOf("named", groups), request: parsed.request };
+    const closed = RunRecordSchema.parse({
+      ...run,
+      status: "SUCCEEDED",
+      endedAt: "2026-11-21T10:00:00.000Z",
+      groupOutcomes: boundedGroupOutcomes(run, parsed.request, groups),
+    });
+    const bytes = Buffer.byteLength(JSON.stringify(closed));
+    console.log(`run record of 300 long-named groups: ${bytes} bytes`);
+    expect(bytes).toBeLessThanOrEqual(RECORD_GOAL_BYTES);
+  });
+
   it("closes a run of 1,000 groups, each with long readiness findings, with a record under 64 KiB, and the result still lists every entry", async () => {
     const env = await SimulatedEnvironment.start(smallScenario());
     try {
