@@ -4,7 +4,7 @@ import { DEFAULT_SETTINGS } from "@fleet-upgrade/functions";
 import { type SimulationOutcome, simulate } from "@fleet-upgrade/harness";
 import { generateFleetScenario, loadScenario } from "@fleet-upgrade/simulator";
 import { beforeAll, describe, expect, it } from "vitest";
-import { exampleWith, MUTATING_OPERATIONS } from "./support";
+import { MUTATING_OPERATIONS, mistypedRingScenario } from "./support";
 
 /**
  * The preflight in pages (issue 11, item 2): under a small call budget, readiness takes several
@@ -55,13 +55,7 @@ describe("readiness in pages judges a fleet that is not ready as one page does",
 
 describe("readiness in pages refuses what one page refuses", () => {
   it("fails a run whose first wave names a mistyped ring, before any change", async () => {
-    const scenario = exampleWith((s) => {
-      const request = s.request as { rollout?: { waves?: { name: string; ring?: string }[] } };
-      request.rollout = {
-        ...request.rollout,
-        waves: [{ name: "canary", ring: "canry" }, { name: "rest", percent: 100 } as { name: string }],
-      };
-    });
+    const scenario = mistypedRingScenario();
     const [one, paged] = [await simulateWith(scenario, UNBOUNDED), await simulateWith(scenario, BUDGET)];
     expect(paged.more).toBeGreaterThan(0);
     expect(paged.outcome.result.status).toBe("FAILED");

@@ -17,7 +17,6 @@ import type {
   GroupDescription,
   ReadinessReader,
   TemplateDescription,
-  TemplateUser,
 } from "@fleet-upgrade/core";
 import {
   describeAlarmStates,
@@ -46,8 +45,6 @@ const ACTIVE = new Set(["Pending", "InProgress", "Cancelling", "RollbackInProgre
 /** Names per DescribeAutoScalingGroups call: AWS takes at most 50 unless MaxRecords says more (aws-models/auto-scaling, AutoScalingGroupNamesType). */
 const GROUP_NAMES_PER_CALL = 50;
 
-type User = TemplateUser & { inRun: boolean };
-
 /**
  * The preflight's read-only look at the account, in pages. `scanGroups`: one DescribeAutoScalingGroups
  * page of the account (100 groups: the targets, and who else uses their templates). `describeGroups`:
@@ -58,25 +55,6 @@ type User = TemplateUser & { inRun: boolean };
  */
 export class AwsReadinessReader implements ReadinessReader {
   constructor(private readonly clients: AwsReadinessReaderClients) {}
-
-  /** Every targeted group at once: every scan page, then every targeted group described. */
-  async describeTargets(
-    input: Omit<Parameters<ReadinessReader["describeGroups"]>[0], "names" | "users"> & {
-      targets: FleetTargets;
-    },
-  ): Promise<GroupDescription[]> {
-    const names: string[] = [];
-    const users: User[] = [];
-    let nextToken: string | null = null;
-    do {
-      const page = await this.scanGroups({ targets: input.targets, nextToken });
-      names.push(...page.targeted);
-      users.push(...page.users);
-      nextToken = page.nextToken;
-    } while (nextToken !== null);
-    const { targets: _targets, ...rest } = input;
-    return this.describeGroups({ ...rest, names, users });
-  }
 
   async scanGroups(
     input: Parameters<ReadinessReader["scanGroups"]>[0],

@@ -281,11 +281,7 @@ export function judgeRun(input: { missingRequestAlarms: ReadonlyArray<string>; p
   runFindings.push(...plan.findings);
   if (plan.refusal !== null) refusals.push(plan.refusal);
   return {
-    readiness: runFindings.map((finding) => ({
-      group: null,
-      level: READINESS_CODES[finding.code],
-      findings: [finding],
-    })),
+    readiness: runFindings.map((f) => ({ group: null, level: READINESS_CODES[f.code], findings: [f] })),
     refusal: refusals.length === 0 ? null : refusals.join("; "),
   };
 }
