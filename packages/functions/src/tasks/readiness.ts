@@ -56,9 +56,15 @@ export const readinessTask: Task<unknown, Output> = async (event, deps) => {
       }
       const fits = judgeChunkSize(budget - spent);
       if (fits === 0 && worked) break;
-      const count = Math.max(1, fits);
-      cursor = await judgeStep(deps, { runId: state.runId, request, scans, cursor, count });
-      spent += judgeChunkCalls(count);
+      const step = await judgeStep(deps, {
+        runId: state.runId,
+        request,
+        scans,
+        cursor,
+        count: Math.max(1, fits),
+      });
+      cursor = step.cursor;
+      spent += judgeChunkCalls(step.judged);
     } else {
       if (worked && spent + PLAN_PHASE_CALLS > budget) break;
       const groups = await deps.ledger.getGroups(state.runId);

@@ -32,7 +32,7 @@ export async function scanStep(
 
 /**
  * The next `count` targeted groups (in scan order) described, judged and recorded one item each;
- * the counts move on in the cursor. After the last group, the plan phase.
+ * the counts move on in the cursor. After the last group, the plan phase. Answers how many it judged.
  */
 export async function judgeStep(
   deps: FunctionDeps,
@@ -43,7 +43,7 @@ export async function judgeStep(
     cursor: JudgeCursor;
     count: number;
   },
-): Promise<ReadinessCursor> {
+): Promise<{ cursor: ReadinessCursor; judged: number }> {
   const { runId, request, scans, cursor } = input;
   const targeted = scans.flatMap((s) => s.targeted);
   const names = targeted.slice(cursor.offset, cursor.offset + input.count);
@@ -83,13 +83,16 @@ export async function judgeStep(
   const missing = new Set(cursor.missingRequestAlarms);
   for (const d of descriptions)
     for (const a of d.alarms) if (a.namedBy === "request" && !a.exists) missing.add(a.name);
-  const judged = {
+  const counts = {
     blocked: cursor.blocked + entries.filter((e) => e.level === "BLOCKED").length,
     warn: cursor.warn + entries.filter((e) => e.level === "WARN").length,
     missingRequestAlarms: [...missing].sort(),
   };
   const offset = cursor.offset + names.length;
-  return offset >= targeted.length ? { phase: "plan", ...judged } : { phase: "judge", offset, ...judged };
+  return {
+    cursor: offset >= targeted.length ? { phase: "plan", ...counts } : { phase: "judge", offset, ...counts },
+    judged: names.length,
+  };
 }
 
 /** Without a stage's list (a simulation without one), every role may be passed: no role to judge. */
