@@ -158,8 +158,12 @@ describe("the run record stays small however many groups readiness judges (issue
       await env.deps.ledger.putProgress(runId, groups);
       // As the readiness step writes them: an item per group, the run-level entries last.
       const readiness = groups.map((g) => blockedEntry(g.name));
-      for (let i = 0; i < readiness.length; i += 25)
-        await env.deps.ledger.putGroupReadiness(runId, readiness.slice(i, i + 25));
+      for (let i = 0; i < readiness.length; i += 24)
+        await env.deps.ledger.putJudgedChunk(runId, {
+          offset: i,
+          entries: readiness.slice(i, i + 24),
+          plannable: [],
+        });
       const runLevel: GroupReadiness = {
         group: null,
         level: "WARN",

@@ -79,19 +79,27 @@ export function outsideUsers(users: ReadonlyArray<TemplateUser & { inRun: boolea
     }));
 }
 
-/** Targeted groups judged together at most: one BatchWriteItem (25) takes their entries. */
-export const JUDGE_CHUNK_MAX_GROUPS = 25;
+/** What the plan judgement needs of a targeted group (its inventory item holds far more: every instance id). */
+export const PlannableGroupSchema = z.object({
+  name: z.string(),
+  instances: z.number().int().nonnegative(),
+  tags: z.record(z.string(), z.string()),
+});
+
+/** Targeted groups judged together at most: one BatchWriteItem (25) takes their entries and their plannable item. */
+export const JUDGE_CHUNK_MAX_GROUPS = 24;
 /**
  * Calls of a chunk of groups besides the groups' own: their inventory items (one BatchGetItem), their
  * descriptions (one DescribeAutoScalingGroups), their templates (by id, by name), their alarms (one
- * DescribeAlarms while they name at most 100), their entries written (one BatchWriteItem).
+ * DescribeAlarms while they name at most 100), their entries and what the plan judgement needs of
+ * them written (one BatchWriteItem).
  */
 export const JUDGE_CHUNK_OVERHEAD_CALLS = 6;
 /** Calls one group may cost at most: its newest refreshes, its template version, its instance profile. */
 export const JUDGE_CALLS_PER_GROUP = 3;
 /** Calls of a scan page: the group page and its ledger item. */
 export const SCAN_PAGE_CALLS = 2;
-/** Calls of the last phase: the inventory items read (more beyond a MB of them) and the verdict written. */
+/** Calls of the last phase: the chunks' plannable groups read (one Query per MB) and the verdict written. */
 export const PLAN_PHASE_CALLS = 3;
 
 /**

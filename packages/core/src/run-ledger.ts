@@ -3,8 +3,9 @@ import { z } from "zod";
 import { type GroupRecord, GroupRecordSchema } from "./fleet";
 import type { LedgerItem, LedgerStore } from "./ports";
 import { byGroupName, type GroupReadiness, GroupReadinessSchema } from "./readiness";
-import { type ReadinessScanPage, ReadinessScanPageSchema } from "./readiness-pages";
+import { PlannableGroupSchema, type ReadinessScanPage, ReadinessScanPageSchema } from "./readiness-pages";
 import { AnalysisEntrySchema, UntargetedGroupSchema } from "./run-result";
+import type { PlannableGroup } from "./wave-planner";
 
 /** Judgements kept per group: a group item stays small however long its wave bakes. */
 export const MAX_ANALYSIS_ENTRIES = 60;
@@ -224,15 +225,36 @@ export class RunLedger {
     return items.map((item) => ReadinessScanPageSchema.parse(item.data));
   }
 
-  /** Targeted groups' readiness, one item each (`READY#name`): the run record never holds them. */
-  async putGroupReadiness(runId: string, entries: GroupReadiness[]): Promise<void> {
-    await this.store.putMany(
-      entries.map((entry) => ({
+  /** Every chunk's plannable groups, in judging order. */
+  async listReadinessPlannable(runId: string): Promise<PlannableGroup[]> {
+    const items = await this.store.query(runKey(runId), "RPLAN#");
+    return items.flatMap((item) => z.array(PlannableGroupSchema).parse(item.data));
+  }
+
+  /**
+   * A chunk of judged groups, in one batch: each group's readiness (`READY#name`: the run record
+   * never holds them) and what the plan judgement needs of them (name, instances, tags), by offset.
+   */
+  async putJudgedChunk(
+    runId: string,
+    chunk: { offset: number; entries: GroupReadiness[]; plannable: PlannableGroup[] },
+  ): Promise<void> {
+    await this.store.putMany([
+      ...chunk.entries.map((entry) => ({
         pk: runKey(runId),
         sk: `READY#${entry.group ?? ""}`,
         data: GroupReadinessSchema.parse(entry),
       })),
-    );
+      ...(chunk.plannable.length === 0
+        ? []
+        : [
+            {
+              pk: runKey(runId),
+              sk: `RPLAN#${String(chunk.offset).padStart(9, "0")}`,
+              data: z.array(PlannableGroupSchema).parse(chunk.plannable),
+            },
+          ]),
+    ]);
   }
 
   /** The run-level entries (`group: null`), written last: the preflight ended. */

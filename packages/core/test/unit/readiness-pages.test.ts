@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { judgeReadiness, judgeRun, type PlanDescription } from "../../src/readiness";
 import {
+  JUDGE_CHUNK_MAX_GROUPS,
   judgeChunkCalls,
   judgeChunkSize,
   outsideUsers,
@@ -16,12 +17,12 @@ const plan = (rings: string[]): PlanDescription => {
 };
 
 describe("readiness pages: how much one invocation takes", () => {
-  it("fits a chunk and its groups' calls into what is left, at most 25 groups, none when nothing fits", () => {
+  it("fits a chunk and its groups' calls into what is left, at most one batch write of groups, none when nothing fits", () => {
     for (let remaining = 0; remaining <= 200; remaining++) {
       const size = judgeChunkSize(remaining);
-      expect(size).toBeLessThanOrEqual(25);
+      expect(size).toBeLessThanOrEqual(JUDGE_CHUNK_MAX_GROUPS);
       if (size > 0) expect(judgeChunkCalls(size)).toBeLessThanOrEqual(remaining);
-      if (size < 25) expect(judgeChunkCalls(size + 1)).toBeGreaterThan(remaining);
+      if (size < JUDGE_CHUNK_MAX_GROUPS) expect(judgeChunkCalls(size + 1)).toBeGreaterThan(remaining);
     }
     expect(judgeChunkSize(8)).toBe(0);
   });

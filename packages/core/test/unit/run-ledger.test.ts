@@ -393,13 +393,18 @@ describe("RunLedger readiness (issue 11: an item per group, never in the run rec
   it("answers nothing until the run-level entries are written, then every group by name and the run's entries last", async () => {
     const { ledger } = setup();
     await ledger.putRun(runRecord("run-r"));
-    await ledger.putGroupReadiness("run-r", [entry("web"), entry("Api"), entry("api")]);
+    await ledger.putJudgedChunk("run-r", {
+      offset: 0,
+      entries: [entry("web"), entry("Api"), entry("api")],
+      plannable: [{ name: "web", instances: 2, tags: {} }],
+    });
     expect(await ledger.listReadiness("run-r")).toBeUndefined();
     await ledger.putRunReadiness("run-r", [entry(null, "WARN")]);
     const listed = await ledger.listReadiness("run-r");
     expect(listed?.map((e) => e.group)).toEqual(["Api", "api", "web", null]);
     const record = await ledger.getRun("run-r");
     expect(record?.readiness).toBeUndefined();
+    expect(await ledger.listReadinessPlannable("run-r")).toEqual([{ name: "web", instances: 2, tags: {} }]);
   });
 
   it("reads a record written before issue 11 from the record itself", async () => {

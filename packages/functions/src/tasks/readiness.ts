@@ -67,8 +67,7 @@ export const readinessTask: Task<unknown, Output> = async (event, deps) => {
       spent += judgeChunkCalls(step.judged);
     } else {
       if (worked && spent + PLAN_PHASE_CALLS > budget) break;
-      const groups = await deps.ledger.getGroups(state.runId);
-      const plannable = groups.map((g) => ({ name: g.name, instances: g.instanceIds.length, tags: g.tags }));
+      const plannable = await deps.ledger.listReadinessPlannable(state.runId);
       const run = judgeRun({
         missingRequestAlarms: cursor.missingRequestAlarms,
         plan: {

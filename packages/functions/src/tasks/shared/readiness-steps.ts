@@ -5,6 +5,7 @@ import {
   type ReadinessContext,
   type ReadinessCursor,
   type ReadinessScanPage,
+  RING_TAG,
   type RunRequest,
 } from "@fleet-upgrade/core";
 import type { FunctionDeps } from "../../runtime/deps";
@@ -79,7 +80,14 @@ export async function judgeStep(
           ),
         });
   const entries = descriptions.map((d) => judgeGroup(withoutRoleWhenNoList(d, settings), context));
-  if (entries.length > 0) await deps.ledger.putGroupReadiness(runId, entries);
+  // The plan judgement, on the last page, reads the plannable groups instead of every inventory item.
+  const plannable = records.map((g) => ({
+    name: g.name,
+    instances: g.instanceIds.length,
+    tags: ringOnly(g.tags),
+  }));
+  if (entries.length + plannable.length > 0)
+    await deps.ledger.putJudgedChunk(runId, { offset: cursor.offset, entries, plannable });
   const missing = new Set(cursor.missingRequestAlarms);
   for (const d of descriptions)
     for (const a of d.alarms) if (a.namedBy === "request" && !a.exists) missing.add(a.name);
@@ -93,6 +101,12 @@ export async function judgeStep(
     cursor: offset >= targeted.length ? { phase: "plan", ...counts } : { phase: "judge", offset, ...counts },
     judged: names.length,
   };
+}
+
+/** The one tag the planner reads (RING_TAG); the rest stay out of the item. */
+function ringOnly(tags: Record<string, string>): Record<string, string> {
+  const ring = tags[RING_TAG];
+  return ring === undefined ? {} : { [RING_TAG]: ring };
 }
 
 /** Without a stage's list (a simulation without one), every role may be passed: no role to judge. */
