@@ -1,5 +1,6 @@
 import type { GroupProgress } from "@fleet-upgrade/core";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { groupRollout, healthMonitor, metricReader } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { checkGroupHealth, judgeAfterRefresh } from "./shared/health-support";
 import { loadRun } from "./shared/load-run";
 import { type WaveState, WaveStateSchema } from "./shared/state";
@@ -72,4 +73,8 @@ export const bakeWaveTask: Task<unknown, WaveState> = async (event, deps) => {
   return { ...state, bake: { done: false, waitSeconds: wait, remainingSeconds: remaining - wait } };
 };
 
-export const handler = lambdaHandler("bakeWave", bakeWaveTask);
+export const handler = taskHandler("bakeWave", bakeWaveTask, {
+  rollout: groupRollout,
+  health: healthMonitor,
+  metrics: metricReader,
+});

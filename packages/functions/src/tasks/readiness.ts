@@ -13,7 +13,8 @@ import {
   SCAN_PAGE_CALLS,
 } from "@fleet-upgrade/core";
 import { z } from "zod";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { readinessReader } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { loadRun } from "./shared/load-run";
 import { judgeStep, scanStep } from "./shared/readiness-steps";
 import { type RunState, RunStateSchema } from "./shared/state";
@@ -90,4 +91,4 @@ export const readinessTask: Task<unknown, Output> = async (event, deps) => {
   return { ...state, done: false, cursor };
 };
 
-export const handler = lambdaHandler("readiness", readinessTask);
+export const handler = taskHandler("readiness", readinessTask, { readiness: readinessReader });
