@@ -60,13 +60,21 @@ export interface IamContext {
   functionNames: Record<FunctionKey, string>;
 }
 
-type LedgerAction = "GetItem" | "PutItem" | "Query" | "DeleteItem" | "BatchWriteItem" | "QueryIndex";
+type LedgerAction =
+  | "GetItem"
+  | "PutItem"
+  | "Query"
+  | "DeleteItem"
+  | "BatchGetItem"
+  | "BatchWriteItem"
+  | "QueryIndex";
 
 /** What each function does with the ledger, read from its handler and the RunLedger methods it uses. */
 export const LEDGER_ACCESS: Record<FunctionKey, LedgerAction[]> = {
   validate: ["GetItem", "PutItem"],
   inventory: ["GetItem", "PutItem", "BatchWriteItem"],
-  readiness: ["GetItem", "PutItem", "Query"],
+  // One item per scan page, and per targeted group: its inventory item read, its readiness written.
+  readiness: ["GetItem", "PutItem", "Query", "BatchGetItem", "BatchWriteItem"],
   selectTarget: ["GetItem", "PutItem"],
   hardenStep: ["GetItem", "PutItem"],
   plan: ["GetItem", "PutItem", "Query", "BatchWriteItem"],

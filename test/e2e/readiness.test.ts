@@ -7,7 +7,7 @@ import { type GroupReadiness, READINESS_CODES } from "@fleet-upgrade/core";
 import { type SimulationOutcome, simulate } from "@fleet-upgrade/harness";
 import { loadScenario } from "@fleet-upgrade/simulator";
 import { beforeAll, describe, expect, it } from "vitest";
-import { exampleWith, MUTATING_OPERATIONS, runCli } from "./support";
+import { MUTATING_OPERATIONS, mistypedRingScenario, runCli } from "./support";
 
 const NOT_READY = join(__dirname, "..", "scenarios", "not-ready.yaml");
 
@@ -138,13 +138,7 @@ describe("a real run of a fleet that is not ready", () => {
 
 describe("a mistyped canary ring", () => {
   it("fails the run before any change, naming the wave and the ring", async () => {
-    const scenario = exampleWith((s) => {
-      const request = s.request as { rollout?: { waves?: { name: string; ring?: string }[] } };
-      request.rollout = {
-        ...request.rollout,
-        waves: [{ name: "canary", ring: "canry" }, { name: "rest", percent: 100 } as { name: string }],
-      };
-    });
+    const scenario = mistypedRingScenario();
     const { result } = await simulate(scenario);
     expect(result.status).toBe("FAILED");
     expect(result.reason).toContain("wave canary (ring canry)");

@@ -44,6 +44,17 @@ export function exampleWith(change: (scenario: Record<string, unknown> & Scenari
   return parsed.scenario;
 }
 
+/** The bundled example whose first wave names a ring no group carries ("canry" for "canary"). */
+export function mistypedRingScenario(): Scenario {
+  return exampleWith((s) => {
+    const request = s.request as { rollout?: { waves?: { name: string; ring?: string }[] } };
+    request.rollout = {
+      ...request.rollout,
+      waves: [{ name: "canary", ring: "canry" }, { name: "rest", percent: 100 } as { name: string }],
+    };
+  });
+}
+
 /** The group of a scenario by name; throws when absent. */
 export function groupSpec(scenario: Scenario, name: string) {
   const group = scenario.groups.find((g) => g.name === name);

@@ -21,7 +21,7 @@ import {
   type TemplateUser,
 } from "@fleet-upgrade/core";
 import { ClientNotGivenError, UnexpectedResponseError } from "./errors";
-import { describeAllAutoScalingGroups, launchTemplateSpec } from "./queries";
+import { describeAllAutoScalingGroups, templateUserOf } from "./queries";
 
 export interface AutoScalingRolloutClients {
   autoscaling: AutoScalingClient;
@@ -79,20 +79,8 @@ export class AutoScalingRollout implements GroupRollout {
   }
 
   async listTemplateUsers(): Promise<TemplateUser[]> {
-    const users: TemplateUser[] = [];
-    for (const group of await describeAllAutoScalingGroups(this.clients.autoscaling)) {
-      const spec = launchTemplateSpec(group);
-      if (group.AutoScalingGroupName === undefined || spec === undefined) continue;
-      users.push({
-        groupName: group.AutoScalingGroupName,
-        launchTemplateId: spec.LaunchTemplateId ?? null,
-        launchTemplateName: spec.LaunchTemplateName ?? null,
-        // A group that names no version launches from the template's default one.
-        // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html
-        version: spec.Version ?? "$Default",
-      });
-    }
-    return users;
+    const groups = await describeAllAutoScalingGroups(this.clients.autoscaling);
+    return groups.flatMap((group) => templateUserOf(group) ?? []);
   }
 
   async enableMetricsCollection(groupName: string): Promise<void> {

@@ -6,6 +6,7 @@ import {
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   type BatchWriteCommandInput,
   DeleteCommand,
@@ -16,7 +17,7 @@ import {
   QueryCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { LedgerItem, LedgerStore } from "@fleet-upgrade/core";
-import { LedgerWriteError } from "./errors";
+import { LedgerReadError, LedgerWriteError } from "./errors";
 import { chunk, isErrorNamed } from "./support";
 
 /**
@@ -37,6 +38,8 @@ export const LEDGER_TABLE_DEFINITION = {
   recentIndex: { name: "byRecent", partitionKey: "gsi1pk", sortKey: "gsi1sk", projection: "ALL" },
 } as const;
 
+/** BatchGetItem takes at most 100 keys (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html). */
+const BATCH_GET_SIZE = 100;
 /** BatchWriteItem takes at most 25 requests. */
 const BATCH_WRITE_SIZE = 25;
 /** Attempts per batch before giving up on unprocessed items (the first write included). */
@@ -115,6 +118,29 @@ export class DynamoLedgerStore implements LedgerStore {
     return out.Item === undefined ? undefined : fromAttributes(out.Item);
   }
 
+  async getMany(keys: { pk: string; sk: string }[]): Promise<LedgerItem[]> {
+    // One batch may not name a key twice (DynamoDB refuses it as a ValidationException).
+    const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, { pk: k.pk, sk: k.sk }])).values()];
+    const items: LedgerItem[] = [];
+    for (const batch of chunk(unique, BATCH_GET_SIZE)) {
+      let pending: Record<string, unknown>[] = batch;
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > BATCH_WRITE_ATTEMPTS)
+          throw new LedgerReadError(this.tableName, pending.length, attempt - 1);
+        if (attempt > 1) await backOff(attempt - 1);
+        // Strongly consistent, as `get`: a batch read sees what the task before it wrote.
+        const out = await this.documents.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        items.push(...(out.Responses?.[this.tableName] ?? []).map(fromAttributes));
+        pending = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return items;
+  }
+
   async query(pk: string, skPrefix?: string): Promise<LedgerItem[]> {
     const withPrefix = skPrefix !== undefined && skPrefix !== "";
     const items: LedgerItem[] = [];
@@ -178,12 +204,16 @@ export class DynamoLedgerStore implements LedgerStore {
       if (attempt >= BATCH_WRITE_ATTEMPTS) {
         throw new LedgerWriteError(this.tableName, unprocessed.length, attempt);
       }
-      // Unprocessed items mean throttling: back off exponentially, with jitter to spread concurrent writers.
-      const ceiling = Math.min(BATCH_RETRY_MAX_MS, BATCH_RETRY_BASE_MS * 2 ** (attempt - 1));
-      await sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+      await backOff(attempt);
       pending = unprocessed as WriteRequests;
     }
   }
+}
+
+/** Unprocessed items or keys mean throttling: back off exponentially, with jitter to spread concurrent callers. */
+function backOff(attempt: number): Promise<void> {
+  const ceiling = Math.min(BATCH_RETRY_MAX_MS, BATCH_RETRY_BASE_MS * 2 ** (attempt - 1));
+  return sleep(ceiling / 2 + Math.random() * (ceiling / 2));
 }
 
 /**

@@ -38,6 +38,22 @@ export class LedgerWriteError extends Error {
   }
 }
 
+/** DynamoDB kept returning unprocessed keys of a batch read after every retry. */
+export class LedgerReadError extends Error {
+  override readonly name = "LedgerReadError";
+
+  constructor(
+    readonly tableName: string,
+    readonly unprocessedCount: number,
+    attempts: number,
+  ) {
+    super(
+      `${unprocessedCount} key(s) of a batch read from table ${tableName} stayed unprocessed after ${attempts} attempts; ` +
+        "the table is throttled: retry later or raise its capacity",
+    );
+  }
+}
+
 /** An adapter was built without a client one of its calls needs (a function that bundles only some). */
 export class ClientNotGivenError extends Error {
   override readonly name = "ClientNotGivenError";

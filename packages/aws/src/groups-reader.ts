@@ -1,6 +1,7 @@
 import {
   type AutoScalingClient,
   type AutoScalingGroup,
+  DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
 } from "@aws-sdk/client-auto-scaling";
 import {
@@ -16,7 +17,7 @@ import type {
   TemplateDescription,
 } from "@fleet-upgrade/core";
 import { ClientNotGivenError } from "./errors";
-import { describeAllAutoScalingGroups, launchTemplateSpec } from "./queries";
+import { describeAllAutoScalingGroups, GROUPS_PER_PAGE, launchTemplateSpec, templateUserOf } from "./queries";
 import { chunk, hasAllTags, mapLimit, tagsToRecord } from "./support";
 
 export interface GroupsReaderClients {
@@ -30,16 +31,19 @@ const CONCURRENCY = 8;
 const TEMPLATES_PER_CALL = 200;
 /** Refresh statuses during which StartInstanceRefresh is refused (InstanceRefreshInProgressFault). */
 const ACTIVE = new Set(["Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking"]);
+/** Names per DescribeAutoScalingGroups call: AWS takes at most 50 unless MaxRecords says more (aws-models/auto-scaling, AutoScalingGroupNamesType). */
+const GROUP_NAMES_PER_CALL = 50;
 
 /**
  * The groups and launch templates through Auto Scaling and EC2 alone, so a function that only looks
  * at groups bundles no IAM or CloudWatch client; {@link AwsReadinessReader} adds the profile and
- * alarm reads the full preflight needs. The preflight's read-only look at the account. Calls: DescribeAutoScalingGroups once over every
- * group (paged by 100: the targets and who else uses their templates), DescribeLaunchTemplates by id
- * (200 a page), DescribeLaunchTemplateVersions once per distinct template version, one first page of
- * DescribeInstanceRefreshes per targeted group (an active refresh is always the newest),
- * GetInstanceProfile once per distinct instance profile the templates name, and DescribeAlarms by 100
- * names.
+ * alarm reads the full preflight needs. The preflight's read-only look at the account, in pages.
+ * `scanGroups`: one DescribeAutoScalingGroups page of the account (100 groups: the targets, and who
+ * else uses their templates). `describeGroups`: DescribeAutoScalingGroups by 50 names,
+ * DescribeLaunchTemplates by id or name (200 a page), DescribeLaunchTemplateVersions once per
+ * distinct template version, one first page of DescribeInstanceRefreshes per group (an active
+ * refresh is always the newest), GetInstanceProfile once per distinct instance profile the templates
+ * name, and DescribeAlarms by 100 names.
  */
 export class GroupsReader implements ReadinessReader {
   constructor(protected readonly clients: GroupsReaderClients) {}
@@ -54,13 +58,38 @@ export class GroupsReader implements ReadinessReader {
     throw new ClientNotGivenError("cloudwatch", "DescribeAlarms");
   }
 
-  async describeTargets(
-    input: Parameters<ReadinessReader["describeTargets"]>[0],
-  ): Promise<GroupDescription[]> {
-    const all = await this.allGroups();
-    const targeted = all.filter((g) => isTargeted(g, input.targets));
-    const specOf = (g: AutoScalingGroup) => launchTemplateSpec(g);
+  async scanGroups(
+    input: Parameters<ReadinessReader["scanGroups"]>[0],
+  ): ReturnType<ReadinessReader["scanGroups"]> {
+    const out = await this.clients.autoscaling.send(
+      new DescribeAutoScalingGroupsCommand({
+        MaxRecords: GROUPS_PER_PAGE,
+        ...(input.nextToken !== null && { NextToken: input.nextToken }),
+      }),
+    );
+    const groups = (out.AutoScalingGroups ?? []).filter((g) => g.AutoScalingGroupName !== undefined);
+    return {
+      targeted: groups
+        .filter((g) => isTargeted(g, input.targets))
+        .map((g) => g.AutoScalingGroupName as string),
+      users: groups.flatMap((g) => {
+        const user = templateUserOf(g);
+        return user === undefined ? [] : [{ ...user, inRun: isTargeted(g, input.targets) }];
+      }),
+      nextToken: out.NextToken ?? null,
+    };
+  }
 
+  async describeGroups(input: Parameters<ReadinessReader["describeGroups"]>[0]): Promise<GroupDescription[]> {
+    const found = new Map<string, AutoScalingGroup>();
+    for (const batch of chunk([...new Set(input.names)], GROUP_NAMES_PER_CALL)) {
+      for (const g of await describeAllAutoScalingGroups(this.clients.autoscaling, {
+        AutoScalingGroupNames: batch,
+      }))
+        if (g.AutoScalingGroupName !== undefined) found.set(g.AutoScalingGroupName, g);
+    }
+    const targeted = input.names.flatMap((name) => found.get(name) ?? []);
+    const specOf = (g: AutoScalingGroup) => launchTemplateSpec(g);
     const templateIds = [
       ...new Set(
         targeted.flatMap((g) => (specOf(g)?.LaunchTemplateId ? [specOf(g)?.LaunchTemplateId as string] : [])),
@@ -151,20 +180,13 @@ export class GroupsReader implements ReadinessReader {
         launch = { kind: "launchConfiguration", name: g.LaunchConfigurationName ?? "(none)" };
       }
       const sharedWith = template
-        ? all
-            .filter((other) => other.AutoScalingGroupName !== name)
-            .flatMap((other) => {
-              const s = specOf(other);
-              if (!s || (s.LaunchTemplateId !== template.id && s.LaunchTemplateName !== template.name))
-                return [];
-              return [
-                {
-                  group: other.AutoScalingGroupName as string,
-                  versionSpec: s.Version ?? "$Default",
-                  inRun: isTargeted(other, input.targets),
-                },
-              ];
-            })
+        ? input.users
+            .filter(
+              (other) =>
+                other.groupName !== name &&
+                (other.launchTemplateId === template.id || other.launchTemplateName === template.name),
+            )
+            .map((other) => ({ group: other.groupName, versionSpec: other.version, inRun: other.inRun }))
         : [];
       const facts = input.instances[name] ?? { withoutInventory: [], notOnline: [] };
       return {
@@ -181,11 +203,6 @@ export class GroupsReader implements ReadinessReader {
         instancesNotOnline: facts.notOnline,
       };
     });
-  }
-
-  private async allGroups(): Promise<AutoScalingGroup[]> {
-    const groups = await describeAllAutoScalingGroups(this.clients.autoscaling);
-    return groups.filter((g) => g.AutoScalingGroupName !== undefined);
   }
 
   private async templates(

@@ -33,7 +33,7 @@ export {
   Ec2ImageHardener,
   type Ec2ImageHardenerClients,
 } from "./ec2-image-hardener";
-export { ClientNotGivenError, LedgerWriteError, UnexpectedResponseError } from "./errors";
+export { ClientNotGivenError, LedgerReadError, LedgerWriteError, UnexpectedResponseError } from "./errors";
 export { GroupsReader, type GroupsReaderClients } from "./groups-reader";
 export { describeAllAutoScalingGroups, instanceProfileRole } from "./queries";
 export { AwsReadinessReader, type AwsReadinessReaderClients } from "./readiness-reader";

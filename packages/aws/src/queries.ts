@@ -10,7 +10,7 @@ import { type CloudWatchClient, paginateDescribeAlarms } from "@aws-sdk/client-c
 import { DescribeImagesCommand, type EC2Client, type Image } from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
-import type { Architecture, ImageInfo } from "@fleet-upgrade/core";
+import type { Architecture, ImageInfo, TemplateUser } from "@fleet-upgrade/core";
 import { chunk, isErrorNamed, tagsToRecord } from "./support";
 
 /** Groups per DescribeAutoScalingGroups page: the most AWS returns (MaxRecords, 1-100). */
@@ -44,6 +44,22 @@ export function launchTemplateSpec(group: AutoScalingGroup): LaunchTemplateSpeci
   if (spec === undefined || (spec.LaunchTemplateId === undefined && spec.LaunchTemplateName === undefined))
     return undefined;
   return spec;
+}
+
+/**
+ * The launch template a group launches from and the version it names; undefined for a launch
+ * configuration. A group that names no version launches from the template's default one:
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html
+ */
+export function templateUserOf(group: AutoScalingGroup): TemplateUser | undefined {
+  const spec = launchTemplateSpec(group);
+  if (group.AutoScalingGroupName === undefined || spec === undefined) return undefined;
+  return {
+    groupName: group.AutoScalingGroupName,
+    launchTemplateId: spec.LaunchTemplateId ?? null,
+    launchTemplateName: spec.LaunchTemplateName ?? null,
+    version: spec.Version ?? "$Default",
+  };
 }
 
 /** DescribeImages takes at most this many ids per call in this package (the API accepts more, slowly). */

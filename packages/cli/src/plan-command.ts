@@ -59,6 +59,17 @@ function defaultClients(config: { region: string; profile: string | undefined })
  * The Lambda concurrency line: the account's unreserved concurrency against what the run may need.
  * A read that fails (a policy without lambda:GetAccountSettings) is reported, never fatal.
  */
+/** Calls a paged task again with its own answer while it answers `done: false`, as the state machine does. */
+async function untilDone(
+  task: (typeof TASKS)[keyof typeof TASKS],
+  input: unknown,
+  deps: Parameters<(typeof TASKS)[keyof typeof TASKS]>[1],
+): Promise<unknown> {
+  let page = await task(input, deps);
+  while ((page as { done?: unknown }).done === false) page = await task(page, deps);
+  return page;
+}
+
 async function lambdaConcurrencyLine(
   lambda: LambdaClient,
   region: string,
@@ -160,16 +171,16 @@ export async function planCommand(args: string[], io: PlanIo, options: PlanOptio
     io.stderr("judging the readiness of every targeted group");
     let readied: unknown;
     try {
-      readied = await TASKS.readiness(inventoried, deps);
+      readied = await untilDone(TASKS.readiness, inventoried, deps);
     } catch (error) {
       if ((error as Error).name !== "RunNotReadyError") throw error;
-      const run = await deps.ledger.getRun(runId);
-      if (run?.readiness) io.stdout(readinessTable(run.readiness));
+      const readiness = await deps.ledger.listReadiness(runId);
+      if (readiness) io.stdout(readinessTable(readiness));
       io.stderr(`fleet-upgrade plan: the run would fail before any change: ${(error as Error).message}`);
       return 1;
     }
     const targeted = await TASKS.selectTarget(readied, deps);
-    await TASKS.plan(targeted, deps);
+    await untilDone(TASKS.plan, targeted, deps);
 
     const run = await deps.ledger.getRun(runId);
     if (!run) throw new Error(`the plan ${runId} left no record`);
@@ -190,8 +201,9 @@ export async function planCommand(args: string[], io: PlanIo, options: PlanOptio
     }
     const progress = await deps.ledger.listProgress(runId);
     const outcome = runOutcomeOf(run, effective, progress);
+    const readiness = await deps.ledger.listReadiness(runId, run);
     const result = assembleRunResult(
-      { ...run, ...outcome, endedAt: now.toISOString() },
+      { ...run, ...outcome, endedAt: now.toISOString(), ...(readiness !== undefined && { readiness }) },
       effective,
       progress,
       NO_METRICS,

@@ -12,6 +12,7 @@ export * from "./notification";
 export * from "./paging";
 export * from "./ports";
 export * from "./readiness";
+export * from "./readiness-pages";
 export * from "./refresh-alarms";
 export * from "./refresh-progress";
 export * from "./regression-analysis";

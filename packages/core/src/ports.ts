@@ -251,6 +251,11 @@ export interface LedgerStore {
    * projection, so a large item is not carried whole); a store may still return the others.
    */
   get(pk: string, sk: string, options?: { fields?: readonly string[] }): Promise<LedgerItem | undefined>;
+  /**
+   * The items with these keys, read together (DynamoDB BatchGetItem, 100 keys a call): those found,
+   * in any order; a key with no item is simply absent from the answer.
+   */
+  getMany(keys: { pk: string; sk: string }[]): Promise<LedgerItem[]>;
   /** Every item under pk (all pages), optionally only sort keys starting with skPrefix, ascending. */
   query(pk: string, skPrefix?: string): Promise<LedgerItem[]>;
   /** Items of the recent-runs index under gsi1pk, newest (largest gsi1sk) first. */
@@ -300,8 +305,24 @@ export interface InstanceReadinessFacts {
  * metrics collection is on. Launch-configuration groups are included (the inventory leaves them out).
  */
 export interface ReadinessReader {
-  describeTargets(input: {
-    targets: FleetTargets;
+  /**
+   * One page of the account's Auto Scaling groups (DescribeAutoScalingGroups, 100 a page): the names
+   * of those the targets match, and every group's launch template use (launch configurations left
+   * out) with whether the run targets it. `nextToken` null: the first page; answered null: the last.
+   */
+  scanGroups(input: { targets: FleetTargets; nextToken: string | null }): Promise<{
+    targeted: string[];
+    users: (TemplateUser & { inRun: boolean })[];
+    nextToken: string | null;
+  }>;
+  /**
+   * What readiness judges of these targeted groups (in this order; a group that no longer exists is
+   * left out). `sharedWith` of a group is made from `users`: the other groups among them naming the
+   * same template, by id or by name.
+   */
+  describeGroups(input: {
+    names: string[];
+    users: ReadonlyArray<TemplateUser & { inRun: boolean }>;
     /** Alarms of `health.alarms`: every group is watched by them. */
     requestAlarms: string[];
     /** The tag naming a group's own alarms (comma-separated). */

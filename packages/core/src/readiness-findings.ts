@@ -1,4 +1,5 @@
 import type { GroupDescription, ReadinessContext, ReadinessFinding } from "./readiness";
+import { takesNewVersions } from "./readiness-pages";
 import { MAX_REFRESH_ALARMS, splitRefreshAlarms } from "./refresh-alarms";
 import { MANAGED_TAG_KEY } from "./stage";
 import { scanUserData, USER_DATA_RULES, userDataRule } from "./user-data";
@@ -37,9 +38,7 @@ export function templateFindings(d: GroupDescription, ctx: ReadinessContext): Re
       remedy: `aws ec2 create-tags --resources ${t.id} --tags Key=${MANAGED_TAG_KEY},Value=${shellQuote(ctx.managedTagValue)}`,
     });
   }
-  const outside = d.sharedWith.filter(
-    (s) => !s.inRun && (s.versionSpec === "$Latest" || s.versionSpec === "$Default"),
-  );
+  const outside = d.sharedWith.filter(takesNewVersions);
   if (outside.length > 0) {
     const names = outside.map((s) => `${s.group} (${s.versionSpec})`);
     findings.push({

@@ -235,16 +235,39 @@ export function judgeReadiness(input: {
   plan: PlanDescription;
   context: ReadinessContext;
 }): ReadinessReport {
-  const groups = [...input.groups].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  const groups = [...input.groups].sort((a, b) => byGroupName(a.group, b.group));
   const readiness = groups.map((g) => judgeGroup(g, input.context));
-  const runFindings: ReadinessFinding[] = [];
-  const refusals: string[] = [];
-
-  const missing = [
+  const missingRequestAlarms = [
     ...new Set(
       groups.flatMap((g) => g.alarms.filter((a) => a.namedBy === "request" && !a.exists).map((a) => a.name)),
     ),
-  ].sort();
+  ];
+  const run = judgeRun({ missingRequestAlarms, plan: input.plan });
+  readiness.push(...run.readiness);
+  return {
+    readiness,
+    blocked: readiness.filter((r) => r.group !== null && r.level === "BLOCKED").map((r) => r.group as string),
+    refusal: run.refusal,
+  };
+}
+
+/** The order of a readiness list's group entries: ascending by name (UTF-16 code units). */
+export function byGroupName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The run-level entries (`group: null`) and the refusal: alarms named by the request that do not
+ * exist (pass none when no group is targeted: nothing watches them), then the plan's own findings.
+ * A preflight in pages judges its groups page by page and the run once, with this.
+ */
+export function judgeRun(input: { missingRequestAlarms: ReadonlyArray<string>; plan: PlanDescription }): {
+  readiness: GroupReadiness[];
+  refusal: string | null;
+} {
+  const runFindings: ReadinessFinding[] = [];
+  const refusals: string[] = [];
+  const missing = [...new Set(input.missingRequestAlarms)].sort();
   if (missing.length > 0) {
     const message = `alarm${missing.length === 1 ? "" : "s"} ${list(missing)} named by the request (health.alarms) ${missing.length === 1 ? "does" : "do"} not exist`;
     runFindings.push({
@@ -257,13 +280,8 @@ export function judgeReadiness(input: {
   const plan = judgePlan(input.plan);
   runFindings.push(...plan.findings);
   if (plan.refusal !== null) refusals.push(plan.refusal);
-
-  for (const finding of runFindings) {
-    readiness.push({ group: null, level: READINESS_CODES[finding.code], findings: [finding] });
-  }
   return {
-    readiness,
-    blocked: readiness.filter((r) => r.group !== null && r.level === "BLOCKED").map((r) => r.group as string),
+    readiness: runFindings.map((f) => ({ group: null, level: READINESS_CODES[f.code], findings: [f] })),
     refusal: refusals.length === 0 ? null : refusals.join("; "),
   };
 }

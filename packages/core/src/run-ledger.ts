@@ -2,8 +2,10 @@
 import { z } from "zod";
 import { type GroupRecord, GroupRecordSchema } from "./fleet";
 import type { LedgerItem, LedgerStore } from "./ports";
-import { GroupReadinessSchema } from "./readiness";
+import { byGroupName, type GroupReadiness, GroupReadinessSchema } from "./readiness";
+import { PlannableGroupSchema, type ReadinessScanPage, ReadinessScanPageSchema } from "./readiness-pages";
 import { AnalysisEntrySchema, UntargetedGroupSchema } from "./run-result";
+import type { PlannableGroup } from "./wave-planner";
 
 /** Judgements kept per group: a group item stays small however long its wave bakes. */
 export const MAX_ANALYSIS_ENTRIES = 60;
@@ -76,7 +78,10 @@ export const RunRecordSchema = z.object({
   inventory: InventorySummarySchema.nullable(),
   target: TargetSchema.nullable(),
   waves: z.array(WaveRecordSchema),
-  /** The preflight's judgement (CONTRACTS.md section 2), once the readiness step ran. */
+  /**
+   * The preflight's judgement as records written before issue 11 held it. The readiness step now
+   * writes one item per group (see `RunLedger.listReadiness`), so the record stays small.
+   */
   readiness: z.array(GroupReadinessSchema).optional(),
   /** The plan's expected duration, seconds (a dry run's `estimate.seconds`); set by the plan step. */
   estimateSeconds: z.number().nonnegative().optional(),
@@ -251,6 +256,75 @@ export class RunLedger {
     if (this.inventories.size >= MAX_KEPT_INVENTORIES) this.inventories.clear();
     this.inventories.set(key, group);
     return group;
+  }
+
+  /** The inventory records of these groups (BatchGetItem); a name without one is left out. */
+  async getGroupsNamed(runId: string, names: string[]): Promise<GroupRecord[]> {
+    const items = await this.store.getMany(names.map((name) => ({ pk: runKey(runId), sk: `INV#${name}` })));
+    return items.map((item) => GroupRecordSchema.parse(item.data));
+  }
+
+  /** One page of the preflight's scan of the account (see readiness-pages.ts). */
+  async putReadinessScan(runId: string, page: number, scan: ReadinessScanPage): Promise<void> {
+    const data = ReadinessScanPageSchema.parse(scan);
+    await this.store.put({ pk: runKey(runId), sk: `RSCAN#${String(page).padStart(6, "0")}`, data });
+  }
+
+  /** The preflight's scan pages, in page order. */
+  async listReadinessScans(runId: string): Promise<ReadinessScanPage[]> {
+    const items = await this.store.query(runKey(runId), "RSCAN#");
+    return items.map((item) => ReadinessScanPageSchema.parse(item.data));
+  }
+
+  /** Every chunk's plannable groups, in judging order. */
+  async listReadinessPlannable(runId: string): Promise<PlannableGroup[]> {
+    const items = await this.store.query(runKey(runId), "RPLAN#");
+    return items.flatMap((item) => z.array(PlannableGroupSchema).parse(item.data));
+  }
+
+  /**
+   * A chunk of judged groups, in one batch: each group's readiness (`READY#name`: the run record
+   * never holds them) and what the plan judgement needs of them (name, instances, tags), by offset.
+   */
+  async putJudgedChunk(
+    runId: string,
+    chunk: { offset: number; entries: GroupReadiness[]; plannable: PlannableGroup[] },
+  ): Promise<void> {
+    await this.store.putMany([
+      ...chunk.entries.map((entry) => ({
+        pk: runKey(runId),
+        sk: `READY#${entry.group ?? ""}`,
+        data: GroupReadinessSchema.parse(entry),
+      })),
+      ...(chunk.plannable.length === 0
+        ? []
+        : [
+            {
+              pk: runKey(runId),
+              sk: `RPLAN#${String(chunk.offset).padStart(9, "0")}`,
+              data: z.array(PlannableGroupSchema).parse(chunk.plannable),
+            },
+          ]),
+    ]);
+  }
+
+  /** The run-level entries (`group: null`), written last: the preflight ended. */
+  async putRunReadiness(runId: string, entries: GroupReadiness[]): Promise<void> {
+    const data = z.array(GroupReadinessSchema).parse(entries);
+    await this.store.put({ pk: runKey(runId), sk: "READYRUN", data });
+  }
+
+  /**
+   * The preflight's judgement (CONTRACTS.md section 2: groups ascending by name, then the run-level
+   * entries); undefined until the readiness step ended. A record written before issue 11 holds it itself.
+   */
+  async listReadiness(runId: string, run?: RunRecord): Promise<GroupReadiness[] | undefined> {
+    const ended = await this.store.get(runKey(runId), "READYRUN");
+    if (!ended) return run?.readiness;
+    const groups = (await this.store.query(runKey(runId), "READY#"))
+      .map((item) => GroupReadinessSchema.parse(item.data))
+      .sort((a, b) => byGroupName(a.group ?? "", b.group ?? ""));
+    return [...groups, ...z.array(GroupReadinessSchema).parse(ended.data)];
   }
 
   async putProgress(runId: string, progress: GroupProgress[]): Promise<void> {

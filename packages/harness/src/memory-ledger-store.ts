@@ -51,6 +51,15 @@ export class MemoryLedgerStore implements LedgerStore {
     return item ? structuredClone(item) : undefined;
   }
 
+  async getMany(keys: { pk: string; sk: string }[]): Promise<LedgerItem[]> {
+    const found = new Map<string, LedgerItem>();
+    for (const { pk, sk } of keys) {
+      const item = this.items.get(this.key(pk, sk));
+      if (item) found.set(this.key(pk, sk), structuredClone(item));
+    }
+    return [...found.values()];
+  }
+
   async query(pk: string, skPrefix = ""): Promise<LedgerItem[]> {
     return [...this.items.values()]
       .filter((i) => i.pk === pk && i.sk.startsWith(skPrefix))

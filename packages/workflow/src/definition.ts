@@ -422,11 +422,12 @@ export function buildDefinition(
       Inventory: invoke(arns, "inventory", { next: "InventoryPaged", catchTo: fail }),
       ...pagedLoop(arns, "inventory", { first: "Inventory", done: "Readiness", fail }),
       Readiness: invoke(arns, "readiness", {
-        next: "SelectTarget",
+        next: "ReadinessPaged",
         catchTo: fail,
         comment:
           "preflight before the bake: judge every targeted group and the plan; RunNotReadyError fails the run before any change",
       }),
+      ...pagedLoop(arns, "readiness", { first: "Readiness", done: "SelectTarget", fail }),
       SelectTarget: invoke(arns, "selectTarget", { next: "NeedsHardening", catchTo: fail }),
       NeedsHardening: choice(
         [

@@ -1,6 +1,7 @@
 import "aws-sdk-client-mock-vitest/extend";
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -12,7 +13,7 @@ import type { LedgerItem } from "@fleet-upgrade/core";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DynamoLedgerStore } from "../../src/dynamo-ledger-store";
-import { LedgerWriteError } from "../../src/errors";
+import { LedgerReadError, LedgerWriteError } from "../../src/errors";
 
 const documents = mockClient(DynamoDBDocumentClient);
 const store = new DynamoLedgerStore({
@@ -219,5 +220,42 @@ describe("DynamoLedgerStore reads", () => {
       ConditionExpression: "version = :version",
       ExpressionAttributeValues: { ":version": 3 },
     });
+  });
+});
+
+describe("DynamoLedgerStore.getMany", () => {
+  it("reads 100 keys per consistent BatchGetItem call, each key once, and asks again for the keys left unprocessed", async () => {
+    const keys = items(150).map(({ pk, sk }) => ({ pk, sk }));
+    const [first, second] = keys as [{ pk: string; sk: string }, { pk: string; sk: string }];
+    documents
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { ledger: [{ pk: "RUN#1", sk: "GROUP#000", data: { i: 0 } }] },
+        UnprocessedKeys: { ledger: { Keys: [second] } },
+      })
+      .resolves({ Responses: { ledger: [{ pk: "RUN#1", sk: "GROUP#001", data: { i: 1 } }] } });
+
+    const found = await store.getMany([first, ...keys]);
+
+    const calls = documents.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.ledger);
+    expect(calls.map((c) => c?.Keys?.length)).toEqual([100, 1, 50]);
+    expect(calls.every((c) => c?.ConsistentRead === true)).toBe(true);
+    expect(calls[1]?.Keys).toEqual([second]);
+    expect(found.map((i) => i.sk)).toContain("GROUP#000");
+    expect(found.map((i) => i.sk)).toContain("GROUP#001");
+  });
+
+  it("gives up with LedgerReadError after 8 attempts that leave keys unprocessed", async () => {
+    vi.useFakeTimers();
+    documents
+      .on(BatchGetCommand)
+      .resolves({ UnprocessedKeys: { ledger: { Keys: [{ pk: "RUN#1", sk: "A" }] } } });
+
+    const outcome = store.getMany([{ pk: "RUN#1", sk: "A" }]).catch((error: unknown) => error);
+    await vi.runAllTimersAsync();
+
+    expect(await outcome).toMatchObject({ name: "LedgerReadError", unprocessedCount: 1 });
+    expect(await outcome).toBeInstanceOf(LedgerReadError);
+    expect(documents).toHaveReceivedCommandTimes(BatchGetCommand, 8);
   });
 });

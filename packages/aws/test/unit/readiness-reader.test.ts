@@ -69,13 +69,18 @@ function account(profiles: Record<string, LaunchTemplateIamInstanceProfileSpecif
   cloudwatch.on(DescribeAlarmsCommand).resolves({});
 }
 
-const describe_ = () =>
-  reader.describeTargets({
-    targets: { tags: { "fleet-upgrade:managed": "true" }, autoScalingGroupNames: [] },
+/** The account's one page of groups scanned, then its targeted groups described, as readiness does. */
+const describe_ = async () => {
+  const targets = { tags: { "fleet-upgrade:managed": "true" }, autoScalingGroupNames: [] };
+  const page = await reader.scanGroups({ targets, nextToken: null });
+  return reader.describeGroups({
+    names: page.targeted,
+    users: page.users,
     requestAlarms: [],
     alarmsTag: "fleet-upgrade:alarms",
     instances: {},
   });
+};
 
 const launchOf = (descriptions: Awaited<ReturnType<typeof describe_>>, index: number) => {
   const launch = descriptions[index]?.launch;

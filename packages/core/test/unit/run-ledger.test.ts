@@ -403,3 +403,42 @@ describe("RunLedger group locks: expiry and takeover", () => {
     expect(await ledger.getLock("web-a")).toMatchObject({ runId: "run-3" });
   });
 });
+
+describe("RunLedger readiness (issue 11: an item per group, never in the run record)", () => {
+  const entry = (group: string | null, level: "READY" | "WARN" = "READY") => ({
+    group,
+    level,
+    findings: level === "WARN" ? [{ code: "WAVE_EMPTY" as const, message: "m", remedy: "r" }] : [],
+  });
+
+  it("answers nothing until the run-level entries are written, then every group by name and the run's entries last", async () => {
+    const { ledger } = setup();
+    await ledger.putRun(runRecord("run-r"));
+    await ledger.putJudgedChunk("run-r", {
+      offset: 0,
+      entries: [entry("web"), entry("Api"), entry("api")],
+      plannable: [{ name: "web", instances: 2, tags: {} }],
+    });
+    expect(await ledger.listReadiness("run-r")).toBeUndefined();
+    await ledger.putRunReadiness("run-r", [entry(null, "WARN")]);
+    const listed = await ledger.listReadiness("run-r");
+    expect(listed?.map((e) => e.group)).toEqual(["Api", "api", "web", null]);
+    const record = await ledger.getRun("run-r");
+    expect(record?.readiness).toBeUndefined();
+    expect(await ledger.listReadinessPlannable("run-r")).toEqual([{ name: "web", instances: 2, tags: {} }]);
+  });
+
+  it("reads a record written before issue 11 from the record itself", async () => {
+    const { ledger } = setup();
+    const old = runRecord("run-old", { readiness: [entry("web")] });
+    await ledger.putRun(old);
+    expect(await ledger.listReadiness("run-old", old)).toEqual([entry("web")]);
+  });
+
+  it("reads the inventory items of the groups named, leaving out a name without one", async () => {
+    const { ledger } = setup();
+    await ledger.putGroups("run-g", [groupRecord("a"), groupRecord("b")]);
+    const found = await ledger.getGroupsNamed("run-g", ["b", "missing", "a"]);
+    expect(found.map((g) => g.name).sort()).toEqual(["a", "b"]);
+  });
+});

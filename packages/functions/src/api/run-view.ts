@@ -105,8 +105,14 @@ export async function readRunResult(deps: FunctionDeps, runId: string): Promise<
       hardeningDone: true,
     });
   }
+  const readiness = await deps.ledger.listReadiness(runId, run);
   const result = assembleRunResult(
-    { ...run, reason, ...(estimateSeconds !== undefined ? { estimateSeconds } : {}) },
+    {
+      ...run,
+      reason,
+      ...(estimateSeconds !== undefined ? { estimateSeconds } : {}),
+      ...(readiness !== undefined ? { readiness } : {}),
+    },
     request.data,
     progress,
     NO_METRICS,

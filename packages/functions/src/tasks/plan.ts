@@ -60,7 +60,8 @@ export const planTask: Task<unknown, PlanOutput> = async (event, deps) => {
   const shared =
     groups.length > 0 ? sharedTemplateReasons(groups, await deps.rollout.listTemplateUsers()) : new Map();
   // BLOCKED by the preflight (readiness step): never touched, SKIPPED with the codes in the reason.
-  for (const entry of run.readiness ?? []) {
+  const readiness = (await deps.ledger.listReadiness(state.runId, run)) ?? [];
+  for (const entry of readiness) {
     if (entry.group !== null && entry.level === "BLOCKED" && !shared.has(entry.group))
       shared.set(entry.group, skipReason(entry));
   }
@@ -110,7 +111,7 @@ export const planTask: Task<unknown, PlanOutput> = async (event, deps) => {
   // METRICS_COLLECTION_OFF (WARN): the run turns group metrics on for the groups it will refresh, so
   // the lowest in-service share can be read; a dry run only says it would.
   const metricsOff = new Set(
-    (run.readiness ?? []).flatMap((r) =>
+    readiness.flatMap((r) =>
       r.group !== null && r.findings.some((f) => f.code === "METRICS_COLLECTION_OFF") ? [r.group] : [],
     ),
   );

@@ -91,18 +91,22 @@ describe("the state machine definition", () => {
     expect([...all].sort()).toEqual(TASK_FUNCTIONS.map((fn) => arns[fn]).sort());
   });
 
-  it("judges readiness after the inventory and before the bake, and fails the run on refusal before any change", () => {
+  it("judges readiness after the inventory and before the bake, in pages, and fails the run on refusal before any change", () => {
     const states = definition.States as Record<string, Record<string, unknown>>;
     expect(states.Inventory?.Next).toBe("InventoryPaged");
     expect(states.InventoryPaged?.Default).toBe("Readiness");
     expect(states.InventoryMore?.Next).toBe("InventoryPaged");
     expect(states.InventoryMore?.Retry).toEqual(states.Inventory?.Retry);
     expect(states.InventoryMore?.Catch).toEqual(states.Inventory?.Catch);
-    expect(states.Readiness?.Next).toBe("SelectTarget");
-    expect(states.Readiness?.Retry).toEqual(states.Inventory?.Retry);
-    expect(states.Readiness?.Catch).toEqual([
-      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RecordFailure" },
-    ]);
+    expect(states.Readiness?.Next).toBe("ReadinessPaged");
+    expect(states.ReadinessPaged?.Default).toBe("SelectTarget");
+    expect(states.ReadinessMore?.Next).toBe("ReadinessPaged");
+    for (const name of ["Readiness", "ReadinessMore"]) {
+      expect(states[name]?.Retry, name).toEqual(states.Inventory?.Retry);
+      expect(states[name]?.Catch, name).toEqual([
+        { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RecordFailure" },
+      ]);
+    }
   });
 
   it("waits for refreshes with a task token and polls when the wait times out", () => {

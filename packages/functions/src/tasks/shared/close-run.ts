@@ -15,6 +15,11 @@ import type { FunctionDeps } from "../../runtime/deps";
  * so a run of 5,000 groups with 500-character reasons still closes.
  */
 export const GROUP_OUTCOMES_BUDGET_BYTES = 32 * 1024;
+/**
+ * Bytes of the whole run record `groupOutcomes` may fill it to (issue 11: no ledger item over 64 KiB,
+ * with room for a note written after it): the list is left out sooner when the rest is large.
+ */
+export const RUN_RECORD_BUDGET_BYTES = 60 * 1024;
 /** Characters of a reason the run record keeps (CONTRACTS section 1 caps reasons at 500). */
 export const REASON_MAX_CHARS = 500;
 
@@ -38,7 +43,9 @@ export function boundedGroupOutcomes(
     outcome: g.outcome,
     reason: failing.has(g.outcome) && g.reason ? boundedReason(g.reason) : null,
   }));
-  return Buffer.byteLength(JSON.stringify(outcomes)) <= GROUP_OUTCOMES_BUDGET_BYTES ? outcomes : null;
+  const rest = Buffer.byteLength(JSON.stringify({ ...run, groupOutcomes: null }));
+  const budget = Math.min(GROUP_OUTCOMES_BUDGET_BYTES, RUN_RECORD_BUDGET_BYTES - rest);
+  return Buffer.byteLength(JSON.stringify(outcomes)) <= budget ? outcomes : null;
 }
 
 /** The waves of a closing run: a wave still RUNNING takes the status its groups' outcomes give. */
