@@ -37,3 +37,21 @@ export class LedgerWriteError extends Error {
     );
   }
 }
+
+/** DynamoDB kept returning unprocessed keys of a batch read after every retry. */
+export class LedgerReadError extends Error {
+  override readonly name = "LedgerReadError";
+
+  constructor(
+    readonly tableName: string,
+    readonly unprocessedCount: number,
+    attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${unprocessedCount} key(s) of a batch read from table ${tableName} stayed unprocessed after ${attempts} attempts; ` +
+        "the table is throttled: retry later or raise its capacity",
+      options,
+    );
+  }
+}

@@ -24,7 +24,7 @@ export {
   Ec2ImageHardener,
   type Ec2ImageHardenerClients,
 } from "./ec2-image-hardener";
-export { LedgerWriteError, UnexpectedResponseError } from "./errors";
+export { LedgerReadError, LedgerWriteError, UnexpectedResponseError } from "./errors";
 export { describeAllAutoScalingGroups, instanceProfileRole } from "./queries";
 export { AwsReadinessReader, type AwsReadinessReaderClients } from "./readiness-reader";
 export { SfnRunStarter, type SfnRunStarterClients } from "./sfn-run-starter";

@@ -188,6 +188,11 @@ export interface LedgerStore {
   put(item: LedgerItem, options?: { ifNotExists?: boolean; ifVersion?: number }): Promise<boolean>;
   putMany(items: LedgerItem[]): Promise<void>;
   get(pk: string, sk: string): Promise<LedgerItem | undefined>;
+  /**
+   * The items with these keys, read together (DynamoDB BatchGetItem, 100 keys a call): those found,
+   * in any order; a key with no item is simply absent from the answer.
+   */
+  getMany(keys: { pk: string; sk: string }[]): Promise<LedgerItem[]>;
   /** Every item under pk (all pages), optionally only sort keys starting with skPrefix, ascending. */
   query(pk: string, skPrefix?: string): Promise<LedgerItem[]>;
   /** Items of the recent-runs index under gsi1pk, newest (largest gsi1sk) first. */
