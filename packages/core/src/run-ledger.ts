@@ -207,20 +207,32 @@ export class RunLedger {
    * instead of one call each. Throws naming the first group that is not in the ledger.
    */
   async getGroupsNamed(runId: string, names: string[]): Promise<GroupRecord[]> {
-    return this.getManyNamed(runId, "INV#", names, "group", GroupRecordSchema);
+    return this.getManyNamed(
+      runId,
+      "INV#",
+      names,
+      GroupRecordSchema,
+      (name) => `group ${name} of run ${runId}`,
+    );
   }
 
   /** The progress of the named groups, in the order named, read in batches (see {@link getGroupsNamed}). */
   async getProgressOf(runId: string, names: string[]): Promise<GroupProgress[]> {
-    return this.getManyNamed(runId, "GROUP#", names, "progress of group", GroupProgressSchema);
+    return this.getManyNamed(
+      runId,
+      "GROUP#",
+      names,
+      GroupProgressSchema,
+      (name) => `progress of group ${name} in run ${runId}`,
+    );
   }
 
   private async getManyNamed<T>(
     runId: string,
     prefix: string,
     names: string[],
-    what: string,
     schema: z.ZodType<T>,
+    what: (name: string) => string,
   ): Promise<T[]> {
     if (names.length === 0) return [];
     const items = await this.store.getMany(
@@ -229,7 +241,7 @@ export class RunLedger {
     const bySk = new Map(items.map((item) => [item.sk, item]));
     return names.map((name) => {
       const item = bySk.get(`${prefix}${name}`);
-      if (!item) throw new Error(`${what} ${name} of run ${runId} is not in the ledger`);
+      if (!item) throw new Error(`${what(name)} is not in the ledger`);
       return schema.parse(item.data);
     });
   }

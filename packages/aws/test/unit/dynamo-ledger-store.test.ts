@@ -1,6 +1,7 @@
 import "aws-sdk-client-mock-vitest/extend";
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -12,7 +13,7 @@ import type { LedgerItem } from "@fleet-upgrade/core";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DynamoLedgerStore } from "../../src/dynamo-ledger-store";
-import { LedgerWriteError } from "../../src/errors";
+import { LedgerReadError, LedgerWriteError } from "../../src/errors";
 
 const documents = mockClient(DynamoDBDocumentClient);
 const store = new DynamoLedgerStore({
@@ -219,5 +220,85 @@ describe("DynamoLedgerStore reads", () => {
       ConditionExpression: "version = :version",
       ExpressionAttributeValues: { ":version": 3 },
     });
+  });
+});
+
+describe("DynamoLedgerStore.getMany", () => {
+  const keys = (count: number) => items(count).map(({ pk, sk }) => ({ pk, sk }));
+
+  it("asks for at most 100 keys per BatchGetItem call, with consistent reads, and returns every item found", async () => {
+    documents
+      .on(BatchGetCommand)
+      .callsFake((input: { RequestItems: Record<string, { Keys: object[] }> }) => ({
+        Responses: {
+          ledger: (input.RequestItems.ledger?.Keys ?? []).map((key) => ({ ...key, data: { found: true } })),
+        },
+      }));
+
+    const found = await store.getMany(keys(250));
+
+    const calls = documents.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.ledger);
+    expect(calls.map((c) => c?.Keys?.length)).toEqual([100, 100, 50]);
+    expect(calls.every((c) => c?.ConsistentRead === true)).toBe(true);
+    expect(found).toHaveLength(250);
+    expect(found[0]).toEqual({ pk: "RUN#1", sk: "GROUP#000", data: { found: true } });
+  });
+
+  it("asks again for the keys DynamoDB left unprocessed until it has them all", async () => {
+    const [a, b, c] = [
+      { pk: "RUN#1", sk: "A" },
+      { pk: "RUN#1", sk: "B" },
+      { pk: "RUN#1", sk: "C" },
+    ];
+    documents
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { ledger: [{ ...a, data: 1 }] },
+        UnprocessedKeys: { ledger: { Keys: [b, c], ConsistentRead: true } },
+      })
+      .resolvesOnce({
+        Responses: { ledger: [{ ...c, data: 3 }] },
+        UnprocessedKeys: { ledger: { Keys: [b] } },
+      })
+      .resolvesOnce({ Responses: { ledger: [{ ...b, data: 2 }] }, UnprocessedKeys: {} });
+
+    const found = await store.getMany([a, b, c]);
+
+    expect(documents).toHaveReceivedCommandTimes(BatchGetCommand, 3);
+    expect(documents.commandCalls(BatchGetCommand)[2]?.args[0].input).toEqual({
+      RequestItems: { ledger: { Keys: [b], ConsistentRead: true } },
+    });
+    expect(found.map((item) => item.data).sort()).toEqual([1, 2, 3]);
+  });
+
+  it("gives up with LedgerReadError after 8 attempts that leave keys unprocessed", async () => {
+    vi.useFakeTimers();
+    documents.on(BatchGetCommand).resolves({ UnprocessedKeys: { ledger: { Keys: keys(1) } } });
+
+    const outcome = store.getMany(keys(1)).catch((error: unknown) => error);
+    await vi.runAllTimersAsync();
+
+    const error = await outcome;
+    expect(error).toBeInstanceOf(LedgerReadError);
+    expect(error).toMatchObject({ name: "LedgerReadError", unprocessedCount: 1 });
+    expect(documents).toHaveReceivedCommandTimes(BatchGetCommand, 8);
+  });
+
+  it("asks for a key given twice once, which one batch may not hold twice, and makes no call for none", async () => {
+    documents.on(BatchGetCommand).resolves({ Responses: { ledger: [] } });
+
+    expect(await store.getMany([])).toEqual([]);
+    expect(documents).not.toHaveReceivedAnyCommand();
+    expect(
+      await store.getMany([
+        { pk: "A", sk: "1" },
+        { pk: "A", sk: "2" },
+        { pk: "A", sk: "1" },
+      ]),
+    ).toEqual([]);
+    expect(documents.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.ledger?.Keys).toEqual([
+      { pk: "A", sk: "1" },
+      { pk: "A", sk: "2" },
+    ]);
   });
 });
