@@ -41,3 +41,40 @@ describe("plan and finish work in pages of bounded calls", () => {
     expect(paged.result.metrics.endState?.locksHeld).toEqual([]);
   });
 });
+
+/**
+ * The bake in pages (issue 11, item 2): with a small call budget, one look at a wide wave takes
+ * several invocations at once, none over the budget, and the bake keeps its timing: the run takes
+ * the same virtual time and ends as the unpaged run does.
+ */
+describe("bakeWave looks at a wide wave in pages of bounded calls", () => {
+  const scenario = generateFleetScenario({ groups: 16, instances: 160, seed: 5 });
+  const budget = 20;
+  let bakePages = 0;
+  let onePage: SimulationOutcome;
+  let paged: SimulationOutcome;
+  beforeAll(async () => {
+    onePage = await simulate(scenario);
+    paged = await simulate(scenario, {
+      settings: { ...DEFAULT_SETTINGS, callsPerInvocation: budget },
+      onEvent: (e) => {
+        if (e.kind === "state" && e.state === "WatchBakeMore") bakePages++;
+      },
+    });
+  });
+
+  it("takes several pages per look, and no invocation of bakeWave exceeds the budget", () => {
+    expect(bakePages).toBeGreaterThan(1);
+    expect(paged.footprint.maxCallsByFunction.bakeWave).toBeLessThanOrEqual(budget);
+    expect(onePage.footprint.maxCallsByFunction.bakeWave).toBeGreaterThan(budget);
+  });
+
+  it("keeps the bake's timing and ends as the unpaged run does", () => {
+    expect(paged.result.status).toBe("SUCCEEDED");
+    expect(paged.result.metrics.virtualSeconds).toBe(onePage.result.metrics.virtualSeconds);
+    expect(paged.result.waves).toEqual(onePage.result.waves);
+    const outcomes = (run: SimulationOutcome) =>
+      run.result.groups.map((g) => ({ name: g.name, wave: g.wave, outcome: g.outcome }));
+    expect(outcomes(paged)).toEqual(outcomes(onePage));
+  });
+});
