@@ -1,7 +1,21 @@
+import type { Scenario } from "@fleet-upgrade/core";
 import { DEFAULT_SETTINGS } from "@fleet-upgrade/functions";
 import { type SimulationOutcome, simulate } from "@fleet-upgrade/harness";
 import { generateFleetScenario } from "@fleet-upgrade/simulator";
 import { beforeAll, describe, expect, it } from "vitest";
+
+/** The scenario run unpaged, then under a call budget, counting how often each paging state was entered. */
+async function unpagedAndPaged(scenario: Scenario, budget: number, counted: string[]) {
+  const pages: Record<string, number> = Object.fromEntries(counted.map((state) => [state, 0]));
+  const onePage = await simulate(scenario);
+  const paged = await simulate(scenario, {
+    settings: { ...DEFAULT_SETTINGS, callsPerInvocation: budget },
+    onEvent: (e) => {
+      if (e.kind === "state" && e.state in pages) pages[e.state] = (pages[e.state] ?? 0) + 1;
+    },
+  });
+  return { onePage, paged, pages };
+}
 
 /**
  * Paged tasks (issue 11, item 2): with a small call budget, plan and finish take several
@@ -10,17 +24,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 describe("plan and finish work in pages of bounded calls", () => {
   const scenario = generateFleetScenario({ groups: 12, instances: 120, seed: 3 });
   const budget = 12;
-  const pages = { PlanMore: 0, FinishMore: 0 };
+  let pages: Record<string, number>;
   let onePage: SimulationOutcome;
   let paged: SimulationOutcome;
   beforeAll(async () => {
-    onePage = await simulate(scenario);
-    paged = await simulate(scenario, {
-      settings: { ...DEFAULT_SETTINGS, callsPerInvocation: budget },
-      onEvent: (e) => {
-        if (e.kind === "state" && (e.state === "PlanMore" || e.state === "FinishMore")) pages[e.state]++;
-      },
-    });
+    ({ onePage, paged, pages } = await unpagedAndPaged(scenario, budget, ["PlanMore", "FinishMore"]));
   });
 
   it("takes several pages, and no invocation of plan or finish exceeds the budget", () => {
@@ -50,21 +58,15 @@ describe("plan and finish work in pages of bounded calls", () => {
 describe("bakeWave looks at a wide wave in pages of bounded calls", () => {
   const scenario = generateFleetScenario({ groups: 16, instances: 160, seed: 5 });
   const budget = 20;
-  let bakePages = 0;
+  let pages: Record<string, number>;
   let onePage: SimulationOutcome;
   let paged: SimulationOutcome;
   beforeAll(async () => {
-    onePage = await simulate(scenario);
-    paged = await simulate(scenario, {
-      settings: { ...DEFAULT_SETTINGS, callsPerInvocation: budget },
-      onEvent: (e) => {
-        if (e.kind === "state" && e.state === "WatchBakeMore") bakePages++;
-      },
-    });
+    ({ onePage, paged, pages } = await unpagedAndPaged(scenario, budget, ["WatchBakeMore"]));
   });
 
   it("takes several pages per look, and no invocation of bakeWave exceeds the budget", () => {
-    expect(bakePages).toBeGreaterThan(1);
+    expect(pages.WatchBakeMore).toBeGreaterThan(1);
     expect(paged.footprint.maxCallsByFunction.bakeWave).toBeLessThanOrEqual(budget);
     expect(onePage.footprint.maxCallsByFunction.bakeWave).toBeGreaterThan(budget);
   });

@@ -9,16 +9,16 @@ let world: TaskWorld;
 const NAMES = ["web-a", "web-b", "web-c"];
 const wave = { index: 0, name: "early" };
 
-/** Wave early has three upgraded groups, each watched by its own alarm. */
-async function seedBaking(alarms: Record<string, string>) {
+/** Wave early has upgraded groups (three unless named), each watched by its own alarm. */
+async function seedBaking(alarms: Record<string, string>, names = NAMES) {
   await seed(
     world.ledger,
     runRecord(
       { rollback: { scope: "group" } },
-      { waves: [{ name: "early", groups: NAMES, instances: 12, status: "RUNNING" }] },
+      { waves: [{ name: "early", groups: names, instances: 4 * names.length, status: "RUNNING" }] },
     ),
-    NAMES.map((name) => groupRecord(name, { tags: { "fleet-upgrade:alarms": `${name}-5xx` } })),
-    NAMES.map((name) =>
+    names.map((name) => groupRecord(name, { tags: { "fleet-upgrade:alarms": `${name}-5xx` } })),
+    names.map((name) =>
       groupProgress(name, { outcome: "UPGRADED", launchTemplateVersion: { from: 3, to: 4 } }),
     ),
   );
@@ -167,21 +167,10 @@ describe("bakeWave in pages of bounded calls", () => {
   const names = Array.from({ length: 12 }, (_, i) => `web-${String(i + 1).padStart(2, "0")}`);
   /** Twelve upgraded groups, each with its own alarm; only the alarms named are in ALARM. */
   async function seedWide(alarming: string[]) {
-    await seed(
-      world.ledger,
-      runRecord(
-        { rollback: { scope: "group" } },
-        { waves: [{ name: "early", groups: names, instances: 48, status: "RUNNING" }] },
-      ),
-      names.map((name) => groupRecord(name, { tags: { "fleet-upgrade:alarms": `${name}-5xx` } })),
-      names.map((name) =>
-        groupProgress(name, { outcome: "UPGRADED", launchTemplateVersion: { from: 3, to: 4 } }),
-      ),
+    await seedBaking(
+      Object.fromEntries(names.map((name) => [`${name}-5xx`, alarming.includes(name) ? "ALARM" : "OK"])),
+      names,
     );
-    world.health.alarms = Object.fromEntries(
-      names.map((name) => [`${name}-5xx`, alarming.includes(name) ? "ALARM" : "OK"]),
-    );
-    world.rollout.described = { desired: 4, inService: 4, healthyInService: 4, instances: [] };
     world.deps = { ...world.deps, settings: { ...world.deps.settings, callsPerInvocation: 20 } };
   }
 
