@@ -1,6 +1,6 @@
 import { CALLS_PER_INVOCATION, type GroupProgress, pageEnd } from "@fleet-upgrade/core";
 import { lambdaHandler, type Task } from "../runtime/lambda";
-import { addFound, haltReason, lookAtGroup, lookCalls } from "./shared/bake-look";
+import { addFound, haltReason, lookAtGroup, lookCalls, withPageAlarms } from "./shared/bake-look";
 import { loadRun } from "./shared/load-run";
 import { type WaveState, WaveStateSchema } from "./shared/state";
 
@@ -11,9 +11,10 @@ const LOOK_IN_PARALLEL = 10;
 const GROUPS_PER_READ = 100;
 /**
  * Calls of one page besides the looks: the run read, its groups' progress and records read in
- * batches, the regressed groups' progress read again and written, the halt (read, write, a retry).
+ * batches, the page's alarms read (the rounding up of the looks' shares), the regressed groups'
+ * progress read again and written, the halt (read, write, a retry).
  */
-const BAKE_OVERHEAD_CALLS = 8;
+const BAKE_OVERHEAD_CALLS = 9;
 
 /**
  * Watches a finished wave for `bakeSeconds` before the next one starts: every upgraded group's
@@ -48,6 +49,11 @@ export const bakeWaveTask: Task<unknown, WaveState> = async (event, deps) => {
       return group && toLook.includes(p) ? lookCalls(request, group) : 0;
     });
     const page = progress.slice(0, pageEnd(costs, 0, budget));
+    const looking = await withPageAlarms(
+      deps,
+      request,
+      page.flatMap((p) => record.get(p.name) ?? []),
+    );
     // Every group of the page is looked at, ten at a time, and every one that regressed is
     // marked: with rollback scope `group`, each of them is reverted, not only the first found.
     const regressed: { progress: GroupProgress; verdict: string; judged: boolean }[] = [];
@@ -57,7 +63,7 @@ export const bakeWaveTask: Task<unknown, WaveState> = async (event, deps) => {
           if (p.outcome !== "UPGRADED") return null;
           if (p.regressed) return { progress: p, verdict: p.reason ?? "regressed", judged: false };
           const group = record.get(p.name);
-          const look = group ? await lookAtGroup(deps, request, state.runId, group, p) : null;
+          const look = group ? await lookAtGroup(looking, request, state.runId, group, p) : null;
           return look ? { progress: p, ...look } : null;
         }),
       );

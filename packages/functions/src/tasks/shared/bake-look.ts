@@ -1,4 +1,4 @@
-import type { GroupProgress, GroupRecord, RunRequest } from "@fleet-upgrade/core";
+import type { GroupProgress, GroupRecord, HealthMonitor, RunRequest } from "@fleet-upgrade/core";
 import type { FunctionDeps } from "../../runtime/deps";
 import { alarmsOf } from "./group-support";
 import { checkGroupHealth, judgeAfterRefresh } from "./health-support";
@@ -13,13 +13,14 @@ const QUERIES_PER_METRIC_CALL = 500;
 
 /**
  * The most AWS calls one bake look at an upgraded group can make, as health-support reads it:
- * alarms, the group described, each target group, SSM ping by 50 ids; with the regression judge,
+ * its share of the page's alarms read, the group described, each target group, SSM ping by 50 ids; with the regression judge,
  * the group described again, two metric reads (a baseline window and the new one) and its record
  * (read and written). An estimate from above, so a page never outgrows its budget.
  */
 export function lookCalls(request: RunRequest, group: GroupRecord): number {
   const instances = Math.max(1, group.desired, group.instanceIds.length);
-  const alarms = Math.ceil(alarmsOf(request, group).length / ALARMS_PER_CALL);
+  // A share of the page's one DescribeAlarms read (see withPageAlarms), not a call of its own.
+  const alarms = alarmsOf(request, group).length / ALARMS_PER_CALL;
   const targets = request.health.targetGroups ? group.targetGroupArns.length : 0;
   const ping = request.health.ssmOnline ? Math.ceil(instances / INSTANCES_PER_PING) : 0;
   const analysis = request.health.analysis;
@@ -76,4 +77,38 @@ export async function lookAtGroup(
   if (!verdict.healthy) return { verdict: verdict.verdict ?? "unhealthy", judged: false };
   const judged = await judgeAfterRefresh(deps, request, runId, group, progress, "bake");
   return judged.healthy ? null : { verdict: judged.verdict ?? "regressed", judged: true };
+}
+
+/**
+ * The page's alarms read together (DescribeAlarms, 100 names a call) instead of once per group:
+ * the run's own alarms are every group's. Each look then takes its alarms from that answer; a read
+ * that failed fails every look that needed it, naming the call, as its own read would have.
+ */
+export async function withPageAlarms(
+  deps: FunctionDeps,
+  request: RunRequest,
+  groups: GroupRecord[],
+): Promise<FunctionDeps> {
+  const names = [...new Set(groups.flatMap((group) => alarmsOf(request, group)))];
+  if (names.length === 0) return deps;
+  const health = deps.health;
+  const answer = await health.alarmStates(names).then(
+    (states) => ({ states }),
+    (error: unknown) => ({ error }),
+  );
+  const paged: HealthMonitor = {
+    minInService: (groupName, from, to) => health.minInService(groupName, from, to),
+    targetHealth: (arns, ids) => health.targetHealth(arns, ids),
+    pingStatus: (ids) => health.pingStatus(ids),
+    alarmStates: async (asked) => {
+      if ("error" in answer) throw answer.error;
+      return Object.fromEntries(
+        asked.flatMap((name) => {
+          const state = answer.states[name];
+          return state === undefined ? [] : [[name, state]];
+        }),
+      );
+    },
+  };
+  return { ...deps, health: paged };
 }

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { bakeWaveTask } from "../../../src/tasks/bake-wave";
 import { endWaveTask } from "../../../src/tasks/end-wave";
 import type { WaveState } from "../../../src/tasks/shared/state";
@@ -219,6 +219,20 @@ describe("bakeWave in pages of bounded calls", () => {
 
     expect(last.bake).toEqual({ done: false, waitSeconds: 300, remainingSeconds: 600 });
     expect((await world.ledger.getRun(RUN_ID))?.halt).toBeNull();
+  });
+
+  it("reads the alarms of a page's groups in one call, not one per group", async () => {
+    await seedWide(["web-05"]);
+    world.deps = { ...world.deps, settings: { ...world.deps.settings, callsPerInvocation: 40 } };
+    const alarmReads = vi.spyOn(world.health, "alarmStates");
+
+    const { pages } = await lookOnce({ runId: RUN_ID, wave, bakeSeconds: 900 });
+
+    expect(alarmReads).toHaveBeenCalledTimes(pages.length + 1);
+    expect(alarmReads.mock.calls.length).toBeLessThan(names.length);
+    expect((await world.ledger.getRun(RUN_ID))?.halt?.reason).toBe(
+      "group web-05 while wave early baked: alarm web-05-5xx is ALARM",
+    );
   });
 
   it("counts a group an earlier attempt of the page marked regressed, without looking at it again", async () => {
