@@ -57,22 +57,26 @@ function row(name: string, value: string, target = "") {
   console.log(`${name.padEnd(44)} ${value.padStart(14)}  ${target}`);
 }
 
+/** "goal <= N", marked when the figure misses it. */
+function goalNote(value: number, goal: number): string {
+  return `goal <= ${goal}${value <= goal ? "" : "  (NOT MET)"}`;
+}
+
 function footprintRows(prefix: string, footprint: RunFootprint) {
-  const within = (value: number, goal: number) => `goal <= ${goal}${value <= goal ? "" : "  (NOT MET)"}`;
   row(
     `${prefix}AWS calls, largest invocation`,
     `${footprint.maxCallsPerInvocation}`,
-    `${within(footprint.maxCallsPerInvocation, GOALS.callsPerInvocation)} (${footprint.maxCallsFunction})`,
+    `${goalNote(footprint.maxCallsPerInvocation, GOALS.callsPerInvocation)} (${footprint.maxCallsFunction})`,
   );
   row(
     `${prefix}state payload, largest, bytes`,
     `${footprint.maxStatePayloadBytes}`,
-    `${within(footprint.maxStatePayloadBytes, GOALS.statePayloadBytes)} (${footprint.maxStatePayloadState})`,
+    `${goalNote(footprint.maxStatePayloadBytes, GOALS.statePayloadBytes)} (${footprint.maxStatePayloadState})`,
   );
   row(
     `${prefix}ledger item, largest, bytes`,
     `${footprint.maxLedgerItemBytes}`,
-    `${within(footprint.maxLedgerItemBytes, GOALS.ledgerItemBytes)} (${footprint.maxLedgerItemKey})`,
+    `${goalNote(footprint.maxLedgerItemBytes, GOALS.ledgerItemBytes)} (${footprint.maxLedgerItemKey})`,
   );
 }
 
@@ -124,8 +128,10 @@ for (const wave of run.result.waves) {
 }
 
 row("run status", `${run.result.status} (${upgraded}/${groups})`);
-row("real seconds (full run)", realSeconds.toFixed(2), "target < 60");
-row("peak RSS, MiB", peakRssMiB.toFixed(0), "target < 1024");
+// The issue's time goal is for the default fleet only.
+const defaultFleet = groups === 200 && instances === 10_000;
+row("real seconds (full run)", realSeconds.toFixed(2), defaultFleet ? goalNote(realSeconds, 12) : "");
+row("peak RSS, MiB", peakRssMiB.toFixed(0));
 row("virtual seconds", String(virtualSeconds));
 row("lower bound seconds", String(lowerBoundSeconds));
 row("virtualSeconds / lowerBoundSeconds", ratio.toFixed(4), "target <= 1.02");
@@ -152,7 +158,7 @@ const lostMetrics = lost.result.metrics;
 const lostRatio = (lostMetrics.virtualSeconds ?? 0) / (lostMetrics.lowerBoundSeconds || 1);
 console.log("");
 row("every event lost: run status", lost.result.status);
-row("every event lost: virtualSeconds / lowerBound", lostRatio.toFixed(4), "goal <= 1.08");
+row("every event lost: virtualSeconds / lowerBound", lostRatio.toFixed(4), goalNote(lostRatio, 1.08));
 row(
   "every event lost: virtual overhead vs events",
   `${(((lostMetrics.virtualSeconds ?? 0) / (virtualSeconds || 1) - 1) * 100).toFixed(1)}%`,
@@ -168,9 +174,14 @@ if (flags.large) {
   const bigMetrics = big.result.metrics;
   console.log("");
   row("1,000 groups / 50,000 instances: run status", big.result.status);
-  row("50,000 instances: real seconds (under load)", largeSeconds.toFixed(1), "goal <= 60");
-  row("time(1,000 groups) / time(200 groups)", (largeSeconds / realSeconds).toFixed(2), "goal <= 5.5");
-  row("peak RSS of this process, MiB", (process.resourceUsage().maxRSS / 1024).toFixed(0), "goal <= 512");
+  row("50,000 instances: real seconds", largeSeconds.toFixed(1), goalNote(largeSeconds, 60));
+  row(
+    "time(1,000 groups) / time(200 groups)",
+    (largeSeconds / realSeconds).toFixed(2),
+    goalNote(largeSeconds / realSeconds, 5.5),
+  );
+  const largeRssMiB = process.resourceUsage().maxRSS / 1024;
+  row("peak RSS of this process, MiB", largeRssMiB.toFixed(0), goalNote(largeRssMiB, 512));
   row(
     "50,000 instances: virtualSeconds / lowerBound",
     ((bigMetrics.virtualSeconds ?? 0) / (bigMetrics.lowerBoundSeconds || 1)).toFixed(4),
