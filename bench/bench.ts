@@ -188,3 +188,8 @@ if (flags.large) {
   );
   footprintRows("50,000 instances: ", big.footprint);
 }
+
+// Lambda bundles as SST deploys them, and the cold import of the small functions (bench/bundles.ts).
+console.log("");
+const { bundleRows } = await import("./bundles");
+await bundleRows(row);

@@ -1,82 +1,29 @@
-import {
-  type AutoScalingClient,
-  CancelInstanceRefreshCommand,
-  DescribeAutoScalingGroupsCommand,
-  EnableMetricsCollectionCommand,
-  type InstanceRefresh,
-  paginateDescribeInstanceRefreshes,
-  type RefreshPreferences,
-  RollbackInstanceRefreshCommand,
-  StartInstanceRefreshCommand,
-  UpdateAutoScalingGroupCommand,
-} from "@aws-sdk/client-auto-scaling";
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CreateLaunchTemplateVersionCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import {
-  type AlarmStateValue,
-  type GroupRollout,
-  type RefreshState,
-  RefreshStatusSchema,
-  refreshAlarmsNote,
-  type StartRefreshInput,
-  splitRefreshAlarms,
-  type TemplateUser,
-} from "@fleet-upgrade/core";
+import type { AlarmStateValue, GroupRollout } from "@fleet-upgrade/core";
+import { AutoScalingRollout, type AutoScalingRolloutClients } from "./autoscaling-rollout";
 import { UnexpectedResponseError } from "./errors";
-import { describeAlarmStates, describeAllAutoScalingGroups, launchTemplateSpec } from "./queries";
+import { describeAlarmStates } from "./queries";
 
-export interface AutoScalingGroupRolloutClients {
-  autoscaling: AutoScalingClient;
+export interface AutoScalingGroupRolloutClients extends AutoScalingRolloutClients {
   ec2: EC2Client;
   /** Reads alarm states before a refresh names them; without it, alarms are sent unchecked (at most 10). */
   cloudwatch?: CloudWatchClient;
 }
 
-type GroupSnapshot = NonNullable<Awaited<ReturnType<GroupRollout["describeGroup"]>>>;
-
 /**
- * Launch template versions and instance refreshes. Service errors propagate unchanged: callers match on
- * `error.name` (InstanceRefreshInProgressFault, ActiveInstanceRefreshNotFoundFault,
- * IrreversibleInstanceRefreshFault, ...).
+ * Launch template versions (EC2) and instance refreshes (Auto Scaling, see {@link AutoScalingRollout}),
+ * with the alarm states a refresh's alarm specification needs (CloudWatch).
  */
-export class AutoScalingGroupRollout implements GroupRollout {
-  constructor(private readonly clients: AutoScalingGroupRolloutClients) {}
-
-  async describeGroup(groupName: string): Promise<GroupSnapshot | null> {
-    const out = await this.clients.autoscaling.send(
-      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }),
-    );
-    const group = out.AutoScalingGroups?.find((candidate) => candidate.AutoScalingGroupName === groupName);
-    if (group === undefined) return null;
-    const members = group.Instances ?? [];
-    const inService = members.filter((instance) => instance.LifecycleState === "InService");
-    return {
-      desired: group.DesiredCapacity ?? 0,
-      inService: inService.length,
-      healthyInService: inService.filter((instance) => instance.HealthStatus === "Healthy").length,
-      instances: members.flatMap((instance) =>
-        instance.InstanceId === undefined
-          ? []
-          : [
-              {
-                instanceId: instance.InstanceId,
-                launchTemplateVersion: instance.LaunchTemplate?.Version ?? null,
-                healthy: instance.HealthStatus === "Healthy",
-                lifecycleState: instance.LifecycleState ?? "Unknown",
-              },
-            ],
-      ),
-    };
+export class AutoScalingGroupRollout extends AutoScalingRollout {
+  constructor(private readonly allClients: AutoScalingGroupRolloutClients) {
+    super(allClients);
   }
 
-  async createLaunchTemplateVersion(input: {
-    launchTemplateId: string;
-    sourceVersion: number;
-    imageId: string;
-    description: string;
-    clientToken: string;
-  }): Promise<number> {
-    const out = await this.clients.ec2.send(
+  override async createLaunchTemplateVersion(
+    input: Parameters<GroupRollout["createLaunchTemplateVersion"]>[0],
+  ): Promise<number> {
+    const out = await this.allClients.ec2.send(
       new CreateLaunchTemplateVersionCommand({
         LaunchTemplateId: input.launchTemplateId,
         SourceVersion: String(input.sourceVersion),
@@ -91,92 +38,11 @@ export class AutoScalingGroupRollout implements GroupRollout {
     return version;
   }
 
-  async listTemplateUsers(): Promise<TemplateUser[]> {
-    const users: TemplateUser[] = [];
-    for (const group of await describeAllAutoScalingGroups(this.clients.autoscaling)) {
-      const spec = launchTemplateSpec(group);
-      if (group.AutoScalingGroupName === undefined || spec === undefined) continue;
-      users.push({
-        groupName: group.AutoScalingGroupName,
-        launchTemplateId: spec.LaunchTemplateId ?? null,
-        launchTemplateName: spec.LaunchTemplateName ?? null,
-        // A group that names no version launches from the template's default one.
-        // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html
-        version: spec.Version ?? "$Default",
-      });
-    }
-    return users;
-  }
-
-  async enableMetricsCollection(groupName: string): Promise<void> {
-    // Without Metrics, every group metric; "1Minute" is the only granularity AWS offers, and group
-    // metrics at that granularity cost nothing extra.
-    // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_EnableMetricsCollection.html
-    await this.clients.autoscaling.send(
-      new EnableMetricsCollectionCommand({ AutoScalingGroupName: groupName, Granularity: "1Minute" }),
-    );
-  }
-
-  async pinLaunchTemplateVersion(
-    groupName: string,
-    launchTemplateId: string,
-    version: number,
-  ): Promise<void> {
-    await this.clients.autoscaling.send(
-      new UpdateAutoScalingGroupCommand({
-        AutoScalingGroupName: groupName,
-        LaunchTemplate: { LaunchTemplateId: launchTemplateId, Version: String(version) },
-      }),
-    );
-  }
-
-  async startRefresh(input: StartRefreshInput): Promise<string> {
-    let states: Map<string, AlarmStateValue> | null;
-    try {
-      states = await this.alarmStates(input.alarmNames);
-    } catch (error) {
-      // States unknown: name none in the AlarmSpecification (AWS could refuse the refresh); the
-      // run's own health checks judge them all, and the note says why.
-      states = null;
-      input.onAlarmsNote?.(
-        `alarm states unreadable (${(error as Error).name}): ${input.alarmNames.join(", ")} judged by the run's own health checks only`,
-      );
-    }
-    const { watched, judgedByRun } =
-      states === null ? { watched: [], judgedByRun: [] } : splitRefreshAlarms(input.alarmNames, states);
-    const note = refreshAlarmsNote(judgedByRun);
-    if (note !== null) input.onAlarmsNote?.(note);
-    const preferences: RefreshPreferences = {
-      MinHealthyPercentage: input.minHealthyPercentage,
-      MaxHealthyPercentage: input.maxHealthyPercentage,
-      ...(input.instanceWarmupSeconds !== null && { InstanceWarmup: input.instanceWarmupSeconds }),
-      // Without a final 100 the refresh would stop at the last checkpoint instead of finishing.
-      CheckpointPercentages: [...input.checkpointPercentages, 100],
-      CheckpointDelay: input.checkpointDelaySeconds,
-      SkipMatching: false,
-      AutoRollback: input.autoRollback ?? true,
-      ...(watched.length > 0 && { AlarmSpecification: { Alarms: watched } }),
-      ScaleInProtectedInstances: "Refresh",
-      StandbyInstances: "Ignore",
-    };
-    const out = await this.clients.autoscaling.send(
-      new StartInstanceRefreshCommand({
-        AutoScalingGroupName: input.groupName,
-        Strategy: "Rolling",
-        DesiredConfiguration: {
-          LaunchTemplate: { LaunchTemplateId: input.launchTemplateId, Version: String(input.version) },
-        },
-        Preferences: preferences,
-      }),
-    );
-    return refreshIdOf("StartInstanceRefresh", out);
-  }
-
   /** Each alarm's state; without a CloudWatch client, every alarm counts as OK. */
-  private async alarmStates(names: readonly string[]): Promise<Map<string, AlarmStateValue>> {
+  protected override async alarmStates(names: readonly string[]): Promise<Map<string, AlarmStateValue>> {
     const states = new Map<string, AlarmStateValue>();
     const unique = [...new Set(names)];
-    const cloudwatch = this.clients.cloudwatch;
+    const cloudwatch = this.allClients.cloudwatch;
     if (cloudwatch === undefined) {
       for (const name of unique) states.set(name, "OK");
       return states;
@@ -186,69 +52,4 @@ export class AutoScalingGroupRollout implements GroupRollout {
     }
     return states;
   }
-
-  async describeRefreshes(groupName: string, instanceRefreshIds?: string[]): Promise<RefreshState[]> {
-    const refreshes: RefreshState[] = [];
-    const pages = paginateDescribeInstanceRefreshes(
-      { client: this.clients.autoscaling },
-      {
-        AutoScalingGroupName: groupName,
-        ...(instanceRefreshIds !== undefined &&
-          instanceRefreshIds.length > 0 && { InstanceRefreshIds: instanceRefreshIds }),
-        MaxRecords: 100,
-      },
-    );
-    for await (const page of pages)
-      refreshes.push(...(page.InstanceRefreshes ?? []).map((refresh) => toRefreshState(refresh, groupName)));
-    // Auto Scaling lists newest first already; the stable sort keeps that promise whatever answers.
-    // A refresh without a start time has not started yet: it is the newest.
-    return refreshes.sort((a, b) => (b.startTime ?? "~").localeCompare(a.startTime ?? "~"));
-  }
-
-  async rollbackRefresh(groupName: string): Promise<string> {
-    const out = await this.clients.autoscaling.send(
-      new RollbackInstanceRefreshCommand({ AutoScalingGroupName: groupName }),
-    );
-    return refreshIdOf("RollbackInstanceRefresh", out);
-  }
-
-  async cancelRefresh(groupName: string): Promise<string> {
-    const out = await this.clients.autoscaling.send(
-      new CancelInstanceRefreshCommand({ AutoScalingGroupName: groupName }),
-    );
-    return refreshIdOf("CancelInstanceRefresh", out);
-  }
-}
-
-/** The refresh id an answer must carry; an answer without one is not one the product can track. */
-function refreshIdOf(operation: string, out: { InstanceRefreshId?: string | undefined }): string {
-  if (out.InstanceRefreshId === undefined) {
-    throw new UnexpectedResponseError(operation, "without an instance refresh id");
-  }
-  return out.InstanceRefreshId;
-}
-
-function toRefreshState(refresh: InstanceRefresh, groupName: string): RefreshState {
-  if (refresh.InstanceRefreshId === undefined) {
-    throw new UnexpectedResponseError("DescribeInstanceRefreshes", "without an instance refresh id");
-  }
-  const status = RefreshStatusSchema.safeParse(refresh.Status);
-  // Dropping a refresh of an unknown status could hide one in progress: better to stop and say so.
-  if (!status.success) {
-    throw new UnexpectedResponseError(
-      "DescribeInstanceRefreshes",
-      `status ${JSON.stringify(refresh.Status)} for refresh ${refresh.InstanceRefreshId}, unknown to this version`,
-    );
-  }
-  return {
-    instanceRefreshId: refresh.InstanceRefreshId,
-    groupName: refresh.AutoScalingGroupName ?? groupName,
-    status: status.data,
-    statusReason: refresh.StatusReason ?? null,
-    percentageComplete: refresh.PercentageComplete ?? 0,
-    instancesToUpdate: refresh.InstancesToUpdate ?? 0,
-    startTime: refresh.StartTime?.toISOString() ?? null,
-    endTime: refresh.EndTime?.toISOString() ?? null,
-    desiredVersion: refresh.DesiredConfiguration?.LaunchTemplate?.Version ?? null,
-  };
 }

@@ -34,15 +34,26 @@ export interface AwsClientsConfig {
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
-/** Creates each client once with the same region, credentials and retry policy ("standard" retries). */
-export function createAwsClients(config: AwsClientsConfig): AwsClients {
-  const settings = (name: keyof AwsClients) => ({
+/** The name of each client in {@link AwsClients}: the key a function names to get it built. */
+export type ClientName = keyof AwsClients;
+
+/** The settings every client gets: same region, credentials and retry policy ("standard" retries). */
+export function clientSettings(config: AwsClientsConfig, name: ClientName) {
+  return {
     region: config.region,
     maxAttempts: config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     retryMode: "standard",
     ...(config.credentials !== undefined && { credentials: config.credentials }),
     ...(config.endpoints?.[name] !== undefined && { endpoint: config.endpoints[name] }),
-  });
+  };
+}
+
+/**
+ * Creates every client once: the simulation, the CLI and tests. A deployed function builds only the
+ * clients its adapters use (packages/functions/src/runtime/adapters.ts), so its bundle carries no other.
+ */
+export function createAwsClients(config: AwsClientsConfig): AwsClients {
+  const settings = (name: ClientName) => clientSettings(config, name);
   return {
     autoscaling: new AutoScalingClient(settings("autoscaling")),
     ec2: new EC2Client(settings("ec2")),

@@ -1,15 +1,12 @@
-import { type CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import {
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { paginateDescribeInstanceInformation, type SSMClient } from "@aws-sdk/client-ssm";
-import type { HealthMonitor } from "@fleet-upgrade/core";
-import { describeAlarmStates } from "./queries";
+import { CloudWatchHealth, type CloudWatchHealthClients } from "./cloudwatch-health";
 import { chunk } from "./support";
 
-export interface AwsHealthMonitorClients {
-  cloudwatch: CloudWatchClient;
+export interface AwsHealthMonitorClients extends CloudWatchHealthClients {
   elbv2: ElasticLoadBalancingV2Client;
   ssm: SSMClient;
 }
@@ -27,37 +24,19 @@ function severity(state: string): number {
 }
 
 /** Health signals from CloudWatch, ELBv2 target health and SSM. */
-export class AwsHealthMonitor implements HealthMonitor {
-  constructor(private readonly clients: AwsHealthMonitorClients) {}
-
-  async minInService(groupName: string, from: Date, to: Date): Promise<number | null> {
-    const out = await this.clients.cloudwatch.send(
-      new GetMetricStatisticsCommand({
-        Namespace: "AWS/AutoScaling",
-        MetricName: "GroupInServiceInstances",
-        Dimensions: [{ Name: "AutoScalingGroupName", Value: groupName }],
-        StartTime: from,
-        EndTime: to,
-        Period: 60,
-        Statistics: ["Minimum"],
-      }),
-    );
-    const minima = (out.Datapoints ?? []).flatMap((point) =>
-      point.Minimum === undefined ? [] : [point.Minimum],
-    );
-    return minima.length === 0 ? null : Math.min(...minima);
+export class AwsHealthMonitor extends CloudWatchHealth {
+  constructor(private readonly allClients: AwsHealthMonitorClients) {
+    super(allClients);
   }
 
-  /** Metric and composite alarms alike (DescribeAlarms returns only metric alarms unless asked for both). */
-  async alarmStates(alarmNames: string[]): Promise<Record<string, string>> {
-    return Object.fromEntries(await describeAlarmStates(this.clients.cloudwatch, alarmNames));
-  }
-
-  async targetHealth(targetGroupArns: string[], instanceIds: string[]): Promise<Record<string, string>> {
+  override async targetHealth(
+    targetGroupArns: string[],
+    instanceIds: string[],
+  ): Promise<Record<string, string>> {
     const health: Record<string, string> = {};
     if (instanceIds.length === 0) return health;
     for (const targetGroupArn of targetGroupArns) {
-      const out = await this.clients.elbv2.send(
+      const out = await this.allClients.elbv2.send(
         new DescribeTargetHealthCommand({
           TargetGroupArn: targetGroupArn,
           Targets: instanceIds.map((Id) => ({ Id })),
@@ -74,11 +53,11 @@ export class AwsHealthMonitor implements HealthMonitor {
     return health;
   }
 
-  async pingStatus(instanceIds: string[]): Promise<Record<string, string>> {
+  override async pingStatus(instanceIds: string[]): Promise<Record<string, string>> {
     const statuses: Record<string, string> = {};
     for (const batch of chunk([...new Set(instanceIds)], 50)) {
       const pages = paginateDescribeInstanceInformation(
-        { client: this.clients.ssm },
+        { client: this.allClients.ssm },
         { Filters: [{ Key: "InstanceIds", Values: batch }], MaxResults: 50 },
       );
       for await (const page of pages) {

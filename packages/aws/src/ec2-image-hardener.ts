@@ -7,36 +7,25 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import {
-  type Command,
-  DescribeInstanceInformationCommand,
-  GetCommandInvocationCommand,
-  paginateListCommands,
-  SendCommandCommand,
-  type SSMClient,
-} from "@aws-sdk/client-ssm";
-import type { CommandStatus, ImageHardener, LaunchBuilderInput } from "@fleet-upgrade/core";
+import type { LaunchBuilderInput } from "@fleet-upgrade/core";
 import { UnexpectedResponseError } from "./errors";
+import { SsmCommandRunner, type SsmCommandRunnerClients } from "./ssm-command-runner";
 import { isErrorNamed, recordToTags } from "./support";
 
-export interface Ec2ImageHardenerClients {
+export { COMMAND_TIMEOUT_SECONDS } from "./ssm-command-runner";
+
+export interface Ec2ImageHardenerClients extends SsmCommandRunnerClients {
   ec2: EC2Client;
-  ssm: SSMClient;
 }
 
-/**
- * SendCommand's TimeoutSeconds: how long Run Command waits to deliver a command to the builder before it
- * ends TimedOut (DeliveryTimedOut) without running. It does not bound the run itself: that is each
- * document's own execution timeout (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html).
- */
-export const COMMAND_TIMEOUT_SECONDS = 3600;
-
 /** Launches a builder instance, runs SSM documents on it, images it and terminates it. */
-export class Ec2ImageHardener implements ImageHardener {
-  constructor(private readonly clients: Ec2ImageHardenerClients) {}
+export class Ec2ImageHardener extends SsmCommandRunner {
+  constructor(private readonly allClients: Ec2ImageHardenerClients) {
+    super(allClients);
+  }
 
-  async launchBuilder(input: LaunchBuilderInput): Promise<string> {
-    const out = await this.clients.ec2.send(
+  override async launchBuilder(input: LaunchBuilderInput): Promise<string> {
+    const out = await this.allClients.ec2.send(
       new RunInstancesCommand({
         ImageId: input.sourceImageId,
         // The SDK's union lags behind new instance types; EC2 validates the name.
@@ -57,7 +46,7 @@ export class Ec2ImageHardener implements ImageHardener {
     return instanceId;
   }
 
-  async describeBuilder(instanceId: string): Promise<{ state: string; pingStatus: string | null }> {
+  override async describeBuilder(instanceId: string): Promise<{ state: string; pingStatus: string | null }> {
     const [state, pingStatus] = await Promise.all([
       this.instanceState(instanceId),
       this.pingStatus(instanceId),
@@ -65,77 +54,13 @@ export class Ec2ImageHardener implements ImageHardener {
     return { state, pingStatus };
   }
 
-  async sendCommand(input: {
-    documentName: string;
-    instanceId: string;
-    parameters: Record<string, string[]>;
-    comment: string;
-  }): Promise<string> {
-    const out = await this.clients.ssm.send(
-      new SendCommandCommand({
-        DocumentName: input.documentName,
-        InstanceIds: [input.instanceId],
-        Parameters: input.parameters,
-        Comment: input.comment,
-        TimeoutSeconds: COMMAND_TIMEOUT_SECONDS,
-      }),
-    );
-    const commandId = out.Command?.CommandId;
-    if (commandId === undefined) throw new UnexpectedResponseError("SendCommand", "without a command id");
-    return commandId;
-  }
-
-  async findCommand(input: {
-    documentName: string;
-    instanceId: string;
-    comment: string;
-  }): Promise<string | null> {
-    const matches: Command[] = [];
-    const pages = paginateListCommands(
-      { client: this.clients.ssm },
-      {
-        InstanceId: input.instanceId,
-        Filters: [{ key: "DocumentName", value: input.documentName }],
-        MaxResults: 50,
-      },
-    );
-    for await (const page of pages)
-      matches.push(...(page.Commands ?? []).filter((command) => command.Comment === input.comment));
-    // The newest attempt is the one whose outcome counts.
-    const newest = matches.sort(
-      (a, b) => (b.RequestedDateTime?.getTime() ?? 0) - (a.RequestedDateTime?.getTime() ?? 0),
-    )[0];
-    return newest?.CommandId ?? null;
-  }
-
-  async getCommandStatus(commandId: string, instanceId: string): Promise<CommandStatus> {
-    try {
-      const out = await this.clients.ssm.send(
-        new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }),
-      );
-      return {
-        commandId,
-        instanceId,
-        status: out.Status ?? "Pending",
-        stdout: out.StandardOutputContent ?? "",
-        stderr: out.StandardErrorContent ?? "",
-      };
-    } catch (error) {
-      // Right after SendCommand the invocation may not exist yet.
-      if (isErrorNamed(error, "InvocationDoesNotExist")) {
-        return { commandId, instanceId, status: "Pending", stdout: "", stderr: "" };
-      }
-      throw error;
-    }
-  }
-
-  async createImage(input: {
+  override async createImage(input: {
     instanceId: string;
     name: string;
     tags: Record<string, string>;
   }): Promise<string> {
     try {
-      const out = await this.clients.ec2.send(
+      const out = await this.allClients.ec2.send(
         new CreateImageCommand({
           InstanceId: input.instanceId,
           Name: input.name,
@@ -148,7 +73,7 @@ export class Ec2ImageHardener implements ImageHardener {
     } catch (error) {
       if (!isErrorNamed(error, "InvalidAMIName.Duplicate")) throw error;
       // Names are deterministic: the image of that name is this step's own earlier attempt.
-      const existing = await this.clients.ec2.send(
+      const existing = await this.allClients.ec2.send(
         new DescribeImagesCommand({ Owners: ["self"], Filters: [{ Name: "name", Values: [input.name] }] }),
       );
       const imageId = existing.Images?.[0]?.ImageId;
@@ -157,9 +82,9 @@ export class Ec2ImageHardener implements ImageHardener {
     }
   }
 
-  async terminate(instanceId: string): Promise<void> {
+  override async terminate(instanceId: string): Promise<void> {
     try {
-      await this.clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+      await this.allClients.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
     } catch (error) {
       if (!isErrorNamed(error, "InvalidInstanceID.NotFound")) throw error;
     }
@@ -167,7 +92,7 @@ export class Ec2ImageHardener implements ImageHardener {
 
   private async instanceState(instanceId: string): Promise<string> {
     try {
-      const out = await this.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+      const out = await this.allClients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
       const instance = out.Reservations?.flatMap((reservation) => reservation.Instances ?? [])[0];
       // EC2 is eventually consistent: a just-launched instance can be invisible for a moment.
       return instance?.State?.Name ?? "pending";
@@ -175,12 +100,5 @@ export class Ec2ImageHardener implements ImageHardener {
       if (isErrorNamed(error, "InvalidInstanceID.NotFound")) return "pending";
       throw error;
     }
-  }
-
-  private async pingStatus(instanceId: string): Promise<string | null> {
-    const out = await this.clients.ssm.send(
-      new DescribeInstanceInformationCommand({ Filters: [{ Key: "InstanceIds", Values: [instanceId] }] }),
-    );
-    return out.InstanceInformationList?.[0]?.PingStatus ?? null;
   }
 }

@@ -54,3 +54,15 @@ export class LedgerReadError extends LedgerBatchError {
     super(tableName, unprocessedCount, attempts, "key(s) of a batch read from", options);
   }
 }
+
+/** An adapter was built without a client one of its calls needs (a function that bundles only some). */
+export class ClientNotGivenError extends Error {
+  override readonly name = "ClientNotGivenError";
+
+  constructor(
+    readonly client: string,
+    readonly operation: string,
+  ) {
+    super(`${operation} needs the ${client} client, which this function was not given (runtime/adapters.ts)`);
+  }
+}

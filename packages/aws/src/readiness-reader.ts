@@ -1,256 +1,28 @@
-import {
-  type AutoScalingClient,
-  type AutoScalingGroup,
-  DescribeInstanceRefreshesCommand,
-} from "@aws-sdk/client-auto-scaling";
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import {
-  DescribeLaunchTemplatesCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  type EC2Client,
-} from "@aws-sdk/client-ec2";
 import type { IAMClient } from "@aws-sdk/client-iam";
-import type {
-  AlarmDescription,
-  FleetTargets,
-  GroupDescription,
-  ReadinessReader,
-  TemplateDescription,
-} from "@fleet-upgrade/core";
-import {
-  describeAlarmStates,
-  describeAllAutoScalingGroups,
-  instanceProfileRole,
-  launchTemplateSpec,
-} from "./queries";
-import { chunk, hasAllTags, mapLimit, tagsToRecord } from "./support";
+import type { AlarmDescription } from "@fleet-upgrade/core";
+import { GroupsReader, type GroupsReaderClients } from "./groups-reader";
+import { describeAlarmStates, instanceProfileRole } from "./queries";
 
-export interface AwsReadinessReaderClients {
-  autoscaling: AutoScalingClient;
-  ec2: EC2Client;
+export interface AwsReadinessReaderClients extends GroupsReaderClients {
   cloudwatch: CloudWatchClient;
   iam: IAMClient;
 }
 
-/** Calls in flight at once for per-group and per-template reads: gentle on the services' request rates. */
-const CONCURRENCY = 8;
-/** DescribeLaunchTemplates takes at most 200 results per page (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplates.html). */
-const TEMPLATES_PER_CALL = 200;
-/** Refresh statuses during which StartInstanceRefresh is refused (InstanceRefreshInProgressFault). */
-const ACTIVE = new Set(["Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking"]);
-
-/**
- * The preflight's read-only look at the account. Calls: DescribeAutoScalingGroups once over every
- * group (paged by 100: the targets and who else uses their templates), DescribeLaunchTemplates by id
- * (200 a page), DescribeLaunchTemplateVersions once per distinct template version, one first page of
- * DescribeInstanceRefreshes per targeted group (an active refresh is always the newest),
- * GetInstanceProfile once per distinct instance profile the templates name, and DescribeAlarms by 100
- * names.
- */
-export class AwsReadinessReader implements ReadinessReader {
-  constructor(private readonly clients: AwsReadinessReaderClients) {}
-
-  async describeTargets(
-    input: Parameters<ReadinessReader["describeTargets"]>[0],
-  ): Promise<GroupDescription[]> {
-    const all = await this.allGroups();
-    const targeted = all.filter((g) => isTargeted(g, input.targets));
-    const specOf = (g: AutoScalingGroup) => launchTemplateSpec(g);
-
-    const templateIds = [
-      ...new Set(
-        targeted.flatMap((g) => (specOf(g)?.LaunchTemplateId ? [specOf(g)?.LaunchTemplateId as string] : [])),
-      ),
-    ];
-    const templateNames = [
-      ...new Set(
-        targeted.flatMap((g) => {
-          const s = specOf(g);
-          return s && s.LaunchTemplateId === undefined && s.LaunchTemplateName ? [s.LaunchTemplateName] : [];
-        }),
-      ),
-    ];
-    const templates = await this.templates(templateIds, templateNames);
-
-    const versionKeys = [
-      ...new Set(
-        targeted.flatMap((g) => {
-          const s = specOf(g);
-          const t =
-            s && templates.find((x) => x.id === s.LaunchTemplateId || x.name === s.LaunchTemplateName);
-          return t ? [`${t.id}|${s?.Version ?? "$Default"}`] : [];
-        }),
-      ),
-    ];
-    const versions = new Map(
-      await mapLimit(versionKeys, CONCURRENCY, async (key) => {
-        const [id, version] = key.split("|") as [string, string];
-        return [key, await this.version(id, version)] as const;
-      }),
-    );
-
-    const profiles = [
-      ...new Set([...versions.values()].flatMap((v) => (v?.instanceProfile ? [v.instanceProfile] : []))),
-    ];
-    const roles = new Map(
-      await mapLimit(
-        profiles,
-        CONCURRENCY,
-        async (profile) => [profile, await instanceProfileRole(this.clients.iam, profile)] as const,
-      ),
-    );
-
-    const refreshes = await mapLimit(targeted, CONCURRENCY, (g) =>
-      this.activeRefreshes(g.AutoScalingGroupName as string),
-    );
-
-    const alarmNamesOf = (g: AutoScalingGroup): AlarmDescription[] => {
-      const own = (tagsToRecord(g.Tags)[input.alarmsTag] ?? "")
-        .split(",")
-        .map((a) => a.trim())
-        .filter((a) => a !== "");
-      const named: AlarmDescription[] = input.requestAlarms.map((name) => ({
-        name,
-        exists: false,
-        state: null,
-        namedBy: "request",
-      }));
-      for (const name of own)
-        if (!named.some((a) => a.name === name))
-          named.push({ name, exists: false, state: null, namedBy: "tag" });
-      return named;
-    };
-    const states = await this.alarmStates([
-      ...new Set(targeted.flatMap((g) => alarmNamesOf(g).map((a) => a.name))),
-    ]);
-
-    return targeted.map((g, index) => {
-      const name = g.AutoScalingGroupName as string;
-      const spec = specOf(g);
-      const template =
-        spec && templates.find((x) => x.id === spec.LaunchTemplateId || x.name === spec.LaunchTemplateName);
-      const versionSpec = spec?.Version ?? "$Default";
-      let launch: GroupDescription["launch"];
-      if (template) {
-        const version = versions.get(`${template.id}|${versionSpec}`);
-        launch = {
-          kind: "launchTemplate",
-          id: template.id,
-          name: template.name,
-          versionSpec,
-          tags: template.tags,
-          instanceProfile: version?.instanceProfile ?? null,
-          instanceProfileRole: version?.instanceProfile ? (roles.get(version.instanceProfile) ?? null) : null,
-          userData: version?.userData ?? null,
-        } satisfies TemplateDescription;
-      } else {
-        launch = { kind: "launchConfiguration", name: g.LaunchConfigurationName ?? "(none)" };
-      }
-      const sharedWith = template
-        ? all
-            .filter((other) => other.AutoScalingGroupName !== name)
-            .flatMap((other) => {
-              const s = specOf(other);
-              if (!s || (s.LaunchTemplateId !== template.id && s.LaunchTemplateName !== template.name))
-                return [];
-              return [
-                {
-                  group: other.AutoScalingGroupName as string,
-                  versionSpec: s.Version ?? "$Default",
-                  inRun: isTargeted(other, input.targets),
-                },
-              ];
-            })
-        : [];
-      const facts = input.instances[name] ?? { withoutInventory: [], notOnline: [] };
-      return {
-        group: name,
-        launch,
-        sharedWith,
-        foreignRefreshes: refreshes[index] ?? [],
-        alarms: alarmNamesOf(g).map((a) => {
-          const state = states.get(a.name);
-          return state === undefined ? a : { ...a, exists: true, state };
-        }),
-        metricsCollectionEnabled: (g.EnabledMetrics ?? []).length > 0,
-        instancesWithoutInventory: facts.withoutInventory,
-        instancesNotOnline: facts.notOnline,
-      };
-    });
+/** The preflight's full look: {@link GroupsReader} with instance profile roles (IAM) and alarm states (CloudWatch). */
+export class AwsReadinessReader extends GroupsReader {
+  constructor(private readonly allClients: AwsReadinessReaderClients) {
+    super(allClients);
   }
 
-  async untargetedMembers(targets: FleetTargets): Promise<Record<string, string[]>> {
-    const members: Record<string, string[]> = {};
-    for (const g of await this.allGroups()) {
-      if (isTargeted(g, targets)) continue;
-      members[g.AutoScalingGroupName as string] = (g.Instances ?? []).flatMap((i) =>
-        i.InstanceId === undefined ? [] : [i.InstanceId],
-      );
-    }
-    return members;
+  protected override async profileRole(profile: string): Promise<string | null> {
+    return instanceProfileRole(this.allClients.iam, profile);
   }
 
-  private async allGroups(): Promise<AutoScalingGroup[]> {
-    const groups = await describeAllAutoScalingGroups(this.clients.autoscaling);
-    return groups.filter((g) => g.AutoScalingGroupName !== undefined);
-  }
-
-  private async templates(
-    ids: string[],
-    names: string[],
-  ): Promise<{ id: string; name: string; tags: Record<string, string> }[]> {
-    const found: { id: string; name: string; tags: Record<string, string> }[] = [];
-    const requests = [
-      ...chunk(ids, TEMPLATES_PER_CALL).map((LaunchTemplateIds) => ({ LaunchTemplateIds })),
-      ...chunk(names, TEMPLATES_PER_CALL).map((LaunchTemplateNames) => ({ LaunchTemplateNames })),
-    ];
-    for (const request of requests) {
-      const out = await this.clients.ec2.send(new DescribeLaunchTemplatesCommand(request));
-      for (const t of out.LaunchTemplates ?? []) {
-        if (t.LaunchTemplateId === undefined) continue;
-        found.push({ id: t.LaunchTemplateId, name: t.LaunchTemplateName ?? "", tags: tagsToRecord(t.Tags) });
-      }
-    }
-    return found;
-  }
-
-  private async version(
-    launchTemplateId: string,
-    version: string,
-  ): Promise<{ userData: string | null; instanceProfile: string | null } | undefined> {
-    const out = await this.clients.ec2.send(
-      new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: launchTemplateId, Versions: [version] }),
-    );
-    const data = out.LaunchTemplateVersions?.[0]?.LaunchTemplateData;
-    if (data === undefined) return undefined;
-    const profile = data.IamInstanceProfile;
-    // A template names its profile by name or by ARN (arn:aws:iam::<account>:instance-profile/<path>/<name>);
-    // a name holds no "/", so the ARN's last segment is the name.
-    const profileName = profile?.Name ?? profile?.Arn?.split("/").pop() ?? null;
-    return { userData: data.UserData ?? null, instanceProfile: profileName || null };
-  }
-
-  private async activeRefreshes(groupName: string): Promise<{ instanceRefreshId: string; status: string }[]> {
-    const out = await this.clients.autoscaling.send(
-      new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: groupName, MaxRecords: 10 }),
-    );
-    return (out.InstanceRefreshes ?? []).flatMap((r) =>
-      r.InstanceRefreshId !== undefined && r.Status !== undefined && ACTIVE.has(r.Status)
-        ? [{ instanceRefreshId: r.InstanceRefreshId, status: r.Status }]
-        : [],
-    );
-  }
-
-  private async alarmStates(names: string[]): Promise<Map<string, AlarmDescription["state"]>> {
+  protected override async alarmStates(names: string[]): Promise<Map<string, AlarmDescription["state"]>> {
     const states = new Map<string, AlarmDescription["state"]>();
-    for (const [name, s] of await describeAlarmStates(this.clients.cloudwatch, names))
+    for (const [name, s] of await describeAlarmStates(this.allClients.cloudwatch, names))
       states.set(name, s === "OK" || s === "ALARM" || s === "INSUFFICIENT_DATA" ? s : null);
     return states;
   }
-}
-
-function isTargeted(group: AutoScalingGroup, targets: FleetTargets): boolean {
-  const name = group.AutoScalingGroupName as string;
-  if (targets.autoScalingGroupNames.length > 0 && !targets.autoScalingGroupNames.includes(name)) return false;
-  return hasAllTags(tagsToRecord(group.Tags), targets.tags);
 }

@@ -1,11 +1,10 @@
 import { type EC2Client, type Image, paginateDescribeImages } from "@aws-sdk/client-ec2";
-import type { SSMClient } from "@aws-sdk/client-ssm";
-import type { ImageCatalog, ImageInfo } from "@fleet-upgrade/core";
-import { describeImagesByIds, getParameterValues, toImageInfo } from "./queries";
+import type { ImageInfo } from "@fleet-upgrade/core";
+import { describeImagesByIds, toImageInfo } from "./queries";
+import { SsmParameterCatalog, type SsmParameterCatalogClients } from "./ssm-parameter-catalog";
 import { hasAllTags } from "./support";
 
-export interface SsmImageCatalogClients {
-  ssm: SSMClient;
+export interface SsmImageCatalogClients extends SsmParameterCatalogClients {
   ec2: EC2Client;
 }
 
@@ -13,23 +12,21 @@ export interface SsmImageCatalogClients {
  * AMIs and the SSM parameters that name them. Images of an architecture the product does not roll out
  * (i386, mac) are left out of every answer; unknown image ids and parameter names are simply absent.
  */
-export class SsmImageCatalog implements ImageCatalog {
-  constructor(private readonly clients: SsmImageCatalogClients) {}
-
-  getParameters(names: string[]): Promise<Record<string, string>> {
-    return getParameterValues(this.clients.ssm, names);
+export class SsmImageCatalog extends SsmParameterCatalog {
+  constructor(private readonly allClients: SsmImageCatalogClients) {
+    super(allClients);
   }
 
-  async describeImages(imageIds: string[]): Promise<ImageInfo[]> {
-    const images = await describeImagesByIds(this.clients.ec2, imageIds);
+  override async describeImages(imageIds: string[]): Promise<ImageInfo[]> {
+    const images = await describeImagesByIds(this.allClients.ec2, imageIds);
     return toImageInfos(images);
   }
 
-  async findOwnImages(tags: Record<string, string>): Promise<ImageInfo[]> {
+  override async findOwnImages(tags: Record<string, string>): Promise<ImageInfo[]> {
     const filters = Object.entries(tags).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] }));
     const images: Image[] = [];
     const pages = paginateDescribeImages(
-      { client: this.clients.ec2 },
+      { client: this.allClients.ec2 },
       { Owners: ["self"], ...(filters.length > 0 && { Filters: filters }), MaxResults: 1000 },
     );
     for await (const page of pages) images.push(...(page.Images ?? []));

@@ -3,8 +3,11 @@
  * app's answer out (lambda-entry.ts). IAM (SigV4) is checked by API Gateway on every route but
  * `/chat/slack`, whose Slack signature the app checks with the secret read from SSM Parameter Store.
  */
-import { createAwsClients, SfnRunStarter, SsmSlackSettings } from "@fleet-upgrade/aws";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { clientSettings, SfnRunStarter, SsmSlackSettings } from "@fleet-upgrade/aws";
 import type { LambdaContext } from "hono/aws-lambda";
+import { sfnTaskResumer } from "../runtime/adapters";
 import { depsFromEnvironment, type TaskLogger } from "../runtime/deps";
 import { ENV, readEnvironment, StatusApiEnvironmentSchema } from "../runtime/environment";
 import { entryPoint } from "../runtime/lambda";
@@ -19,21 +22,28 @@ const NOT_CONFIGURED =
 /** Everything the app needs, from the environment, once per cold start. */
 export function statusContextFromEnvironment(env: NodeJS.ProcessEnv, logger: TaskLogger): StatusContext {
   const parsed = readEnvironment(StatusApiEnvironmentSchema, env);
-  const clients = createAwsClients({ region: parsed[ENV.region] });
+  const region = { region: parsed[ENV.region] };
   const secretName = parsed[ENV.slackSigningSecretParameter];
   const usersName = parsed[ENV.slackAllowedUsersParameter];
   let slack: StatusContext["slack"] = { ...slackSettingsFromEnv({}), unconfigured: NOT_CONFIGURED };
   if (secretName && usersName) {
-    const ssm = new SsmSlackSettings(clients, {
-      signingSecretParameter: secretName,
-      allowedUsersParameter: usersName,
-    });
+    const ssm = new SsmSlackSettings(
+      { ssm: new SSMClient(clientSettings(region, "ssm")) },
+      {
+        signingSecretParameter: secretName,
+        allowedUsersParameter: usersName,
+      },
+    );
     slack = async (): Promise<SlackSettings> => ({ ...(await ssm.load()), unconfigured: NOT_CONFIGURED });
   }
   return {
     answers: new AnswerCache(),
-    deps: depsFromEnvironment(env, logger),
-    starter: new SfnRunStarter(clients, parsed[ENV.stateMachineArn]),
+    // The API resumes waits (approve, abort) besides reading the ledger: no other adapter.
+    deps: depsFromEnvironment(env, logger, "statusApi", { resumer: sfnTaskResumer }),
+    starter: new SfnRunStarter(
+      { sfn: new SFNClient(clientSettings(region, "sfn")) },
+      parsed[ENV.stateMachineArn],
+    ),
     slack,
   };
 }

@@ -1,11 +1,13 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   AutoScalingFleetInventory,
   AutoScalingGroupRollout,
   type AwsClients,
   AwsHealthMonitor,
   AwsReadinessReader,
+  type ClientName,
   CloudWatchMetricReader,
-  createAwsClients,
+  clientSettings,
   DynamoLedgerStore,
   Ec2ImageHardener,
   SfnTaskResumer,
@@ -28,8 +30,10 @@ import {
   VERIFY_DOCUMENT_NAME,
 } from "@fleet-upgrade/core";
 import { z } from "zod";
+import type { AdapterContext, AdapterFactories, AdapterName } from "./adapters";
 import { BaseEnvironmentSchema, ENV, readEnvironment } from "./environment";
-import { EmfMetricsSink, type MetricsSink, noMetrics } from "./metrics";
+import { DependencyNotDeclaredError } from "./errors";
+import { type MetricsSink, noMetrics } from "./metrics";
 
 /** Settings every task reads; in AWS they come from the environment, validated at cold start. */
 export const FunctionSettingsSchema = z.object({
@@ -154,17 +158,68 @@ export function depsFromClients(clients: AwsClients, options: DepsOptions): Func
   };
 }
 
-/** Reads and validates the environment once per cold start; a bad variable fails loudly, naming it. */
-export function depsFromEnvironment(env: NodeJS.ProcessEnv, logger: TaskLogger): FunctionDeps {
+/** Every dependency an entry point may name, in {@link AdapterName}'s order. */
+export const ADAPTER_NAMES: readonly AdapterName[] = [
+  "inventory",
+  "catalog",
+  "hardener",
+  "rollout",
+  "readiness",
+  "health",
+  "metrics",
+  "resumer",
+  "notifier",
+  "metricsSink",
+];
+
+/**
+ * A deployed function's dependencies, from its environment once per cold start (a bad variable fails
+ * loudly, naming it): the ledger, settings and logger always; each adapter the entry point names
+ * (`factories`) built on first use; any other fails when used, naming it ({@link DependencyNotDeclaredError}).
+ * Without a metrics factory nothing is recorded.
+ */
+export function depsFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  logger: TaskLogger,
+  functionName: string,
+  factories: AdapterFactories,
+): FunctionDeps {
   const parsed = readEnvironment(BaseEnvironmentSchema, env);
   const json = parsed[ENV.settings];
   const settings = json ? FunctionSettingsSchema.parse(JSON.parse(json)) : DEFAULT_SETTINGS;
-  const clients = createAwsClients({ region: parsed[ENV.region] });
-  return depsFromClients(clients, {
-    tableName: parsed[ENV.ledgerTable],
+  const config = { region: parsed[ENV.region] };
+  const clients = new Map<ClientName, unknown>();
+  const context: AdapterContext = {
+    client: (name, make) => {
+      if (!clients.has(name)) clients.set(name, new make(clientSettings(config, name)));
+      return clients.get(name) as AwsClients[typeof name];
+    },
+    settings,
+    notificationTopicArn: parsed[ENV.notificationTopicArn] || null,
+  };
+  const dynamodb = context.client("dynamodb", DynamoDBClient);
+  const base = {
+    ledger: new RunLedger(new DynamoLedgerStore({ dynamodb, tableName: parsed[ENV.ledgerTable] })),
+    now: () => new Date(),
     settings,
     logger,
-    notificationTopicArn: parsed[ENV.notificationTopicArn] || null,
-    metricsSink: new EmfMetricsSink(settings.readiness.stage),
-  });
+  };
+  const built = new Map<AdapterName, unknown>();
+  for (const key of ADAPTER_NAMES) {
+    Object.defineProperty(base, key, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        if (!built.has(key)) {
+          const factory = factories[key];
+          if (factory === undefined && key !== "metricsSink")
+            throw new DependencyNotDeclaredError(functionName, key);
+          built.set(key, factory === undefined ? noMetrics : factory.build(context));
+        }
+        return built.get(key);
+      },
+    });
+  }
+  // Every key of FunctionDeps is defined above: the base members, and a getter per adapter name.
+  return base as FunctionDeps;
 }

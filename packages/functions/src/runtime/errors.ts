@@ -69,3 +69,16 @@ export class InstanceRefreshGoneError extends FleetUpgradeError {
     super(`instance refresh ${instanceRefreshId} of ${group} is gone from DescribeInstanceRefreshes`);
   }
 }
+
+/** A task used an adapter or client its entry point did not name, so its bundle does not carry it. */
+export class DependencyNotDeclaredError extends FleetUpgradeError {
+  override readonly name = "DependencyNotDeclaredError";
+  constructor(
+    readonly functionName: string,
+    readonly dependency: string,
+  ) {
+    super(
+      `${functionName} used ${dependency}, which its entry point does not name: add its factory to the entry's taskHandler call (runtime/adapters.ts) and the action to infra/iam.ts`,
+    );
+  }
+}

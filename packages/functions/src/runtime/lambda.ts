@@ -8,9 +8,11 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { depsFromEnvironment, type FunctionDeps, type TaskLogger } from "./deps";
+import type { AdapterFactories } from "./adapters";
+import { ADAPTER_NAMES, depsFromEnvironment, type FunctionDeps, type TaskLogger } from "./deps";
 import { SERVICE_NAME } from "./environment";
-import type { MetricsSink } from "./metrics";
+import { DependencyNotDeclaredError } from "./errors";
+import { type MetricsSink, noMetrics } from "./metrics";
 
 /** A task: the work of one Task state, given its input and its injected dependencies. */
 export type Task<I = unknown, O = unknown> = (input: I, deps: FunctionDeps) => Promise<O>;
@@ -95,19 +97,66 @@ export function entryPoint<E, R, C>(
     .handler(async (event: E, lambdaContext) => work(event, contextOf(), lambdaContext));
 }
 
+/** What each deployed entry point named, by function: recorded when its module loads. */
+const declaredAdapters = new Map<string, AdapterFactories>();
+
 /**
- * Wraps a task as a Lambda handler: its dependencies from the environment at cold start (or
- * injected, as the local runner does).
+ * The injected dependencies as the deployed function sees them: an adapter its entry point does not
+ * name fails when used ({@link DependencyNotDeclaredError}), and without a metrics factory nothing is
+ * recorded. So every simulated run proves each entry names what its task uses.
+ */
+function asDeployed(name: string, deps: FunctionDeps): FunctionDeps {
+  const adapters = declaredAdapters.get(name);
+  if (adapters === undefined) return deps;
+  // Copies getters as getters: reading an adapter here would build it (or fail) before the task asks.
+  const view = Object.defineProperties({}, Object.getOwnPropertyDescriptors(deps)) as FunctionDeps;
+  for (const key of ADAPTER_NAMES) {
+    Object.defineProperty(view, key, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        if (adapters[key] !== undefined) return deps[key];
+        if (key === "metricsSink") return noMetrics;
+        throw new DependencyNotDeclaredError(name, key);
+      },
+    });
+  }
+  return view;
+}
+
+/**
+ * Wraps a task as a Lambda handler with injected dependencies (the local runner, the simulation and
+ * tests inject them all; the task sees only what its entry point names, as when deployed).
  */
 export function lambdaHandler<I, O>(name: string, task: Task<I, O>, injected?: FunctionDeps) {
+  const deps = injected && asDeployed(name, injected);
   return entryPoint<I, O, FunctionDeps>(
     {
       name,
-      fromEnvironment: depsFromEnvironment,
-      injected,
+      fromEnvironment: (env, logger) => depsFromEnvironment(env, logger, name, {}),
+      injected: deps,
+      loggerOf: (each) => each.logger,
+      metricsOf: (each) => each.metricsSink,
+    },
+    task,
+  );
+}
+
+/**
+ * A deployed function's handler: `adapters` names the factories (runtime/adapters.ts) of what its
+ * task uses, the only adapters and SDK clients its bundle carries, built from the environment at cold
+ * start. The handler keeps them as `adapters`, for the bundle test.
+ */
+export function taskHandler<I, O>(name: string, task: Task<I, O>, adapters: AdapterFactories) {
+  declaredAdapters.set(name, adapters);
+  const handler = entryPoint<I, O, FunctionDeps>(
+    {
+      name,
+      fromEnvironment: (env, logger) => depsFromEnvironment(env, logger, name, adapters),
       loggerOf: (deps) => deps.logger,
       metricsOf: (deps) => deps.metricsSink,
     },
     task,
   );
+  return Object.assign(handler, { adapters });
 }

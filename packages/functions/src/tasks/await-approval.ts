@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { approvalKey } from "../api/operator";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { sfnTaskResumer, snsNotifier } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { notify } from "./shared/notify";
 import { WaveStateSchema } from "./shared/state";
 
@@ -42,4 +43,7 @@ export const awaitApprovalTask: Task<unknown, { waiting: string }> = async (even
   return { waiting: state.runId };
 };
 
-export const handler = lambdaHandler("awaitApproval", awaitApprovalTask);
+export const handler = taskHandler("awaitApproval", awaitApprovalTask, {
+  resumer: sfnTaskResumer,
+  notifier: snsNotifier,
+});

@@ -1,5 +1,6 @@
 import { CALLS_PER_INVOCATION, type GroupProgress, pageEnd } from "@fleet-upgrade/core";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { groupRollout, healthMonitor, metricReader } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { addFound, haltReason, lookAtGroup, lookCalls, withPageAlarms } from "./shared/bake-look";
 import { loadRun } from "./shared/load-run";
 import { type WaveState, WaveStateSchema } from "./shared/state";
@@ -111,4 +112,8 @@ export const bakeWaveTask: Task<unknown, WaveState> = async (event, deps) => {
   return { ...state, bake: { done: false, waitSeconds: wait, remainingSeconds: remaining - wait } };
 };
 
-export const handler = lambdaHandler("bakeWave", bakeWaveTask);
+export const handler = taskHandler("bakeWave", bakeWaveTask, {
+  rollout: groupRollout,
+  health: healthMonitor,
+  metrics: metricReader,
+});

@@ -1,5 +1,6 @@
 import { waveStatusOf } from "@fleet-upgrade/core";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { snsNotifier } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { loadRun } from "./shared/load-run";
 import { notify } from "./shared/notify";
 import { WaveStateSchema } from "./shared/state";
@@ -54,4 +55,4 @@ export const endWaveTask: Task<unknown, Record<string, unknown>> = async (event,
   return { runId: state.runId, wave: state.wave, status, revertCount: 0, awaitApproval };
 };
 
-export const handler = lambdaHandler("endWave", endWaveTask);
+export const handler = taskHandler("endWave", endWaveTask, { notifier: snsNotifier });

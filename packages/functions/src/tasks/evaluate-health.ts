@@ -5,7 +5,8 @@ import {
   pollAfterSeconds,
   splitByVersion,
 } from "@fleet-upgrade/core";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { groupRollout, healthMonitor, metricReader } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { expectedToNextStop, pacingOf } from "./shared/group-support";
 import {
   analysisWaitSeconds,
@@ -117,4 +118,8 @@ export const evaluateHealthTask: Task<unknown, GroupState> = async (event, deps)
   return next(health, undefined, progress);
 };
 
-export const handler = lambdaHandler("evaluateHealth", evaluateHealthTask);
+export const handler = taskHandler("evaluateHealth", evaluateHealthTask, {
+  rollout: groupRollout,
+  health: healthMonitor,
+  metrics: metricReader,
+});

@@ -1,6 +1,7 @@
 import { type GroupProgress, isErrorNamed } from "@fleet-upgrade/core";
+import { cloudWatchHealth, emfMetrics, groupRollout } from "../runtime/adapters";
 import type { FunctionDeps } from "../runtime/deps";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { recordGroupEnded } from "../runtime/metrics";
 import { ACTIVE_REFRESH, isOurs } from "./shared/group-support";
 import { describeError, HEALTH_CALLS } from "./shared/health-support";
@@ -178,4 +179,8 @@ export const finishGroupTask: Task<unknown, { group: string; outcome: string }> 
   return { group: name, outcome: next.outcome };
 };
 
-export const handler = lambdaHandler("finishGroup", finishGroupTask);
+export const handler = taskHandler("finishGroup", finishGroupTask, {
+  rollout: groupRollout,
+  health: cloudWatchHealth,
+  metricsSink: emfMetrics,
+});

@@ -8,7 +8,8 @@ import {
   runOutcomeOf,
 } from "@fleet-upgrade/core";
 import { z } from "zod";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { snsNotifier } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 import {
   boundedGroupOutcomes,
   closedWaves,
@@ -121,4 +122,4 @@ export const finishTask: Task<unknown, Output> = async (event, deps) => {
   return { runId, done: true, status: outcome.status, reason: outcome.reason };
 };
 
-export const handler = lambdaHandler("finish", finishTask);
+export const handler = taskHandler("finish", finishTask, { notifier: snsNotifier });

@@ -8,9 +8,10 @@ import {
   STIG_DOCUMENT_NAME,
 } from "@fleet-upgrade/core";
 import { z } from "zod";
+import { imageCatalog, imageHardener } from "../runtime/adapters";
 import type { FunctionDeps } from "../runtime/deps";
 import { TargetImageMissingError } from "../runtime/errors";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { complianceOf } from "./shared/health-support";
 import { loadRun } from "./shared/load-run";
 
@@ -252,4 +253,7 @@ export const hardenStepTask: Task<unknown, Output> = async (event, deps) => {
   }
 };
 
-export const handler = lambdaHandler("hardenStep", hardenStepTask);
+export const handler = taskHandler("hardenStep", hardenStepTask, {
+  catalog: imageCatalog,
+  hardener: imageHardener,
+});

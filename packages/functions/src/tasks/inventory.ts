@@ -1,5 +1,6 @@
 import { type InventorySummary, untargetedGroups } from "@fleet-upgrade/core";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { fleetInventory, groupsReader } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { loadRun } from "./shared/load-run";
 import { type RunState, RunStateSchema } from "./shared/state";
 
@@ -64,4 +65,7 @@ export const inventoryTask: Task<
   return { ...state, groups: summary.groups, instances: summary.instances, architectures };
 };
 
-export const handler = lambdaHandler("inventory", inventoryTask);
+export const handler = taskHandler("inventory", inventoryTask, {
+  inventory: fleetInventory,
+  readiness: groupsReader,
+});

@@ -10,7 +10,8 @@ import {
   skipReason,
 } from "@fleet-upgrade/core";
 import { z } from "zod";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { groupRollout } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { sharedTemplateReasons } from "./shared/group-support";
 import { loadRun } from "./shared/load-run";
 import { RunStateSchema } from "./shared/state";
@@ -176,4 +177,4 @@ export const planTask: Task<unknown, PlanOutput> = async (event, deps) => {
   };
 };
 
-export const handler = lambdaHandler("plan", planTask);
+export const handler = taskHandler("plan", planTask, { rollout: groupRollout });

@@ -4,8 +4,9 @@ import {
   expectedSecondsFromStart,
   pollAfterSeconds,
 } from "@fleet-upgrade/core";
+import { groupRollout } from "../runtime/adapters";
 import { InstanceRefreshGoneError, RefreshIdMissingError } from "../runtime/errors";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { expectedToNextStop, pacingOf } from "./shared/group-support";
 import { loadRun } from "./shared/load-run";
 import { lookAtRefresh } from "./shared/refresh-look";
@@ -45,4 +46,4 @@ export const pollRefreshTask: Task<unknown, GroupState> = async (event, deps) =>
   return { ...state, timeout: undefined, event: news, pollAfterSeconds: pollAfterSeconds(expected, true) };
 };
 
-export const handler = lambdaHandler("pollRefresh", pollRefreshTask);
+export const handler = taskHandler("pollRefresh", pollRefreshTask, { rollout: groupRollout });

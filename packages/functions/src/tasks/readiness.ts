@@ -1,5 +1,6 @@
 import { assertRunMayStart, judgeReadiness, planWaves, type ReadinessContext } from "@fleet-upgrade/core";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { readinessReader } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { ALARMS_TAG } from "./shared/group-support";
 import { loadRun } from "./shared/load-run";
 import { type RunState, RunStateSchema } from "./shared/state";
@@ -62,4 +63,4 @@ export const readinessTask: Task<unknown, RunState & { blocked: number }> = asyn
   return { ...state, blocked: report.blocked.length };
 };
 
-export const handler = lambdaHandler("readiness", readinessTask);
+export const handler = taskHandler("readiness", readinessTask, { readiness: readinessReader });

@@ -6,8 +6,9 @@ import {
   type RunStatus,
 } from "@fleet-upgrade/core";
 import { z } from "zod";
+import { emfMetrics, groupRollout, snsNotifier } from "../runtime/adapters";
 import type { FunctionDeps } from "../runtime/deps";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { recordGroupEnded } from "../runtime/metrics";
 import {
   boundedGroupOutcomes,
@@ -236,4 +237,8 @@ export const reconcileTask: Task<unknown, ReconcileOutput> = async (event, deps)
   return { ...base, done: true, status, reason };
 };
 
-export const handler = lambdaHandler("reconcile", reconcileTask);
+export const handler = taskHandler("reconcile", reconcileTask, {
+  rollout: groupRollout,
+  notifier: snsNotifier,
+  metricsSink: emfMetrics,
+});

@@ -1,4 +1,5 @@
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { groupRollout, snsNotifier } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { loadRun } from "./shared/load-run";
 import { notify } from "./shared/notify";
 import { revertGroup } from "./shared/revert";
@@ -36,4 +37,7 @@ export const rollbackGroupTask: Task<unknown, GroupState> = async (event, deps) 
   return next;
 };
 
-export const handler = lambdaHandler("rollbackGroup", rollbackGroupTask);
+export const handler = taskHandler("rollbackGroup", rollbackGroupTask, {
+  rollout: groupRollout,
+  notifier: snsNotifier,
+});

@@ -5,7 +5,8 @@ import {
   TargetImageNotFoundError,
 } from "@fleet-upgrade/core";
 import { z } from "zod";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { imageCatalog } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { loadRun } from "./shared/load-run";
 import { RunStateSchema } from "./shared/state";
 
@@ -64,4 +65,4 @@ export const selectTargetTask: Task<unknown, z.infer<typeof InputSchema>> = asyn
   return state;
 };
 
-export const handler = lambdaHandler("selectTarget", selectTargetTask);
+export const handler = taskHandler("selectTarget", selectTargetTask, { catalog: imageCatalog });

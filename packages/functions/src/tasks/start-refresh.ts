@@ -1,6 +1,7 @@
 import { type GroupProgress, isErrorNamed, pollAfterSeconds } from "@fleet-upgrade/core";
+import { launchTemplateRollout } from "../runtime/adapters";
 import { TargetImageMissingError } from "../runtime/errors";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { ACTIVE_REFRESH, alarmsOf, clientToken, expectedToNextStop, isOurs } from "./shared/group-support";
 import { loadRun } from "./shared/load-run";
 import { revertGroup } from "./shared/revert";
@@ -148,4 +149,4 @@ export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) =
   }
 };
 
-export const handler = lambdaHandler("startRefresh", startRefreshTask);
+export const handler = taskHandler("startRefresh", startRefreshTask, { rollout: launchTemplateRollout });

@@ -1,5 +1,5 @@
 import { WaveNotFoundError } from "../runtime/errors";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { loadRun } from "./shared/load-run";
 import { WaveStateSchema } from "./shared/state";
 
@@ -40,4 +40,4 @@ export const startWaveTask: Task<unknown, Record<string, unknown>> = async (even
   };
 };
 
-export const handler = lambdaHandler("startWave", startWaveTask);
+export const handler = taskHandler("startWave", startWaveTask, {});

@@ -1,6 +1,7 @@
 import { InvalidRunRequestError, needsHardening, newRunRecord, parseRunRequest } from "@fleet-upgrade/core";
 import { z } from "zod";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { snsNotifier } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { notify } from "./shared/notify";
 
 const InputSchema = z.object({ request: z.unknown(), runId: z.string().min(1) });
@@ -38,4 +39,4 @@ export const validateTask: Task<unknown, { runId: string; dryRun: boolean; harde
   return { runId: input.runId, dryRun: request.dryRun, hardens: needsHardening(request) };
 };
 
-export const handler = lambdaHandler("validate", validateTask);
+export const handler = taskHandler("validate", validateTask, { notifier: snsNotifier });

@@ -1,6 +1,7 @@
 import { judgeCompliance } from "@fleet-upgrade/core";
+import { groupRollout, healthMonitor, metricReader, verifyCommands } from "../runtime/adapters";
 import type { FunctionDeps } from "../runtime/deps";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { type Task, taskHandler } from "../runtime/lambda";
 import {
   checkGroupHealth,
   complianceOf,
@@ -118,4 +119,9 @@ async function verifyRound(state: GroupState, deps: FunctionDeps): Promise<Group
   };
 }
 
-export const handler = lambdaHandler("verifyGroup", verifyGroupTask);
+export const handler = taskHandler("verifyGroup", verifyGroupTask, {
+  rollout: groupRollout,
+  health: healthMonitor,
+  hardener: verifyCommands,
+  metrics: metricReader,
+});

@@ -1,7 +1,8 @@
 import { abortEvent } from "@fleet-upgrade/core";
 import { z } from "zod";
+import { groupRollout, sfnTaskResumer } from "../runtime/adapters";
 import { RefreshIdMissingError } from "../runtime/errors";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { type Task, taskHandler } from "../runtime/lambda";
 import { loadRun } from "./shared/load-run";
 import { lookAtRefresh } from "./shared/refresh-look";
 import { GroupStateSchema } from "./shared/state";
@@ -41,4 +42,7 @@ export const waitForRefreshTask: Task<unknown, { filed: string }> = async (event
   return { filed: refreshId };
 };
 
-export const handler = lambdaHandler("waitForRefresh", waitForRefreshTask);
+export const handler = taskHandler("waitForRefresh", waitForRefreshTask, {
+  resumer: sfnTaskResumer,
+  rollout: groupRollout,
+});

@@ -1,4 +1,7 @@
-import { createAwsClients, DynamoLedgerStore, SfnRunStarter, SsmImageCatalog } from "@fleet-upgrade/aws";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { clientSettings, DynamoLedgerStore, SfnRunStarter, SsmParameterCatalog } from "@fleet-upgrade/aws";
 import {
   type AmiWatch,
   amiChanges,
@@ -66,11 +69,19 @@ export async function checkForNewAmi(deps: NewAmiCheckDeps): Promise<NewAmiCheck
 /** The check's dependencies from its environment, validated at cold start. */
 export function newAmiCheckDepsFromEnvironment(env: NodeJS.ProcessEnv, logger: TaskLogger): NewAmiCheckDeps {
   const parsed = readEnvironment(NewAmiCheckEnvironmentSchema, env);
-  const clients = createAwsClients({ region: parsed[ENV.region] });
+  const region = { region: parsed[ENV.region] };
+  // Only the public AL2023 parameters are read (SSM), never an image (EC2).
+  const catalog = new SsmParameterCatalog({ ssm: new SSMClient(clientSettings(region, "ssm")) });
   return {
-    catalog: new SsmImageCatalog(clients),
-    store: new DynamoLedgerStore({ dynamodb: clients.dynamodb, tableName: parsed[ENV.ledgerTable] }),
-    starter: new SfnRunStarter(clients, parsed[ENV.stateMachineArn]),
+    catalog,
+    store: new DynamoLedgerStore({
+      dynamodb: new DynamoDBClient(clientSettings(region, "dynamodb")),
+      tableName: parsed[ENV.ledgerTable],
+    }),
+    starter: new SfnRunStarter(
+      { sfn: new SFNClient(clientSettings(region, "sfn")) },
+      parsed[ENV.stateMachineArn],
+    ),
     watch: parsed[ENV.amiWatch],
     startRuns: parsed[ENV.startRuns] === "true",
     now: () => new Date(),

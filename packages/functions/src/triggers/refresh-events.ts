@@ -1,6 +1,7 @@
 import { refreshEventFromEventBridge } from "@fleet-upgrade/core";
 import { z } from "zod";
-import { lambdaHandler, type Task } from "../runtime/lambda";
+import { sfnTaskResumer } from "../runtime/adapters";
+import { type Task, taskHandler } from "../runtime/lambda";
 
 const EventSchema = z.object({
   source: z.string(),
@@ -28,4 +29,4 @@ export const refreshEventsTask: Task<unknown, { resumed: boolean }> = async (eve
   return { resumed: true };
 };
 
-export const handler = lambdaHandler("refreshEvents", refreshEventsTask);
+export const handler = taskHandler("refreshEvents", refreshEventsTask, { resumer: sfnTaskResumer });
