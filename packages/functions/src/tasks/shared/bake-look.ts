@@ -110,5 +110,8 @@ export async function withPageAlarms(
       );
     },
   };
-  return { ...deps, health: paged };
+  // Not a spread: the entry's deps build each adapter when first used, and only those it declares.
+  return new Proxy(deps, {
+    get: (target, key) => (key === "health" ? paged : Reflect.get(target, key)),
+  });
 }
