@@ -62,10 +62,10 @@ export interface IamContext {
 
 type LedgerAction =
   | "GetItem"
+  | "BatchGetItem"
   | "PutItem"
   | "Query"
   | "DeleteItem"
-  | "BatchGetItem"
   | "BatchWriteItem"
   | "QueryIndex";
 
@@ -78,7 +78,8 @@ export const LEDGER_ACCESS: Record<FunctionKey, LedgerAction[]> = {
   selectTarget: ["GetItem", "PutItem"],
   hardenStep: ["GetItem", "PutItem"],
   plan: ["GetItem", "PutItem", "Query", "BatchWriteItem"],
-  startWave: ["GetItem", "PutItem"],
+  // Reads the wave's groups in batches (RunLedger.getGroupsNamed).
+  startWave: ["GetItem", "BatchGetItem", "PutItem"],
   startRefresh: ["GetItem", "PutItem"],
   waitForRefresh: ["GetItem", "PutItem", "DeleteItem"],
   // Notes the share of instances replaced on the group's progress (live progress).
@@ -88,7 +89,8 @@ export const LEDGER_ACCESS: Record<FunctionKey, LedgerAction[]> = {
   // Records the regression judge's verdicts on the group's own item.
   verifyGroup: ["GetItem", "PutItem"],
   finishGroup: ["GetItem", "PutItem", "DeleteItem"],
-  bakeWave: ["GetItem", "PutItem"],
+  // Reads a page's progress and groups in batches; marks the regressed groups (several: a batch write).
+  bakeWave: ["GetItem", "BatchGetItem", "PutItem", "BatchWriteItem"],
   endWave: ["GetItem", "PutItem", "Query"],
   awaitApproval: ["GetItem", "PutItem", "DeleteItem"],
   // Closes the record and releases the run's locks; it never writes group items.

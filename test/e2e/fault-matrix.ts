@@ -122,6 +122,21 @@ function reach(state: string): Reach {
         scenario: smallScenario(noHardening),
         settings: { ...DEFAULT_SETTINGS, callsPerInvocation: 10 },
       };
+    case "WatchBakeMore":
+      // Two groups bake in the canary wave, and a budget so small that each look takes a page per group.
+      return {
+        scenario: smallScenario((s) => {
+          noHardening(s);
+          const groups = s.groups as Record<string, unknown>[];
+          const canary = groups[0] as { launchTemplate: Record<string, unknown> };
+          groups.push({
+            ...canary,
+            name: "canary-2",
+            launchTemplate: { ...canary.launchTemplate, name: "canary-2-lt" },
+          });
+        }),
+        settings: { ...DEFAULT_SETTINGS, callsPerInvocation: 10 },
+      };
     default:
       return { scenario: smallScenario(noHardening) };
   }

@@ -1,7 +1,21 @@
+import type { Scenario } from "@fleet-upgrade/core";
 import { DEFAULT_SETTINGS } from "@fleet-upgrade/functions";
 import { type SimulationOutcome, simulate } from "@fleet-upgrade/harness";
 import { generateFleetScenario } from "@fleet-upgrade/simulator";
 import { beforeAll, describe, expect, it } from "vitest";
+
+/** The scenario run unpaged, then under a call budget, counting how often each paging state was entered. */
+async function unpagedAndPaged(scenario: Scenario, budget: number, counted: string[]) {
+  const pages: Record<string, number> = Object.fromEntries(counted.map((state) => [state, 0]));
+  const onePage = await simulate(scenario);
+  const paged = await simulate(scenario, {
+    settings: { ...DEFAULT_SETTINGS, callsPerInvocation: budget },
+    onEvent: (e) => {
+      if (e.kind === "state" && e.state in pages) pages[e.state] = (pages[e.state] ?? 0) + 1;
+    },
+  });
+  return { onePage, paged, pages };
+}
 
 /**
  * Paged tasks (issue 11, item 2): with a small call budget, plan and finish take several
@@ -10,17 +24,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 describe("plan and finish work in pages of bounded calls", () => {
   const scenario = generateFleetScenario({ groups: 12, instances: 120, seed: 3 });
   const budget = 12;
-  const pages = { PlanMore: 0, FinishMore: 0 };
+  let pages: Record<string, number>;
   let onePage: SimulationOutcome;
   let paged: SimulationOutcome;
   beforeAll(async () => {
-    onePage = await simulate(scenario);
-    paged = await simulate(scenario, {
-      settings: { ...DEFAULT_SETTINGS, callsPerInvocation: budget },
-      onEvent: (e) => {
-        if (e.kind === "state" && (e.state === "PlanMore" || e.state === "FinishMore")) pages[e.state]++;
-      },
-    });
+    ({ onePage, paged, pages } = await unpagedAndPaged(scenario, budget, ["PlanMore", "FinishMore"]));
   });
 
   it("takes several pages, and no invocation of plan or finish exceeds the budget", () => {
@@ -39,6 +47,37 @@ describe("plan and finish work in pages of bounded calls", () => {
       run.result.groups.map((g) => ({ name: g.name, wave: g.wave, outcome: g.outcome, notes: g.notes }));
     expect(outcomes(paged)).toEqual(outcomes(onePage));
     expect(paged.result.metrics.endState?.locksHeld).toEqual([]);
+  });
+});
+
+/**
+ * The bake in pages (issue 11, item 2): with a small call budget, one look at a wide wave takes
+ * several invocations at once, none over the budget, and the bake keeps its timing: the run takes
+ * the same virtual time and ends as the unpaged run does.
+ */
+describe("bakeWave looks at a wide wave in pages of bounded calls", () => {
+  const scenario = generateFleetScenario({ groups: 16, instances: 160, seed: 5 });
+  const budget = 20;
+  let pages: Record<string, number>;
+  let onePage: SimulationOutcome;
+  let paged: SimulationOutcome;
+  beforeAll(async () => {
+    ({ onePage, paged, pages } = await unpagedAndPaged(scenario, budget, ["WatchBakeMore"]));
+  });
+
+  it("takes several pages per look, and no invocation of bakeWave exceeds the budget", () => {
+    expect(pages.WatchBakeMore).toBeGreaterThan(1);
+    expect(paged.footprint.maxCallsByFunction.bakeWave).toBeLessThanOrEqual(budget);
+    expect(onePage.footprint.maxCallsByFunction.bakeWave).toBeGreaterThan(budget);
+  });
+
+  it("keeps the bake's timing and ends as the unpaged run does", () => {
+    expect(paged.result.status).toBe("SUCCEEDED");
+    expect(paged.result.metrics.virtualSeconds).toBe(onePage.result.metrics.virtualSeconds);
+    expect(paged.result.waves).toEqual(onePage.result.waves);
+    const outcomes = (run: SimulationOutcome) =>
+      run.result.groups.map((g) => ({ name: g.name, wave: g.wave, outcome: g.outcome }));
+    expect(outcomes(paged)).toEqual(outcomes(onePage));
   });
 });
 

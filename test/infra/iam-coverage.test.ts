@@ -52,11 +52,13 @@ const DOCUMENT_ACTIONS: Record<string, string> = {
   Delete: "DeleteItem",
   Query: "Query",
   BatchWrite: "BatchWriteItem",
+  BatchGet: "BatchGetItem",
   Update: "UpdateItem",
   GetItem: "GetItem",
   PutItem: "PutItem",
   DeleteItem: "DeleteItem",
   BatchWriteItem: "BatchWriteItem",
+  BatchGetItem: "BatchGetItem",
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: each SDK client's middleware stack has its own unions
@@ -242,6 +244,7 @@ describe("function policies against the calls the handlers make", () => {
       "waitForRefresh dynamodb:DeleteItem",
       "waitForRefresh states:SendTaskSuccess",
       "bakeWave dynamodb:PutItem",
+      "bakeWave dynamodb:BatchWriteItem",
       // The reconcile path: a refresh that cannot be rolled back is cancelled; one group settled at a time.
       "reconcile autoscaling:CancelInstanceRefresh",
       "reconcile ec2:RunInstances",

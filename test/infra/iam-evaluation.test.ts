@@ -56,6 +56,7 @@ const DOCUMENT_ACTIONS: Record<string, string> = {
   Delete: "DeleteItem",
   Query: "Query",
   BatchWrite: "BatchWriteItem",
+  BatchGet: "BatchGetItem",
   Update: "UpdateItem",
 };
 
@@ -376,6 +377,7 @@ function authorizations(
     case "dynamodb:UpdateItem":
     case "dynamodb:Query":
     case "dynamodb:BatchWriteItem":
+    case "dynamodb:BatchGetItem":
       add(
         action,
         input.IndexName ? `${iam.ledgerTableArn}/index/${input.IndexName}` : iam.ledgerTableArn,

@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
+  type BatchGetCommandInput,
   BatchWriteCommand,
   type BatchWriteCommandInput,
   DeleteCommand,
@@ -38,12 +39,12 @@ export const LEDGER_TABLE_DEFINITION = {
   recentIndex: { name: "byRecent", partitionKey: "gsi1pk", sortKey: "gsi1sk", projection: "ALL" },
 } as const;
 
-/** BatchGetItem takes at most 100 keys (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html). */
-const BATCH_GET_SIZE = 100;
 /** BatchWriteItem takes at most 25 requests. */
 const BATCH_WRITE_SIZE = 25;
-/** Attempts per batch before giving up on unprocessed items (the first write included). */
-const BATCH_WRITE_ATTEMPTS = 8;
+/** BatchGetItem takes at most 100 keys (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html). */
+const BATCH_GET_SIZE = 100;
+/** Attempts per batch before giving up on unprocessed items or keys (the first call included). */
+const BATCH_ATTEMPTS = 8;
 const BATCH_RETRY_BASE_MS = 25;
 const BATCH_RETRY_MAX_MS = 1_000;
 
@@ -53,6 +54,7 @@ export interface DynamoLedgerStoreOptions {
 }
 
 type WriteRequests = NonNullable<BatchWriteCommandInput["RequestItems"]>[string];
+type KeysAndAttributes = NonNullable<BatchGetCommandInput["RequestItems"]>[string];
 
 /**
  * The ledger as a small document store over one DynamoDB table. `data` is stored as JSON would carry it
@@ -119,25 +121,12 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async getMany(keys: { pk: string; sk: string }[]): Promise<LedgerItem[]> {
-    // One batch may not name a key twice (DynamoDB refuses it as a ValidationException).
-    const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, { pk: k.pk, sk: k.sk }])).values()];
+    // One batch may not ask for the same key twice (DynamoDB rejects it as a ValidationException).
+    const unique = new Map<string, { pk: string; sk: string }>();
+    for (const { pk, sk } of keys) unique.set(`${pk}\u0000${sk}`, { pk, sk });
     const items: LedgerItem[] = [];
-    for (const batch of chunk(unique, BATCH_GET_SIZE)) {
-      let pending: Record<string, unknown>[] = batch;
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > BATCH_WRITE_ATTEMPTS)
-          throw new LedgerReadError(this.tableName, pending.length, attempt - 1);
-        if (attempt > 1) await backOff(attempt - 1);
-        // Strongly consistent, as `get`: a batch read sees what the task before it wrote.
-        const out = await this.documents.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
-          }),
-        );
-        items.push(...(out.Responses?.[this.tableName] ?? []).map(fromAttributes));
-        pending = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
-    }
+    for (const batch of chunk([...unique.values()], BATCH_GET_SIZE))
+      items.push(...(await this.readBatch(batch)));
     return items;
   }
 
@@ -201,16 +190,38 @@ export class DynamoLedgerStore implements LedgerStore {
       );
       const unprocessed = out.UnprocessedItems?.[this.tableName] ?? [];
       if (unprocessed.length === 0) return;
-      if (attempt >= BATCH_WRITE_ATTEMPTS) {
+      if (attempt >= BATCH_ATTEMPTS) {
         throw new LedgerWriteError(this.tableName, unprocessed.length, attempt);
       }
       await backOff(attempt);
       pending = unprocessed as WriteRequests;
     }
   }
+
+  /** One BatchGetItem of at most 100 keys, asking again for the keys it left unprocessed. */
+  private async readBatch(keys: { pk: string; sk: string }[]): Promise<LedgerItem[]> {
+    const items: LedgerItem[] = [];
+    // Strongly consistent, as `get`: a batch read must see what the task before it wrote.
+    let pending: KeysAndAttributes = { Keys: keys, ConsistentRead: true };
+    for (let attempt = 1; ; attempt++) {
+      const out = await this.documents.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: pending } }),
+      );
+      items.push(...(out.Responses?.[this.tableName] ?? []).map(fromAttributes));
+      const unprocessed = out.UnprocessedKeys?.[this.tableName];
+      const left = unprocessed?.Keys?.length ?? 0;
+      if (!unprocessed || left === 0) return items;
+      if (attempt >= BATCH_ATTEMPTS) throw new LedgerReadError(this.tableName, left, attempt);
+      await backOff(attempt);
+      pending = { ...unprocessed, ConsistentRead: true } as KeysAndAttributes;
+    }
+  }
 }
 
-/** Unprocessed items or keys mean throttling: back off exponentially, with jitter to spread concurrent callers. */
+/**
+ * Unprocessed items or keys mean throttling: backs off exponentially, with jitter to spread
+ * concurrent callers (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html#Programming.Errors.BatchOperations).
+ */
 function backOff(attempt: number): Promise<void> {
   const ceiling = Math.min(BATCH_RETRY_MAX_MS, BATCH_RETRY_BASE_MS * 2 ** (attempt - 1));
   return sleep(ceiling / 2 + Math.random() * (ceiling / 2));

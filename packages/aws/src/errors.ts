@@ -20,37 +20,38 @@ export class UnexpectedResponseError extends Error {
   }
 }
 
-/** DynamoDB kept returning unprocessed items of a batch write after every retry. */
-export class LedgerWriteError extends Error {
-  override readonly name = "LedgerWriteError";
-
+/** DynamoDB kept returning unprocessed items (a batch write) or keys (a batch read) after every retry. */
+abstract class LedgerBatchError extends Error {
   constructor(
     readonly tableName: string,
     readonly unprocessedCount: number,
     attempts: number,
+    what: string,
     options?: { cause?: unknown },
   ) {
     super(
-      `${unprocessedCount} item(s) of a batch write to table ${tableName} stayed unprocessed after ${attempts} attempts; ` +
+      `${unprocessedCount} ${what} table ${tableName} stayed unprocessed after ${attempts} attempts; ` +
         "the table is throttled: retry later or raise its capacity",
       options,
     );
   }
 }
 
+/** DynamoDB kept returning unprocessed items of a batch write after every retry. */
+export class LedgerWriteError extends LedgerBatchError {
+  override readonly name = "LedgerWriteError";
+
+  constructor(tableName: string, unprocessedCount: number, attempts: number, options?: { cause?: unknown }) {
+    super(tableName, unprocessedCount, attempts, "item(s) of a batch write to", options);
+  }
+}
+
 /** DynamoDB kept returning unprocessed keys of a batch read after every retry. */
-export class LedgerReadError extends Error {
+export class LedgerReadError extends LedgerBatchError {
   override readonly name = "LedgerReadError";
 
-  constructor(
-    readonly tableName: string,
-    readonly unprocessedCount: number,
-    attempts: number,
-  ) {
-    super(
-      `${unprocessedCount} key(s) of a batch read from table ${tableName} stayed unprocessed after ${attempts} attempts; ` +
-        "the table is throttled: retry later or raise its capacity",
-    );
+  constructor(tableName: string, unprocessedCount: number, attempts: number, options?: { cause?: unknown }) {
+    super(tableName, unprocessedCount, attempts, "key(s) of a batch read from", options);
   }
 }
 

@@ -128,7 +128,7 @@ type AttributeValue = Record<string, any>;
 function writtenItems(body: any): Record<string, AttributeValue>[] {
   if (body?.Item) return [body.Item];
   if (!body?.RequestItems) return [];
-  // BatchGetItem carries RequestItems too, each table's keys in an object rather than a list of writes.
+  // BatchGetItem's RequestItems holds keys per table (an object), BatchWriteItem's a list of writes.
   return Object.values(body.RequestItems as Record<string, unknown>).flatMap((requests) =>
     Array.isArray(requests) ? requests.flatMap((r) => (r?.PutRequest?.Item ? [r.PutRequest.Item] : [])) : [],
   );

@@ -15,6 +15,8 @@ export class MemoryLedgerStore implements LedgerStore {
   conflicts = 0;
   /** Conditional puts attempted so far. */
   conditionalPuts = 0;
+  /** Batch reads so far, counted as DynamoDB's BatchGetItem calls would be (100 keys a call). */
+  batchGets = 0;
   /** Runs once between the next read and the write that follows it: another writer's move. */
   afterNextGet: (() => Promise<void>) | null = null;
 
@@ -52,12 +54,12 @@ export class MemoryLedgerStore implements LedgerStore {
   }
 
   async getMany(keys: { pk: string; sk: string }[]): Promise<LedgerItem[]> {
-    const found = new Map<string, LedgerItem>();
-    for (const { pk, sk } of keys) {
-      const item = this.items.get(this.key(pk, sk));
-      if (item) found.set(this.key(pk, sk), structuredClone(item));
-    }
-    return [...found.values()];
+    const unique = new Set(keys.map(({ pk, sk }) => this.key(pk, sk)));
+    this.batchGets += Math.ceil(unique.size / 100);
+    return [...unique].flatMap((key) => {
+      const item = this.items.get(key);
+      return item ? [structuredClone(item)] : [];
+    });
   }
 
   async query(pk: string, skPrefix = ""): Promise<LedgerItem[]> {

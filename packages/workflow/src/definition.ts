@@ -293,7 +293,19 @@ function waveProcessor(arns: FunctionArns) {
         catchTo: "WaveFailed",
         comment: "watch the finished wave's health",
       }),
-      BakeDone: choice([{ Variable: "$.bake.done", BooleanEquals: false, Next: "BakeWait" }], "EndWave"),
+      BakeDone: choice(
+        [
+          { Variable: "$.bake.cursor", IsPresent: true, Next: "WatchBakeMore" },
+          { Variable: "$.bake.done", BooleanEquals: false, Next: "BakeWait" },
+        ],
+        "EndWave",
+      ),
+      WatchBakeMore: invoke(arns, "bakeWave", {
+        next: "BakeDone",
+        catchTo: "WaveFailed",
+        comment:
+          "the next page of the same look, at once: the cursor and what earlier pages found are in the state",
+      }),
       BakeWait: waitPath("$.bake.waitSeconds", "WatchBake"),
       EndWave: invoke(arns, "endWave", { next: "AfterWave", catchTo: "WaveFailed" }),
       AfterWave: choice(

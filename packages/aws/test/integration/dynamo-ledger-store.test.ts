@@ -137,6 +137,25 @@ describe("DynamoLedgerStore on dynalite", () => {
     expect(await store.query("RUN#many")).toEqual(many);
   });
 
+  it("reads 250 named items with getMany in 100-key batches, leaving out keys with no item", async () => {
+    const many = Array.from({ length: 250 }, (_, i) => ({
+      pk: "RUN#batch",
+      sk: `INV#${String(i).padStart(3, "0")}`,
+      data: { index: i },
+    }));
+    await store.putMany(many);
+    const batchesBefore = sent.get("BatchGetItemCommand") ?? 0;
+
+    const found = await store.getMany([
+      ...many.map(({ pk, sk }) => ({ pk, sk })),
+      { pk: "RUN#batch", sk: "INV#missing" },
+      { pk: "RUN#other", sk: "INV#000" },
+    ]);
+
+    expect((sent.get("BatchGetItemCommand") ?? 0) - batchesBefore).toBe(3);
+    expect([...found].sort((a, b) => a.sk.localeCompare(b.sk))).toEqual(many);
+  });
+
   it("follows query pages when one page cannot hold every item", async () => {
     // ~40 KB each: DynamoDB (and dynalite) stop a query page at 1 MB, so 60 items take several pages.
     const big = Array.from({ length: 60 }, (_, i) => ({

@@ -224,38 +224,81 @@ describe("DynamoLedgerStore reads", () => {
 });
 
 describe("DynamoLedgerStore.getMany", () => {
-  it("reads 100 keys per consistent BatchGetItem call, each key once, and asks again for the keys left unprocessed", async () => {
-    const keys = items(150).map(({ pk, sk }) => ({ pk, sk }));
-    const [first, second] = keys as [{ pk: string; sk: string }, { pk: string; sk: string }];
+  const keys = (count: number) => items(count).map(({ pk, sk }) => ({ pk, sk }));
+
+  it("asks for at most 100 keys per BatchGetItem call, with consistent reads, and returns every item found", async () => {
+    documents
+      .on(BatchGetCommand)
+      .callsFake((input: { RequestItems: Record<string, { Keys: object[] }> }) => ({
+        Responses: {
+          ledger: (input.RequestItems.ledger?.Keys ?? []).map((key) => ({ ...key, data: { found: true } })),
+        },
+      }));
+
+    const found = await store.getMany(keys(250));
+
+    const calls = documents.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.ledger);
+    expect(calls.map((c) => c?.Keys?.length)).toEqual([100, 100, 50]);
+    expect(calls.every((c) => c?.ConsistentRead === true)).toBe(true);
+    expect(found).toHaveLength(250);
+    expect(found[0]).toEqual({ pk: "RUN#1", sk: "GROUP#000", data: { found: true } });
+  });
+
+  it("asks again for the keys DynamoDB left unprocessed until it has them all", async () => {
+    const [a, b, c] = [
+      { pk: "RUN#1", sk: "A" },
+      { pk: "RUN#1", sk: "B" },
+      { pk: "RUN#1", sk: "C" },
+    ];
     documents
       .on(BatchGetCommand)
       .resolvesOnce({
-        Responses: { ledger: [{ pk: "RUN#1", sk: "GROUP#000", data: { i: 0 } }] },
-        UnprocessedKeys: { ledger: { Keys: [second] } },
+        Responses: { ledger: [{ ...a, data: 1 }] },
+        UnprocessedKeys: { ledger: { Keys: [b, c], ConsistentRead: true } },
       })
-      .resolves({ Responses: { ledger: [{ pk: "RUN#1", sk: "GROUP#001", data: { i: 1 } }] } });
+      .resolvesOnce({
+        Responses: { ledger: [{ ...c, data: 3 }] },
+        UnprocessedKeys: { ledger: { Keys: [b] } },
+      })
+      .resolvesOnce({ Responses: { ledger: [{ ...b, data: 2 }] }, UnprocessedKeys: {} });
 
-    const found = await store.getMany([first, ...keys]);
+    const found = await store.getMany([a, b, c]);
 
-    const calls = documents.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.ledger);
-    expect(calls.map((c) => c?.Keys?.length)).toEqual([100, 1, 50]);
-    expect(calls.every((c) => c?.ConsistentRead === true)).toBe(true);
-    expect(calls[1]?.Keys).toEqual([second]);
-    expect(found.map((i) => i.sk)).toContain("GROUP#000");
-    expect(found.map((i) => i.sk)).toContain("GROUP#001");
+    expect(documents).toHaveReceivedCommandTimes(BatchGetCommand, 3);
+    expect(documents.commandCalls(BatchGetCommand)[2]?.args[0].input).toEqual({
+      RequestItems: { ledger: { Keys: [b], ConsistentRead: true } },
+    });
+    expect(found.map((item) => item.data).sort()).toEqual([1, 2, 3]);
   });
 
   it("gives up with LedgerReadError after 8 attempts that leave keys unprocessed", async () => {
     vi.useFakeTimers();
-    documents
-      .on(BatchGetCommand)
-      .resolves({ UnprocessedKeys: { ledger: { Keys: [{ pk: "RUN#1", sk: "A" }] } } });
+    documents.on(BatchGetCommand).resolves({ UnprocessedKeys: { ledger: { Keys: keys(1) } } });
 
-    const outcome = store.getMany([{ pk: "RUN#1", sk: "A" }]).catch((error: unknown) => error);
+    const outcome = store.getMany(keys(1)).catch((error: unknown) => error);
     await vi.runAllTimersAsync();
 
-    expect(await outcome).toMatchObject({ name: "LedgerReadError", unprocessedCount: 1 });
-    expect(await outcome).toBeInstanceOf(LedgerReadError);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(LedgerReadError);
+    expect(error).toMatchObject({ name: "LedgerReadError", unprocessedCount: 1 });
     expect(documents).toHaveReceivedCommandTimes(BatchGetCommand, 8);
+  });
+
+  it("asks for a key given twice once, which one batch may not hold twice, and makes no call for none", async () => {
+    documents.on(BatchGetCommand).resolves({ Responses: { ledger: [] } });
+
+    expect(await store.getMany([])).toEqual([]);
+    expect(documents).not.toHaveReceivedAnyCommand();
+    expect(
+      await store.getMany([
+        { pk: "A", sk: "1" },
+        { pk: "A", sk: "2" },
+        { pk: "A", sk: "1" },
+      ]),
+    ).toEqual([]);
+    expect(documents.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.ledger?.Keys).toEqual([
+      { pk: "A", sk: "1" },
+      { pk: "A", sk: "2" },
+    ]);
   });
 });

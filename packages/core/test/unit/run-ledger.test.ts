@@ -248,6 +248,38 @@ describe("RunLedger groups and progress", () => {
     expect((await ledger.getProgress("run-1", "web-b")).checkpointsEvaluated).toEqual([]);
   });
 
+  it("reads the named groups and their progress in batches of 100, in the order named", async () => {
+    const { store, ledger } = setup();
+    const names = Array.from({ length: 150 }, (_, i) => `web-${String(i).padStart(3, "0")}`);
+    await ledger.putGroups("run-1", names.map(groupRecord));
+    await ledger.putProgress(
+      "run-1",
+      names.map((name) => progress(name)),
+    );
+    const asked = [...names].reverse();
+
+    expect((await ledger.getGroupsNamed("run-1", asked)).map((g) => g.name)).toEqual(asked);
+    expect(await ledger.getProgressOf("run-1", ["web-007", "web-003"])).toEqual([
+      progress("web-007"),
+      progress("web-003"),
+    ]);
+    expect(store.batchGets).toBe(3);
+    expect(await ledger.getGroupsNamed("run-1", [])).toEqual([]);
+    expect(store.batchGets).toBe(3);
+  });
+
+  it("names the first group read in a batch that is missing, and its run", async () => {
+    const { ledger } = setup();
+    await ledger.putGroups("run-1", [groupRecord("web-a")]);
+    await ledger.putProgress("run-1", [progress("web-a")]);
+    await expect(ledger.getGroupsNamed("run-1", ["web-a", "web-x"])).rejects.toThrow(
+      "group web-x of run run-1 is not in the ledger",
+    );
+    await expect(ledger.getProgressOf("run-1", ["web-y", "web-a"])).rejects.toThrow(
+      "progress of group web-y in run run-1 is not in the ledger",
+    );
+  });
+
   it("names the group and the run when its progress is missing", async () => {
     const { ledger } = setup();
     await expect(ledger.getProgress("run-1", "web-x")).rejects.toThrow(
@@ -438,7 +470,7 @@ describe("RunLedger readiness (issue 11: an item per group, never in the run rec
   it("reads the inventory items of the groups named, leaving out a name without one", async () => {
     const { ledger } = setup();
     await ledger.putGroups("run-g", [groupRecord("a"), groupRecord("b")]);
-    const found = await ledger.getGroupsNamed("run-g", ["b", "missing", "a"]);
+    const found = await ledger.findGroupsNamed("run-g", ["b", "missing", "a"]);
     expect(found.map((g) => g.name).sort()).toEqual(["a", "b"]);
   });
 });

@@ -24,7 +24,8 @@ export const startWaveTask: Task<unknown, Record<string, unknown>> = async (even
   }));
   // Largest groups first: with maxParallelGroups lanes, longest-first keeps the wave close to its
   // bound (total / lanes) instead of leaving one long group to run alone at the end.
-  const records = await Promise.all(wave.groups.map((name) => deps.ledger.getGroup(state.runId, name)));
+  // Read in batches of 100: a wave of hundreds of groups costs a few calls, not one per group.
+  const records = await deps.ledger.getGroupsNamed(state.runId, wave.groups);
   const ordered = records
     .sort((a, b) => b.desired - a.desired || a.name.localeCompare(b.name))
     .map((g) => g.name);

@@ -55,7 +55,7 @@ export async function judgeStep(
     fleetInstanceRoles: settings.fleetInstanceRoles ?? [],
     managedTagValue: settings.managedTagValue,
   };
-  const records = names.length === 0 ? [] : await deps.ledger.getGroupsNamed(runId, names);
+  const records = names.length === 0 ? [] : await deps.ledger.findGroupsNamed(runId, names);
   const descriptions =
     names.length === 0
       ? []

@@ -19,13 +19,32 @@ export type RunState = z.infer<typeof RunStateSchema>;
 export const WaveRefSchema = z.object({ index: z.number().int().nonnegative(), name: z.string() });
 export type WaveRef = z.infer<typeof WaveRefSchema>;
 
+/** Regressions found on the earlier pages of one bake look: enough to name them in the halt's reason. */
+export const BakeFoundSchema = z.object({
+  count: z.number().int().positive(),
+  first: z.object({ name: z.string(), verdict: z.string() }),
+  /** The next few regressed groups after the first, in wave order. */
+  also: z.array(z.string()),
+});
+export type BakeFound = z.infer<typeof BakeFoundSchema>;
+
 export const WaveStateSchema = z.looseObject({
   runId: z.string(),
   wave: WaveRefSchema,
   /** `rollout` the first pass over a wave's groups; `revert` a pass that reverts upgraded groups. */
   mode: z.enum(["rollout", "revert"]).optional(),
   bakeSeconds: z.number().optional(),
-  bake: z.object({ done: z.boolean(), waitSeconds: z.number(), remainingSeconds: z.number() }).optional(),
+  bake: z
+    .object({
+      done: z.boolean(),
+      waitSeconds: z.number(),
+      remainingSeconds: z.number(),
+      /** Where the next page of the same look starts (an index into the wave's groups); absent on the last. */
+      cursor: z.number().int().nonnegative().optional(),
+      /** Regressions the earlier pages of this look found. */
+      found: BakeFoundSchema.optional(),
+    })
+    .optional(),
 });
 export type WaveState = z.infer<typeof WaveStateSchema>;
 
