@@ -113,9 +113,10 @@ function reach(state: string): Reach {
         primeBefore: ["GroupFailed"],
         primeGroup: "api",
       };
+    case "InventoryMore":
     case "PlanMore":
     case "FinishMore":
-      // A call budget so small that plan and finish take a page per group.
+      // A call budget so small that inventory, plan and finish take a page per group.
       return {
         scenario: smallScenario(noHardening),
         settings: { ...DEFAULT_SETTINGS, callsPerInvocation: 10 },
