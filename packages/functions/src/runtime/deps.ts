@@ -173,6 +173,19 @@ export const ADAPTER_NAMES: readonly AdapterName[] = [
 ];
 
 /**
+ * Stands in for an adapter the entry point does not name: copying it (`{ ...deps }`) is harmless, any
+ * use fails with {@link DependencyNotDeclaredError} naming the function and the adapter.
+ */
+export function undeclared(functionName: string, key: AdapterName): never {
+  const fail = () => {
+    throw new DependencyNotDeclaredError(functionName, key);
+  };
+  // A Proxy: every member read fails, whatever the adapter's interface (`then` stays undefined so
+  // that awaiting the stand-in itself does not fail).
+  return new Proxy({}, { get: (_target, member) => (member === "then" ? undefined : fail()) }) as never;
+}
+
+/**
  * A deployed function's dependencies, from its environment once per cold start (a bad variable fails
  * loudly, naming it): the ledger, settings and logger always; each adapter the entry point names
  * (`factories`) built on first use; any other fails when used, naming it ({@link DependencyNotDeclaredError}).
@@ -206,16 +219,21 @@ export function depsFromEnvironment(
   };
   const built = new Map<AdapterName, unknown>();
   for (const key of ADAPTER_NAMES) {
+    const factory = factories[key];
+    if (factory === undefined) {
+      Object.defineProperty(base, key, {
+        enumerable: true,
+        configurable: true,
+        writable: true,
+        value: key === "metricsSink" ? noMetrics : undeclared(functionName, key),
+      });
+      continue;
+    }
     Object.defineProperty(base, key, {
       enumerable: true,
       configurable: true,
       get: () => {
-        if (!built.has(key)) {
-          const factory = factories[key];
-          if (factory === undefined && key !== "metricsSink")
-            throw new DependencyNotDeclaredError(functionName, key);
-          built.set(key, factory === undefined ? noMetrics : factory.build(context));
-        }
+        if (!built.has(key)) built.set(key, factory.build(context));
         return built.get(key);
       },
     });

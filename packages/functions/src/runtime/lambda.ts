@@ -9,7 +9,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { AdapterFactories } from "./adapters";
-import { ADAPTER_NAMES, depsFromEnvironment, type FunctionDeps, type TaskLogger } from "./deps";
+import { ADAPTER_NAMES, depsFromEnvironment, type FunctionDeps, type TaskLogger, undeclared } from "./deps";
 import { SERVICE_NAME } from "./environment";
 import { DependencyNotDeclaredError } from "./errors";
 import { type MetricsSink, noMetrics } from "./metrics";
@@ -108,17 +108,15 @@ const declaredAdapters = new Map<string, AdapterFactories>();
 function asDeployed(name: string, deps: FunctionDeps): FunctionDeps {
   const adapters = declaredAdapters.get(name);
   if (adapters === undefined) return deps;
-  // Copies getters as getters: reading an adapter here would build it (or fail) before the task asks.
+  // Copies getters as getters: reading an adapter here would build it before the task asks.
   const view = Object.defineProperties({}, Object.getOwnPropertyDescriptors(deps)) as FunctionDeps;
   for (const key of ADAPTER_NAMES) {
+    if (adapters[key] !== undefined) continue;
     Object.defineProperty(view, key, {
       enumerable: true,
       configurable: true,
-      get: () => {
-        if (adapters[key] !== undefined) return deps[key];
-        if (key === "metricsSink") return noMetrics;
-        throw new DependencyNotDeclaredError(name, key);
-      },
+      writable: true,
+      value: key === "metricsSink" ? noMetrics : undeclared(name, key),
     });
   }
   return view;

@@ -8,18 +8,19 @@ import { noMetrics } from "../../../src/runtime/metrics";
 const ENV = { AWS_REGION: "eu-west-1", LEDGER_TABLE: "fleet-upgrade-ci-Ledger" };
 
 describe("a deployed function's dependencies", () => {
-  it("builds the adapters its entry names, once, and fails on any other, naming it", () => {
+  it("builds the adapters its entry names, once; any other fails when used, naming it, and copying deps is harmless", () => {
     const deps = depsFromEnvironment(ENV, silentLogger, "refreshEvents", { resumer: sfnTaskResumer });
     expect(deps.resumer).toBeInstanceOf(SfnTaskResumer);
     expect(deps.resumer).toBe(deps.resumer);
-    expect(() => deps.rollout).toThrow(
+    expect({ ...deps }.resumer).toBe(deps.resumer);
+    expect(() => deps.rollout.describeGroup).toThrow(
       expect.objectContaining({
         name: "DependencyNotDeclaredError",
         functionName: "refreshEvents",
         dependency: "rollout",
       }),
     );
-    expect(() => deps.notifier).toThrow(/refreshEvents used notifier/);
+    expect(() => deps.notifier?.notify).toThrow(/refreshEvents used notifier/);
   });
 
   it("records metrics only when the entry names the EMF sink", () => {
