@@ -82,7 +82,10 @@ export function describingOnce(deps: FunctionDeps): FunctionDeps {
     }
     return answer;
   };
-  return { ...deps, rollout };
+  // Not a spread: that would read every adapter, and one the function does not declare throws.
+  const look = Object.create(deps) as FunctionDeps;
+  Object.defineProperty(look, "rollout", { value: rollout, enumerable: true });
+  return look;
 }
 
 /** New instances of the group: those launched from the run's launch template version. */
