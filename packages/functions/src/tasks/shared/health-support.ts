@@ -82,10 +82,10 @@ export function describingOnce(deps: FunctionDeps): FunctionDeps {
     }
     return answer;
   };
-  // Not a spread: that would read every adapter, and one the function does not declare throws.
-  const look = Object.create(deps) as FunctionDeps;
-  Object.defineProperty(look, "rollout", { value: rollout, enumerable: true });
-  return look;
+  // Copies getters as getters: spreading would read (build, or fail on) adapters the task never uses.
+  const view = Object.defineProperties({}, Object.getOwnPropertyDescriptors(deps)) as FunctionDeps;
+  Object.defineProperty(view, "rollout", { value: rollout, enumerable: true });
+  return view;
 }
 
 /** New instances of the group: those launched from the run's launch template version. */
