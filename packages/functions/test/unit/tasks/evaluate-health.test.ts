@@ -245,6 +245,20 @@ describe("verifyGroup runs the verify document on the sample with one command", 
     expect(fake.wholeReads).toEqual([]);
   });
 
+  it("touches no adapter the function does not declare while describing the group once", async () => {
+    const fake = await seedThreeNew();
+    // A deployed function's undeclared adapter throws when read (DependencyNotDeclaredError).
+    Object.defineProperty(world.deps, "inventory", {
+      get: () => {
+        throw new Error("verifyGroup used inventory");
+      },
+    });
+
+    await verifyGroupTask(succeeded, world.deps);
+
+    expect(fake.sent).toEqual([["i-a", "i-b", "i-c"]]);
+  });
+
   it("judges an output the listing cut short on the invocation's whole stdout", async () => {
     const fake = await seedThreeNew();
     const polling = await verifyGroupTask(succeeded, world.deps);
