@@ -374,7 +374,13 @@ export const SERVICE_STATEMENTS: Record<FunctionKey, (ctx: IamContext) => Policy
     notifyStatement(ctx),
   ],
   verifyGroup: (ctx) => [
-    readStatement([...GROUP_HEALTH_READS, "ssm:GetCommandInvocation", "ssm:ListCommands"]),
+    readStatement([
+      ...GROUP_HEALTH_READS,
+      "ssm:GetCommandInvocation",
+      // One listing reads every instance's verify result (no resource types: granted on "*").
+      "ssm:ListCommandInvocations",
+      "ssm:ListCommands",
+    ]),
     statement(
       "RunVerifyDocumentOnly",
       ["ssm:SendCommand"],

@@ -113,10 +113,11 @@ function reach(state: string): Reach {
         primeBefore: ["GroupFailed"],
         primeGroup: "api",
       };
+    case "InventoryMore":
     case "ReadinessMore":
     case "PlanMore":
     case "FinishMore":
-      // A call budget so small that readiness, plan and finish take a page per group.
+      // A call budget so small that inventory, readiness, plan and finish take a page per group.
       return {
         scenario: smallScenario(noHardening),
         settings: { ...DEFAULT_SETTINGS, callsPerInvocation: 10 },

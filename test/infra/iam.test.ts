@@ -221,6 +221,9 @@ describe("IAM policies", () => {
       "ssm:DescribeInstanceInformation",
       "ssm:GetCommandInvocation",
       "ssm:GetInventory",
+      // SSM's List* reads take no resource-level permissions
+      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html).
+      "ssm:ListCommandInvocations",
       "ssm:ListCommands",
       "states:SendTaskSuccess",
     ]);

@@ -5,28 +5,40 @@ import type {
   LaunchTemplateSpecification,
 } from "@aws-sdk/client-auto-scaling";
 import { DescribeLaunchTemplateVersionsCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import {
-  type InstanceInformation,
-  paginateDescribeInstanceInformation,
-  paginateGetInventory,
-  type SSMClient,
-} from "@aws-sdk/client-ssm";
+import type { SSMClient } from "@aws-sdk/client-ssm";
 import type {
-  Fleet,
+  CountsPage,
   FleetInventory,
   FleetTargets,
   GroupRecord,
-  InstanceRecord,
+  GroupsPage,
+  GroupWalk,
   LaunchTemplateState,
 } from "@fleet-upgrade/core";
 import {
-  describeAllAutoScalingGroups,
+  countedClients,
+  isTargeted,
+  memberCount,
+  membersOf,
+  sliceOf,
+  walkPage,
+} from "./autoscaling-group-walk";
+import {
   describeImagesByIds,
   getParameterValues,
+  IMAGE_ID_BATCH,
   launchTemplateSpec,
+  PARAMETER_NAME_BATCH,
   toArchitecture,
 } from "./queries";
-import { compareRpmVersions, hasAllTags, mapLimit, tagsToRecord } from "./support";
+import {
+  INSTANCE_IDS_PER_DESCRIBE,
+  INSTANCE_IDS_PER_INVENTORY,
+  instancesById,
+  kernelCounts,
+  platformCounts,
+} from "./ssm-instance-reads";
+import { chunk, hasAllTags, mapLimit, tagsToRecord } from "./support";
 
 export interface AutoScalingFleetInventoryClients {
   autoscaling: AutoScalingClient;
@@ -43,15 +55,19 @@ export const SSM_IMAGE_REF_PREFIX = "resolve:ssm:";
  */
 export const READABLE_IMAGE_PARAMETER_PREFIX = "/aws/service/ami-amazon-linux-latest/";
 
-/**
- * The inventory packages whose version is the installed kernel: `kernel` (AL2, AL2023's 6.1), and
- * the versioned names AL2023 uses for its newer tracks (`kernel6.12`, `kernel6.18`).
- */
-const KERNEL_PACKAGES = ["kernel", "kernel6.12", "kernel6.18"];
 /** Names per DescribeAutoScalingGroups call: AWS takes at most 50 unless MaxRecords says more. */
 export const GROUP_NAMES_PER_CALL = 50;
-/** Launch template look-ups in flight at once: enough for 1,000 groups, gentle on EC2's request rate. */
+/** Launch template look-ups in flight at once: gentle on EC2's request rate. */
 const LAUNCH_TEMPLATE_CONCURRENCY = 8;
+/**
+ * Calls of a targeted page besides its groups' own: the group page, and a call more than the
+ * fractions add up to for each batched read (instance information, inventory, parameters, images).
+ */
+const TARGETED_PAGE_OVERHEAD = 5;
+/** A recorded group's own calls: its template, and its share of a page's parameter and image reads. */
+const GROUP_RECORD_CALLS = 1 + 1 / PARAMETER_NAME_BATCH + 1 / IMAGE_ID_BATCH;
+/** Calls of an untargeted page besides its groups' own: the group page, instance information rounded up. */
+const UNTARGETED_PAGE_OVERHEAD = 2;
 
 interface ResolvedTemplate {
   launchTemplateId: string;
@@ -61,95 +77,80 @@ interface ResolvedTemplate {
 }
 
 /**
- * Reads the fleet from Auto Scaling, EC2 and SSM.
+ * Reads the fleet from Auto Scaling, EC2 and SSM, a page at a time within a number of calls.
  *
  * Groups without a launch template (launch configurations), whose template version has no image, whose
  * `resolve:ssm:` parameter does not exist (or is not one of AWS's public AL2023 parameters), or whose image is gone or of an architecture the product does
- * not roll out (i386, mac) are left out of `groups`; their instances are still listed.
- *
- * `groupName` of an instance comes from the target groups' membership: an instance of a group outside
- * the targets is reported with `groupName: null`.
+ * not roll out (i386, mac) are left out of `groups`; their members are still read and counted.
  */
 export class AutoScalingFleetInventory implements FleetInventory {
   constructor(private readonly clients: AutoScalingFleetInventoryClients) {}
 
-  async readFleet(targets: FleetTargets): Promise<Fleet> {
-    const [groups, managed, kernels] = await Promise.all([
-      this.describeGroups(targets),
-      this.managedInstances(),
-      this.kernelVersions(),
-    ]);
-    const records = await this.groupRecords(groups);
-
-    const groupOf = new Map<string, string>();
-    for (const group of groups) {
-      for (const instance of group.Instances ?? []) {
-        if (instance.InstanceId !== undefined && group.AutoScalingGroupName !== undefined) {
-          groupOf.set(instance.InstanceId, group.AutoScalingGroupName);
-        }
-      }
-    }
-
-    const instances = new Map<string, InstanceRecord>();
-    for (const info of managed) {
-      if (info.InstanceId === undefined) continue;
-      instances.set(info.InstanceId, {
-        instanceId: info.InstanceId,
-        groupName: groupOf.get(info.InstanceId) ?? null,
-        platformName: info.PlatformName ?? null,
-        platformVersion: info.PlatformVersion ?? null,
-        kernelVersion: kernels.get(info.InstanceId) ?? null,
-        pingStatus: info.PingStatus ?? null,
-      });
-    }
-    for (const [instanceId, groupName] of groupOf) {
-      if (instances.has(instanceId)) continue;
-      instances.set(instanceId, {
-        instanceId,
-        groupName,
-        platformName: null,
-        platformVersion: null,
-        kernelVersion: kernels.get(instanceId) ?? null,
-        pingStatus: null,
-      });
-    }
-
-    return {
-      groups: records.sort((a, b) => compareStrings(a.name, b.name)),
-      instances: [...instances.values()].sort((a, b) => compareStrings(a.instanceId, b.instanceId)),
-    };
-  }
-
-  private async describeGroups(targets: FleetTargets): Promise<AutoScalingGroup[]> {
+  async targetedGroups(targets: FleetTargets, at: GroupWalk, calls: number): Promise<GroupsPage> {
+    const meter = { calls: 0 };
+    const clients = countedClients(this.clients, meter);
+    const names = [...new Set(targets.autoScalingGroupNames)];
+    // Named groups go in batches of 50, the most one call takes by default (up to MaxRecords, 100):
+    // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html
+    const batches = names.length > 0 ? chunk(names, GROUP_NAMES_PER_CALL) : [null];
     const filters: Filter[] = Object.entries(targets.tags).map(([key, value]) => ({
       Name: `tag:${key}`,
       Values: [value],
     }));
-    const groups: AutoScalingGroup[] = [];
-    // Named groups go in batches of 50, the most one call takes by default (up to MaxRecords, 100):
-    // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html
-    const names = [...new Set(targets.autoScalingGroupNames)];
-    const batches: (string[] | null)[] = [];
-    for (let i = 0; i < names.length; i += GROUP_NAMES_PER_CALL) {
-      batches.push(names.slice(i, i + GROUP_NAMES_PER_CALL));
-    }
-    if (batches.length === 0) batches.push(null);
-    for (const batch of batches) {
-      groups.push(
-        ...(await describeAllAutoScalingGroups(this.clients.autoscaling, {
-          ...(batch !== null && { AutoScalingGroupNames: batch }),
-          ...(filters.length > 0 && { Filters: filters }),
-        })),
-      );
-    }
+    const page = await walkPage(clients.autoscaling, at, batches, filters);
     // The service filters already; checking again keeps the contract when a filter is ignored.
-    return groups.filter(
-      (group) =>
-        group.AutoScalingGroupName !== undefined && hasAllTags(tagsToRecord(group.Tags), targets.tags),
+    const targeted = (group: AutoScalingGroup) =>
+      group.AutoScalingGroupName !== undefined && hasAllTags(tagsToRecord(group.Tags), targets.tags);
+    const { slice, next } = sliceOf(page, at, calls - TARGETED_PAGE_OVERHEAD, (group) =>
+      targeted(group)
+        ? (launchTemplateSpec(group) === undefined ? 0 : GROUP_RECORD_CALLS) +
+          memberCount(group) / INSTANCE_IDS_PER_DESCRIBE +
+          memberCount(group) / INSTANCE_IDS_PER_INVENTORY
+        : 0,
     );
+    const groups = slice.filter(targeted);
+    const { records: members, unmanaged } = await instancesById(clients.ssm, membersOf(groups), {
+      withKernels: true,
+    });
+    const records = await this.groupRecords(clients, groups);
+    return {
+      groups: records.sort((a, b) => compareStrings(a.name, b.name)),
+      members,
+      unmanaged,
+      next,
+      calls: meter.calls,
+    };
   }
 
-  private async groupRecords(groups: AutoScalingGroup[]): Promise<GroupRecord[]> {
+  async untargetedGroups(targets: FleetTargets, at: GroupWalk, calls: number): Promise<GroupsPage> {
+    const meter = { calls: 0 };
+    const clients = countedClients(this.clients, meter);
+    const page = await walkPage(clients.autoscaling, at, [null], []);
+    const untargeted = (group: AutoScalingGroup) =>
+      group.AutoScalingGroupName !== undefined && !isTargeted(group, targets);
+    const { slice, next } = sliceOf(page, at, calls - UNTARGETED_PAGE_OVERHEAD, (group) =>
+      untargeted(group) ? memberCount(group) / INSTANCE_IDS_PER_DESCRIBE : 0,
+    );
+    const { records: members, unmanaged } = await instancesById(
+      clients.ssm,
+      membersOf(slice.filter(untargeted)),
+      { withKernels: false },
+    );
+    return { groups: [], members, unmanaged, next, calls: meter.calls };
+  }
+
+  countPlatforms(token: string | null, calls: number): Promise<CountsPage> {
+    return platformCounts(this.clients.ssm, token, Math.max(1, calls));
+  }
+
+  countKernels(token: string | null, calls: number): Promise<CountsPage> {
+    return kernelCounts(this.clients.ssm, token, Math.max(1, calls));
+  }
+
+  private async groupRecords(
+    clients: AutoScalingFleetInventoryClients,
+    groups: AutoScalingGroup[],
+  ): Promise<GroupRecord[]> {
     const withSpec = groups.flatMap((group) => {
       const spec = launchTemplateSpec(group);
       return spec === undefined ? [] : [{ group, spec }];
@@ -160,7 +161,7 @@ export class AutoScalingFleetInventory implements FleetInventory {
       const key = templateKey(spec);
       let pending = templates.get(key);
       if (pending === undefined) {
-        pending = this.resolveTemplate(spec);
+        pending = resolveTemplate(clients.ec2, spec);
         templates.set(key, pending);
       }
       return pending;
@@ -172,9 +173,7 @@ export class AutoScalingFleetInventory implements FleetInventory {
         : [],
     );
     const parameterValues =
-      ssmNames.length > 0
-        ? await getParameterValues(this.clients.ssm, ssmNames)
-        : ({} as Record<string, string>);
+      ssmNames.length > 0 ? await getParameterValues(clients.ssm, ssmNames) : ({} as Record<string, string>);
     const imageIdOf = (imageRef: string): string | undefined =>
       imageRef.startsWith(SSM_IMAGE_REF_PREFIX)
         ? parameterValues[imageRef.slice(SSM_IMAGE_REF_PREFIX.length)]
@@ -184,7 +183,7 @@ export class AutoScalingFleetInventory implements FleetInventory {
       const imageId = template === null ? undefined : imageIdOf(template.imageRef);
       return imageId === undefined ? [] : [imageId];
     });
-    const images = imageIds.length > 0 ? await describeImagesByIds(this.clients.ec2, imageIds) : [];
+    const images = imageIds.length > 0 ? await describeImagesByIds(clients.ec2, imageIds) : [];
     const architectureOf = new Map(
       images.map((image) => [image.ImageId, toArchitecture(image.Architecture)]),
     );
@@ -224,62 +223,6 @@ export class AutoScalingFleetInventory implements FleetInventory {
     });
     return records;
   }
-
-  private async resolveTemplate(spec: LaunchTemplateSpecification): Promise<ResolvedTemplate | null> {
-    const out = await this.clients.ec2.send(
-      new DescribeLaunchTemplateVersionsCommand({
-        ...(spec.LaunchTemplateId !== undefined
-          ? { LaunchTemplateId: spec.LaunchTemplateId }
-          : { LaunchTemplateName: spec.LaunchTemplateName }),
-        Versions: [spec.Version ?? "$Default"],
-      }),
-    );
-    const version = out.LaunchTemplateVersions?.[0];
-    const imageRef = version?.LaunchTemplateData?.ImageId;
-    const launchTemplateId = version?.LaunchTemplateId ?? spec.LaunchTemplateId;
-    if (version?.VersionNumber === undefined || imageRef === undefined || launchTemplateId === undefined)
-      return null;
-    return {
-      launchTemplateId,
-      launchTemplateName: version.LaunchTemplateName ?? spec.LaunchTemplateName ?? "",
-      resolvedVersion: version.VersionNumber,
-      imageRef,
-    };
-  }
-
-  /** Every instance SSM manages in the region: group members and standalone ones. */
-  private async managedInstances(): Promise<InstanceInformation[]> {
-    const instances: InstanceInformation[] = [];
-    const pages = paginateDescribeInstanceInformation({ client: this.clients.ssm }, { MaxResults: 50 });
-    for await (const page of pages) instances.push(...(page.InstanceInformationList ?? []));
-    return instances;
-  }
-
-  /** Installed kernel per instance from SSM inventory: `Version-Release` of the newest kernel package. */
-  private async kernelVersions(): Promise<Map<string, string>> {
-    const kernels = new Map<string, string>();
-    const pages = paginateGetInventory(
-      { client: this.clients.ssm },
-      {
-        Filters: [{ Key: "AWS:Application.Name", Values: KERNEL_PACKAGES, Type: "Equal" }],
-        ResultAttributes: [{ TypeName: "AWS:Application" }],
-        MaxResults: 50,
-      },
-    );
-    for await (const page of pages) {
-      for (const entity of page.Entities ?? []) {
-        if (entity.Id === undefined) continue;
-        for (const row of entity.Data?.["AWS:Application"]?.Content ?? []) {
-          if (row.Name === undefined || !KERNEL_PACKAGES.includes(row.Name) || row.Version === undefined)
-            continue;
-          const version = row.Release ? `${row.Version}-${row.Release}` : row.Version;
-          const known = kernels.get(entity.Id);
-          if (known === undefined || compareRpmVersions(version, known) > 0) kernels.set(entity.Id, version);
-        }
-      }
-    }
-    return kernels;
-  }
 }
 
 function templateKey(spec: LaunchTemplateSpecification): string {
@@ -288,4 +231,29 @@ function templateKey(spec: LaunchTemplateSpecification): string {
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function resolveTemplate(
+  ec2: EC2Client,
+  spec: LaunchTemplateSpecification,
+): Promise<ResolvedTemplate | null> {
+  const out = await ec2.send(
+    new DescribeLaunchTemplateVersionsCommand({
+      ...(spec.LaunchTemplateId !== undefined
+        ? { LaunchTemplateId: spec.LaunchTemplateId }
+        : { LaunchTemplateName: spec.LaunchTemplateName }),
+      Versions: [spec.Version ?? "$Default"],
+    }),
+  );
+  const version = out.LaunchTemplateVersions?.[0];
+  const imageRef = version?.LaunchTemplateData?.ImageId;
+  const launchTemplateId = version?.LaunchTemplateId ?? spec.LaunchTemplateId;
+  if (version?.VersionNumber === undefined || imageRef === undefined || launchTemplateId === undefined)
+    return null;
+  return {
+    launchTemplateId,
+    launchTemplateName: version.LaunchTemplateName ?? spec.LaunchTemplateName ?? "",
+    resolvedVersion: version.VersionNumber,
+    imageRef,
+  };
 }

@@ -102,9 +102,18 @@ export class DynamoLedgerStore implements LedgerStore {
     }
   }
 
-  async get(pk: string, sk: string): Promise<LedgerItem | undefined> {
+  async get(
+    pk: string,
+    sk: string,
+    options?: { fields?: readonly string[] },
+  ): Promise<LedgerItem | undefined> {
     const out = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk, sk },
+        ConsistentRead: true,
+        ...(options?.fields && projection(options.fields)),
+      }),
     );
     return out.Item === undefined ? undefined : fromAttributes(out.Item);
   }
@@ -271,6 +280,23 @@ export function ledgerCreateTableInput(tableName: string): CreateTableCommandInp
         Projection: { ProjectionType: table.recentIndex.projection },
       },
     ],
+  };
+}
+
+/**
+ * A projection of the item to its keys, version and some members of its `data` map (document paths,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ProjectionExpressions.html);
+ * every name goes through a placeholder, so none can clash with a reserved word.
+ */
+function projection(fields: readonly string[]) {
+  const names: Record<string, string> = { "#pk": "pk", "#sk": "sk", "#version": "version", "#data": "data" };
+  const paths = fields.map((field, i) => {
+    names[`#f${i}`] = field;
+    return `#data.#f${i}`;
+  });
+  return {
+    ProjectionExpression: ["#pk", "#sk", "#version", ...paths].join(", "),
+    ExpressionAttributeNames: names,
   };
 }
 

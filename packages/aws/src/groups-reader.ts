@@ -205,17 +205,6 @@ export class GroupsReader implements ReadinessReader {
     });
   }
 
-  async untargetedMembers(targets: FleetTargets): Promise<Record<string, string[]>> {
-    const members: Record<string, string[]> = {};
-    for (const g of await this.allGroups()) {
-      if (isTargeted(g, targets)) continue;
-      members[g.AutoScalingGroupName as string] = (g.Instances ?? []).flatMap((i) =>
-        i.InstanceId === undefined ? [] : [i.InstanceId],
-      );
-    }
-    return members;
-  }
-
   private async allGroups(): Promise<AutoScalingGroup[]> {
     const groups = await describeAllAutoScalingGroups(this.clients.autoscaling);
     return groups.filter((g) => g.AutoScalingGroupName !== undefined);

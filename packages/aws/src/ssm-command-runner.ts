@@ -2,11 +2,12 @@ import {
   type Command,
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
+  paginateListCommandInvocations,
   paginateListCommands,
   SendCommandCommand,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
-import type { CommandStatus, ImageHardener } from "@fleet-upgrade/core";
+import { type CommandStatus, type ImageHardener, MAX_COMMAND_INSTANCES } from "@fleet-upgrade/core";
 import { ClientNotGivenError, UnexpectedResponseError } from "./errors";
 import { isErrorNamed } from "./support";
 
@@ -51,10 +52,25 @@ export class SsmCommandRunner implements ImageHardener {
     parameters: Record<string, string[]>;
     comment: string;
   }): Promise<string> {
+    const { instanceId, ...rest } = input;
+    return this.sendCommandTo({ ...rest, instanceIds: [instanceId] });
+  }
+
+  async sendCommandTo(input: {
+    documentName: string;
+    instanceIds: string[];
+    parameters: Record<string, string[]>;
+    comment: string;
+  }): Promise<string> {
+    if (input.instanceIds.length === 0 || input.instanceIds.length > MAX_COMMAND_INSTANCES) {
+      throw new RangeError(
+        `instanceIds: got ${input.instanceIds.length} instances, expected 1 to ${MAX_COMMAND_INSTANCES} (SendCommand's limit)`,
+      );
+    }
     const out = await this.clients.ssm.send(
       new SendCommandCommand({
         DocumentName: input.documentName,
-        InstanceIds: [input.instanceId],
+        InstanceIds: input.instanceIds,
         Parameters: input.parameters,
         Comment: input.comment,
         TimeoutSeconds: COMMAND_TIMEOUT_SECONDS,
@@ -63,6 +79,29 @@ export class SsmCommandRunner implements ImageHardener {
     const commandId = out.Command?.CommandId;
     if (commandId === undefined) throw new UnexpectedResponseError("SendCommand", "without a command id");
     return commandId;
+  }
+
+  async listCommandStatuses(commandId: string): Promise<CommandStatus[]> {
+    const statuses: CommandStatus[] = [];
+    const pages = paginateListCommandInvocations(
+      { client: this.clients.ssm },
+      { CommandId: commandId, Details: true, MaxResults: 50 },
+    );
+    for await (const page of pages) {
+      for (const invocation of page.CommandInvocations ?? []) {
+        if (invocation.InstanceId === undefined) continue;
+        // Each step of the document is a plugin; their outputs in order stand for the whole stdout.
+        const plugins = invocation.CommandPlugins ?? [];
+        statuses.push({
+          commandId,
+          instanceId: invocation.InstanceId,
+          status: invocation.Status ?? "Pending",
+          stdout: plugins.map((plugin) => plugin.Output ?? "").join("\n"),
+          stderr: "",
+        });
+      }
+    }
+    return statuses;
   }
 
   async findCommand(input: {

@@ -4,6 +4,7 @@ export * from "./errors";
 export * from "./estimate";
 export * from "./fleet";
 export * from "./health";
+export * from "./inventory-pages";
 export * from "./lambda-concurrency";
 export * from "./limits";
 export * from "./lower-bound";

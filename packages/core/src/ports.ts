@@ -1,4 +1,12 @@
-import type { Architecture, CommandStatus, Fleet, ImageInfo, RefreshState } from "./fleet";
+import type {
+  Architecture,
+  CommandStatus,
+  GroupRecord,
+  ImageInfo,
+  InstanceRecord,
+  RefreshState,
+} from "./fleet";
+import type { GroupWalk } from "./inventory-pages";
 import type { GroupDescription } from "./readiness";
 
 /**
@@ -14,9 +22,42 @@ export interface FleetTargets {
   autoScalingGroupNames: string[];
 }
 
-/** Reads the fleet: Auto Scaling groups, their launch templates and images, SSM instance data. */
+/** One page of a walk over Auto Scaling groups, and the SSM facts of their members. */
+export interface GroupsPage {
+  /** Targeted groups the product can roll out, by name (the targeted walk only). */
+  groups: GroupRecord[];
+  /** SSM's facts about the page's members it manages, each with its group. */
+  members: InstanceRecord[];
+  /** Members of the page's groups SSM does not manage. */
+  unmanaged: number;
+  /** Where the next page starts; null when the walk is done. */
+  next: GroupWalk | null;
+  /** Calls this page made. */
+  calls: number;
+}
+
+/** One page of counts over SSM's instances, and where the next one starts (null: done). */
+export interface CountsPage {
+  counts: Record<string, number>;
+  /** Instances the page counted. */
+  instances: number;
+  next: string | null;
+  calls: number;
+}
+
+/**
+ * Reads the fleet in pages (see `inventory-pages.ts`), each within a number of calls: Auto Scaling
+ * groups, their launch templates and images, SSM instance data. No method holds the whole fleet.
+ */
 export interface FleetInventory {
-  readFleet(targets: FleetTargets): Promise<Fleet>;
+  /** Targeted groups from `at`, with their members read from SSM by id. */
+  targetedGroups(targets: FleetTargets, at: GroupWalk, calls: number): Promise<GroupsPage>;
+  /** Groups the targets do not match, from `at`, with their SSM-managed members (no kernels). */
+  untargetedGroups(targets: FleetTargets, at: GroupWalk, calls: number): Promise<GroupsPage>;
+  /** SSM-managed instances by platform ("PlatformName PlatformVersion" or "unknown"), from `token`. */
+  countPlatforms(token: string | null, calls: number): Promise<CountsPage>;
+  /** Inventoried instances by installed kernel, from `token`. */
+  countKernels(token: string | null, calls: number): Promise<CountsPage>;
 }
 
 /** AMIs and the public SSM parameters that point at them. */
@@ -39,6 +80,11 @@ export interface LaunchBuilderInput {
   tags: Record<string, string>;
 }
 
+/** SendCommand's InstanceIds takes at most 50 (`InstanceIdList` in ../shared/aws-models/ssm-2014-11-06.json). */
+export const MAX_COMMAND_INSTANCES = 50;
+/** ListCommandInvocations' plugin `Output` holds at most 2,500 characters (`CommandPluginOutput`, same model). */
+export const LISTED_OUTPUT_CHARS = 2500;
+
 /** Bakes a hardened image on a builder instance with SSM documents. */
 export interface ImageHardener {
   launchBuilder(input: LaunchBuilderInput): Promise<string>;
@@ -53,6 +99,19 @@ export interface ImageHardener {
   /** A command already sent to the instance with this document and comment (recognises an earlier attempt). */
   findCommand(input: { documentName: string; instanceId: string; comment: string }): Promise<string | null>;
   getCommandStatus(commandId: string, instanceId: string): Promise<CommandStatus>;
+  /** Sends one command to several instances (at most {@link MAX_COMMAND_INSTANCES}); returns its id. */
+  sendCommandTo(input: {
+    documentName: string;
+    instanceIds: string[];
+    parameters: Record<string, string[]>;
+    comment: string;
+  }): Promise<string>;
+  /**
+   * Every invocation of a command that exists so far, with its status and output (all pages). The
+   * output is what the listing carries, which SSM cuts at {@link LISTED_OUTPUT_CHARS} characters:
+   * read one invocation with `getCommandStatus` for all of it.
+   */
+  listCommandStatuses(commandId: string): Promise<CommandStatus[]>;
   /** Creates the image with a deterministic name; an image of that name that already exists is returned. */
   createImage(input: { instanceId: string; name: string; tags: Record<string, string> }): Promise<string>;
   terminate(instanceId: string): Promise<void>;
@@ -187,7 +246,11 @@ export interface LedgerStore {
    */
   put(item: LedgerItem, options?: { ifNotExists?: boolean; ifVersion?: number }): Promise<boolean>;
   putMany(items: LedgerItem[]): Promise<void>;
-  get(pk: string, sk: string): Promise<LedgerItem | undefined>;
+  /**
+   * The item, or undefined. `fields`: only these top-level members of `data` are needed (a
+   * projection, so a large item is not carried whole); a store may still return the others.
+   */
+  get(pk: string, sk: string, options?: { fields?: readonly string[] }): Promise<LedgerItem | undefined>;
   /**
    * The items with these keys, read together (DynamoDB BatchGetItem, 100 keys a call): those found,
    * in any order; a key with no item is simply absent from the answer.
@@ -267,6 +330,4 @@ export interface ReadinessReader {
     /** Per group, what the inventory saw of its instances; a group absent here has no such finding. */
     instances: Record<string, InstanceReadinessFacts>;
   }): Promise<GroupDescription[]>;
-  /** The Auto Scaling groups the targets do not match, with their instances (for `inventory.untargeted`). */
-  untargetedMembers(targets: FleetTargets): Promise<Record<string, string[]>>;
 }

@@ -107,6 +107,21 @@ export const RunRecordSchema = z.object({
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
+/**
+ * The members of the run record a group's steps read while the run goes on: what may change (halt,
+ * abort, status) and what they need besides the request. Read as a projection of the record.
+ */
+export const RunStateSchema = RunRecordSchema.pick({
+  runId: true,
+  status: true,
+  startedAt: true,
+  target: true,
+  halt: true,
+  abortRequested: true,
+});
+export type RunState = z.infer<typeof RunStateSchema>;
+const RUN_STATE_FIELDS = Object.keys(RunStateSchema.shape);
+
 /** How far a group's refresh had come when last seen. */
 export const PercentSeenSchema = z.object({ refreshId: z.string(), percent: z.number().min(0).max(100) });
 export type PercentSeen = z.infer<typeof PercentSeenSchema>;
@@ -136,6 +151,17 @@ export const WaitTokenSchema = z.object({ token: z.string(), runId: z.string(), 
 export type WaitToken = z.infer<typeof WaitTokenSchema>;
 
 const RUNS_INDEX_KEY = "RUNS";
+/** Group inventories one ledger keeps (a run of 1,000 groups holds a few MB); past it, it starts over. */
+const MAX_KEPT_INVENTORIES = 5000;
+const inventoryKey = (runId: string, name: string) => `${runId}\u0000${name}`;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
 const runKey = (runId: string) => `RUN#${runId}`;
 
 /**
@@ -144,6 +170,14 @@ const runKey = (runId: string) => `RUN#${runId}`;
  * tokens filed under the instance refresh they wait for (`WAIT#refreshId`).
  */
 export class RunLedger {
+  /**
+   * Group inventories already read, by run and name. A group's inventory is written once, by the
+   * inventory step, before any step of the group reads it, and never changed, so a warm process
+   * keeps it between invocations (frozen: no reader can change the copy the next one gets). A
+   * rewrite through this ledger (an inventory step run again) forgets the run's copies.
+   */
+  private readonly inventories = new Map<string, GroupRecord>();
+
   constructor(private readonly store: LedgerStore) {}
 
   async putRun(run: RunRecord): Promise<void> {
@@ -153,6 +187,15 @@ export class RunLedger {
   async getRun(runId: string): Promise<RunRecord | undefined> {
     const item = await this.store.get(runKey(runId), "META");
     return item ? RunRecordSchema.parse(item.data) : undefined;
+  }
+
+  /**
+   * The run's {@link RunState} without its request, inventory and readiness: a read whose size does
+   * not grow with the fleet. Undefined for a run the ledger does not know.
+   */
+  async getRunState(runId: string): Promise<RunState | undefined> {
+    const item = await this.store.get(runKey(runId), "META", { fields: RUN_STATE_FIELDS });
+    return item ? RunStateSchema.parse(item.data) : undefined;
   }
 
   /**
@@ -187,6 +230,8 @@ export class RunLedger {
   }
 
   async putGroups(runId: string, groups: GroupRecord[]): Promise<void> {
+    for (const key of this.inventories.keys())
+      if (key.startsWith(inventoryKey(runId, ""))) this.inventories.delete(key);
     await this.store.putMany(
       groups.map((group) => ({
         pk: runKey(runId),
@@ -202,9 +247,15 @@ export class RunLedger {
   }
 
   async getGroup(runId: string, name: string): Promise<GroupRecord> {
+    const key = inventoryKey(runId, name);
+    const known = this.inventories.get(key);
+    if (known) return known;
     const item = await this.store.get(runKey(runId), `INV#${name}`);
     if (!item) throw new Error(`group ${name} of run ${runId} is not in the ledger`);
-    return GroupRecordSchema.parse(item.data);
+    const group = deepFreeze(GroupRecordSchema.parse(item.data));
+    if (this.inventories.size >= MAX_KEPT_INVENTORIES) this.inventories.clear();
+    this.inventories.set(key, group);
+    return group;
   }
 
   /** The inventory records of these groups (BatchGetItem); a name without one is left out. */

@@ -13,7 +13,12 @@ import {
   REFRESH_EVENTS_TASK,
   readRunResult,
 } from "@fleet-upgrade/functions";
-import { SIMULATED_CREDENTIALS, SimulatedAccount } from "@fleet-upgrade/simulator";
+import {
+  LEAN_CLIENT_CONFIG,
+  leanClient,
+  SIMULATED_CREDENTIALS,
+  SimulatedAccount,
+} from "@fleet-upgrade/simulator";
 import {
   buildDefinition,
   buildReconcileDefinition,
@@ -64,11 +69,14 @@ export class SimulatedEnvironment {
     this.dynamodb = meter.countCalls(
       meter.measureItems(
         countCommands(
-          new DynamoDBClient({
-            region: this.account.region,
-            endpoint: ledgerServer.endpoint,
-            credentials: SIMULATED_CREDENTIALS,
-          }),
+          leanClient(
+            new DynamoDBClient({
+              region: this.account.region,
+              endpoint: ledgerServer.endpoint,
+              credentials: SIMULATED_CREDENTIALS,
+              // No LEAN_CLIENT_CONFIG: the DynamoDB document client refuses a cached middleware stack.
+            }),
+          ),
           "dynamodb",
           this.calls,
         ),
@@ -77,7 +85,13 @@ export class SimulatedEnvironment {
     const dynamodb = this.dynamodb;
     const sfn = meter.countCalls(
       answerCommands(
-        new SFNClient({ region: this.account.region, credentials: SIMULATED_CREDENTIALS }),
+        leanClient(
+          new SFNClient({
+            region: this.account.region,
+            credentials: SIMULATED_CREDENTIALS,
+            ...LEAN_CLIENT_CONFIG,
+          }),
+        ),
         "states",
         this.calls,
         (operation, input) => this.answerStates(operation, input),

@@ -3,6 +3,8 @@ export {
   type AttachOptions,
   type CreateClientsOptions,
   type GroupSnapshot,
+  LEAN_CLIENT_CONFIG,
+  leanClient,
   SIMULATED_CREDENTIALS,
   SimulatedAccount,
   type SimulatedClients,

@@ -419,7 +419,8 @@ export function buildDefinition(
         catchTo: fail,
         comment: "merge the request over the stage defaults; every problem at once",
       }),
-      Inventory: invoke(arns, "inventory", { next: "Readiness", catchTo: fail }),
+      Inventory: invoke(arns, "inventory", { next: "InventoryPaged", catchTo: fail }),
+      ...pagedLoop(arns, "inventory", { first: "Inventory", done: "Readiness", fail }),
       Readiness: invoke(arns, "readiness", {
         next: "ReadinessPaged",
         catchTo: fail,

@@ -83,6 +83,24 @@ describe("DynamoLedgerStore on dynalite", () => {
     expect(await store.get("RUN#rt", "MISSING")).toBeUndefined();
   });
 
+  it("reads only the data members asked for, with the keys and version, even ones named like reserved words", async () => {
+    await store.put({
+      pk: "RUN#projected",
+      sk: "META",
+      data: { status: "RUNNING", halt: null, request: { big: "x".repeat(1000) }, size: 3 },
+      version: 4,
+    });
+
+    const item = await store.get("RUN#projected", "META", { fields: ["status", "halt", "size", "absent"] });
+
+    expect(item).toEqual({
+      pk: "RUN#projected",
+      sk: "META",
+      data: { status: "RUNNING", halt: null, size: 3 },
+      version: 4,
+    });
+  });
+
   it("stores data as JSON would carry it: dates as ISO strings, undefined members dropped", async () => {
     await store.put({
       pk: "RUN#json",

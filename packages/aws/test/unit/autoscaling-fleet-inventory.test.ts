@@ -7,7 +7,14 @@ import {
   GetParametersCommand,
   SSMClient,
 } from "@aws-sdk/client-ssm";
-import { FleetSchema } from "@fleet-upgrade/core";
+import {
+  FIRST_WALK,
+  type FleetTargets,
+  type GroupRecord,
+  GroupRecordSchema,
+  type GroupWalk,
+  type InstanceRecord,
+} from "@fleet-upgrade/core";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { AutoScalingFleetInventory } from "../../src/autoscaling-fleet-inventory";
@@ -28,12 +35,29 @@ const managedTags = [
 ];
 
 const kernelFilter = {
-  Filters: [
-    { Key: "AWS:Application.Name", Values: ["kernel", "kernel6.12", "kernel6.18"], Type: "Equal" as const },
-  ],
-  ResultAttributes: [{ TypeName: "AWS:Application" }],
-  MaxResults: 50,
+  Key: "AWS:Application.Name",
+  Values: ["kernel", "kernel6.12", "kernel6.18"],
+  Type: "Equal" as const,
 };
+
+/** Every page of the targeted walk, with calls to spare: what the inventory task reads over its invocations. */
+async function readAll(
+  targets: FleetTargets,
+  calls = 100,
+): Promise<{ groups: GroupRecord[]; members: InstanceRecord[]; unmanaged: number; pages: number }> {
+  const all = { groups: [] as GroupRecord[], members: [] as InstanceRecord[], unmanaged: 0, pages: 0 };
+  let at: GroupWalk | null = FIRST_WALK;
+  while (at !== null) {
+    const page = await inventory.targetedGroups(targets, at, calls);
+    all.groups.push(...page.groups);
+    all.members.push(...page.members);
+    all.unmanaged += page.unmanaged;
+    all.pages++;
+    at = page.next;
+  }
+  all.groups.sort((a, b) => (a.name < b.name ? -1 : 1));
+  return all;
+}
 
 /** Two pages of groups: a plain launch template, a launch configuration, a mixed-instances policy, a foreign tag. */
 function givenAccount(): void {
@@ -259,16 +283,16 @@ afterEach(() => {
   ssm.reset();
 });
 
-describe("AutoScalingFleetInventory.readFleet", () => {
+describe("AutoScalingFleetInventory.targetedGroups", () => {
   it("returns the target groups sorted by name with their resolved launch template, image and architecture", async () => {
     givenAccount();
 
-    const fleet = await inventory.readFleet({
+    const fleet = await readAll({
       tags: { "fleet-upgrade:managed": "true", env: "prod" },
       autoScalingGroupNames: [],
     });
 
-    expect(FleetSchema.parse(fleet)).toEqual(fleet);
+    for (const group of fleet.groups) expect(GroupRecordSchema.parse(group)).toEqual(group);
     expect(fleet.groups).toEqual([
       {
         name: "api",
@@ -313,39 +337,16 @@ describe("AutoScalingFleetInventory.readFleet", () => {
     ]);
   });
 
-  it("lists every SSM-managed instance and every group member SSM does not know, with the newest kernel package (kernel, or kernel6.x on newer AL2023 tracks)", async () => {
+  it("reads the targeted groups' members from SSM by id, with the newest kernel package (kernel, or kernel6.x on newer AL2023 tracks), and counts the members SSM does not know", async () => {
     givenAccount();
 
-    const fleet = await inventory.readFleet({
+    const fleet = await readAll({
       tags: { "fleet-upgrade:managed": "true", env: "prod" },
       autoScalingGroupNames: [],
     });
 
-    expect(fleet.instances).toEqual([
-      {
-        instanceId: "i-api1",
-        groupName: "api",
-        platformName: null,
-        platformVersion: null,
-        kernelVersion: null,
-        pingStatus: null,
-      },
-      {
-        instanceId: "i-legacy",
-        groupName: "legacy",
-        platformName: null,
-        platformVersion: null,
-        kernelVersion: null,
-        pingStatus: null,
-      },
-      {
-        instanceId: "i-standalone",
-        groupName: null,
-        platformName: "Amazon Linux",
-        platformVersion: "2023",
-        kernelVersion: "6.18.4-12.51.amzn2023",
-        pingStatus: "ConnectionLost",
-      },
+    // i-standalone is in SSM's answers but in no targeted group: it is counted by the SSM passes only.
+    expect(fleet.members).toEqual([
       {
         instanceId: "i-web1",
         groupName: "web",
@@ -354,21 +355,15 @@ describe("AutoScalingFleetInventory.readFleet", () => {
         kernelVersion: "4.14.355-271.669.amzn2",
         pingStatus: "Online",
       },
-      {
-        instanceId: "i-web2",
-        groupName: "web",
-        platformName: null,
-        platformVersion: null,
-        kernelVersion: null,
-        pingStatus: null,
-      },
     ]);
+    // i-web2, i-legacy (a targeted launch configuration group) and i-api1.
+    expect(fleet.unmanaged).toBe(3);
   });
 
   it("skips a group without a launch template and a group whose tags do not all match", async () => {
     givenAccount();
 
-    const fleet = await inventory.readFleet({
+    const fleet = await readAll({
       tags: { "fleet-upgrade:managed": "true", env: "prod" },
       autoScalingGroupNames: [],
     });
@@ -379,7 +374,7 @@ describe("AutoScalingFleetInventory.readFleet", () => {
   it("filters groups by every tag, 100 per page, and follows NextToken", async () => {
     givenAccount();
 
-    await inventory.readFleet({
+    await readAll({
       tags: { "fleet-upgrade:managed": "true", env: "prod" },
       autoScalingGroupNames: [],
     });
@@ -406,7 +401,7 @@ describe("AutoScalingFleetInventory.readFleet", () => {
   it("passes the group names with the tag filters when names are given", async () => {
     givenAccount();
 
-    await inventory.readFleet({ tags: { env: "prod" }, autoScalingGroupNames: ["web", "api"] });
+    await readAll({ tags: { env: "prod" }, autoScalingGroupNames: ["web", "api"] });
 
     expect(autoscaling).toHaveReceivedNthCommandWith(DescribeAutoScalingGroupsCommand, 1, {
       AutoScalingGroupNames: ["web", "api"],
@@ -415,10 +410,10 @@ describe("AutoScalingFleetInventory.readFleet", () => {
     });
   });
 
-  it("resolves each launch template spec once, an SSM image reference with GetParameters, and images in one DescribeImages", async () => {
+  it("resolves each launch template spec once, an SSM image reference with GetParameters, and a page's images in one DescribeImages", async () => {
     givenAccount();
 
-    await inventory.readFleet({
+    await readAll({
       tags: { "fleet-upgrade:managed": "true", env: "prod" },
       autoScalingGroupNames: [],
     });
@@ -435,30 +430,132 @@ describe("AutoScalingFleetInventory.readFleet", () => {
     expect(ssm).toHaveReceivedCommandExactlyOnceWith(GetParametersCommand, {
       Names: ["/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64"],
     });
-    expect(ec2).toHaveReceivedCommandTimes(DescribeImagesCommand, 1);
-    const imageIds = ec2.commandCalls(DescribeImagesCommand)[0]?.args[0].input.ImageIds;
-    expect([...(imageIds ?? [])].sort()).toEqual(["ami-api", "ami-web"]);
+    expect(ec2).toHaveReceivedCommandTimes(DescribeImagesCommand, 2);
+    expect(ec2).toHaveReceivedNthCommandWith(DescribeImagesCommand, 1, { ImageIds: ["ami-web"] });
+    expect(ec2).toHaveReceivedNthCommandWith(DescribeImagesCommand, 2, { ImageIds: ["ami-api"] });
   });
 
-  it("reads SSM instance information and kernel inventory 50 per page across pages", async () => {
+  it("asks SSM only for the page's members: their ids in the instance information and inventory filters", async () => {
     givenAccount();
 
-    await inventory.readFleet({ tags: { env: "prod" }, autoScalingGroupNames: [] });
+    await inventory.targetedGroups({ tags: { env: "prod" }, autoScalingGroupNames: [] }, FIRST_WALK, 100);
 
-    expect(ssm).toHaveReceivedCommandTimes(DescribeInstanceInformationCommand, 2);
+    const ids = ["i-web1", "i-web2", "i-legacy"];
+    expect(ssm).toHaveReceivedNthCommandWith(DescribeInstanceInformationCommand, 1, {
+      Filters: [{ Key: "InstanceIds", Values: ids }],
+      MaxResults: 50,
+    });
+    expect(ssm).toHaveReceivedNthCommandWith(GetInventoryCommand, 1, {
+      Filters: [kernelFilter, { Key: "AWS:InstanceInformation.InstanceId", Values: ids, Type: "Equal" }],
+      ResultAttributes: [{ TypeName: "AWS:Application" }],
+      MaxResults: 50,
+    });
+  });
+
+  it("splits a page of groups when its calls run out, and the next page resumes at the group it stopped before", async () => {
+    givenAccount();
+    // SSM answers ids filtered 50 at a time in one page each.
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
+    ssm.on(GetInventoryCommand).resolves({ Entities: [] });
+    const targets = { tags: { env: "prod" }, autoScalingGroupNames: [] };
+
+    // Six calls leave room for the group page's fixed calls and one group.
+    const first = await inventory.targetedGroups(targets, FIRST_WALK, 6);
+    const second = await inventory.targetedGroups(targets, first.next ?? FIRST_WALK, 6);
+
+    expect(first.groups.map((g) => g.name)).toEqual(["web"]);
+    expect(first.next).toEqual({ batch: 0, token: null, offset: 1, last: "web" });
+    expect(first.calls).toBeLessThanOrEqual(6);
+    // The launch configuration group: no record, its member counted as unknown to SSM.
+    expect(second.groups).toEqual([]);
+    expect(second.unmanaged).toBe(1);
+    expect(second.next).toEqual({ batch: 0, token: "groups-2", offset: 0, last: null });
+  });
+
+  it("resumes after the last group it read when a group was created before it in the meantime", async () => {
+    givenAccount();
+    const targets = { tags: { env: "prod" }, autoScalingGroupNames: [] };
+    const first = await inventory.targetedGroups(targets, FIRST_WALK, 6);
+    const page = await autoscaling.commandCalls(DescribeAutoScalingGroupsCommand)[0]?.returnValue;
+    const [web, ...rest] = page?.AutoScalingGroups ?? [];
+    if (web === undefined) throw new Error("no first page");
+    const created = { ...web, AutoScalingGroupName: "aaa-new", Instances: [] };
+    autoscaling
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolves({ ...page, AutoScalingGroups: [created, web, ...rest] });
+
+    const second = await inventory.targetedGroups(targets, first.next ?? FIRST_WALK, 6);
+
+    // legacy (after web), not web again.
+    expect(second.groups).toEqual([]);
+    expect(second.unmanaged).toBe(1);
+  });
+
+  it("fails naming the last group read when it is gone from its page, instead of skipping or repeating a group", async () => {
+    givenAccount();
+    const targets = { tags: { env: "prod" }, autoScalingGroupNames: [] };
+    const first = await inventory.targetedGroups(targets, FIRST_WALK, 6);
+    autoscaling
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolves({ AutoScalingGroups: [], NextToken: "groups-2" });
+
+    await expect(inventory.targetedGroups(targets, first.next ?? FIRST_WALK, 6)).rejects.toMatchObject({
+      name: "UnexpectedResponseError",
+      message: expect.stringContaining("a page without group web"),
+    });
+  });
+
+  it("refuses a cursor whose batch the targets do not have, naming it", async () => {
+    givenAccount();
+
+    await expect(
+      inventory.targetedGroups(
+        { tags: {}, autoScalingGroupNames: ["web"] },
+        { batch: 2, token: null, offset: 0, last: null },
+        40,
+      ),
+    ).rejects.toThrow("cursor batch 2 is not a batch of the targeted group names (expected 0 to 0)");
+    expect(autoscaling).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe("AutoScalingFleetInventory counts", () => {
+  it("counts every SSM-managed instance by platform, 50 a page, and stops at its calls with a token to resume", async () => {
+    givenAccount();
+
+    const first = await inventory.countPlatforms(null, 1);
+    const rest = await inventory.countPlatforms(first.next, 10);
+
+    expect(first).toEqual({ counts: { "Amazon Linux 2": 1 }, instances: 1, next: "info-2", calls: 1 });
+    expect(rest).toEqual({ counts: { "Amazon Linux 2023": 1 }, instances: 1, next: null, calls: 1 });
     expect(ssm).toHaveReceivedNthCommandWith(DescribeInstanceInformationCommand, 1, { MaxResults: 50 });
     expect(ssm).toHaveReceivedNthCommandWith(DescribeInstanceInformationCommand, 2, {
       MaxResults: 50,
       NextToken: "info-2",
     });
-    expect(ssm).toHaveReceivedCommandTimes(GetInventoryCommand, 2);
-    expect(ssm).toHaveReceivedNthCommandWith(GetInventoryCommand, 1, kernelFilter);
+  });
+
+  it("counts every inventoried instance by its newest kernel package, following GetInventory's pages", async () => {
+    givenAccount();
+
+    const page = await inventory.countKernels(null, 10);
+
+    expect(page).toEqual({
+      counts: { "4.14.355-271.669.amzn2": 1, "6.18.4-12.51.amzn2023": 1 },
+      instances: 2,
+      next: null,
+      calls: 2,
+    });
     expect(ssm).toHaveReceivedNthCommandWith(GetInventoryCommand, 2, {
-      ...kernelFilter,
+      Filters: [kernelFilter],
+      ResultAttributes: [{ TypeName: "AWS:Application" }],
+      MaxResults: 50,
       NextToken: "inventory-2",
     });
   });
+});
 
+describe("AutoScalingFleetInventory.targetedGroups, left out", () => {
   it("leaves out a group whose SSM image parameter does not exist", async () => {
     givenAccount();
     ssm.on(GetParametersCommand).resolves({
@@ -466,10 +563,11 @@ describe("AutoScalingFleetInventory.readFleet", () => {
       InvalidParameters: ["/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64"],
     });
 
-    const fleet = await inventory.readFleet({ tags: { env: "prod" }, autoScalingGroupNames: [] });
+    const fleet = await readAll({ tags: { env: "prod" }, autoScalingGroupNames: [] });
 
     expect(fleet.groups.map((group) => group.name)).toEqual(["web"]);
-    expect(fleet.instances.find((instance) => instance.instanceId === "i-api1")?.groupName).toBe("api");
+    // Its member is still read and counted (SSM does not know i-api1 here).
+    expect(fleet.unmanaged).toBe(3);
   });
 
   it("never asks for a parameter outside AWS's public AL2023 paths, and leaves its group out", async () => {
@@ -485,7 +583,7 @@ describe("AutoScalingFleetInventory.readFleet", () => {
       ],
     });
 
-    const fleet = await inventory.readFleet({ tags: { env: "prod" }, autoScalingGroupNames: [] });
+    const fleet = await readAll({ tags: { env: "prod" }, autoScalingGroupNames: [] });
 
     expect(ssm).not.toHaveReceivedCommand(GetParametersCommand);
     expect(fleet.groups.map((group) => group.name)).toEqual(["web"]);
@@ -496,9 +594,9 @@ describe("AutoScalingFleetInventory.readFleet", () => {
     ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
     ssm.on(GetInventoryCommand).resolves({ Entities: [] });
 
-    const fleet = await inventory.readFleet({ tags: { env: "prod" }, autoScalingGroupNames: [] });
+    const fleet = await readAll({ tags: { env: "prod" }, autoScalingGroupNames: [] });
 
-    expect(fleet).toEqual({ groups: [], instances: [] });
+    expect(fleet).toEqual({ groups: [], members: [], unmanaged: 0, pages: 1 });
     expect(ec2).not.toHaveReceivedAnyCommand();
     expect(ssm).not.toHaveReceivedCommand(GetParametersCommand);
   });

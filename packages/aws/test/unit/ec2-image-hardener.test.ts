@@ -13,6 +13,7 @@ import {
   GetCommandInvocationCommand,
   InvalidCommandId,
   InvocationDoesNotExist,
+  ListCommandInvocationsCommand,
   ListCommandsCommand,
   SendCommandCommand,
   SSMClient,
@@ -238,6 +239,51 @@ describe("Ec2ImageHardener commands", () => {
       status: "Pending",
       stdout: "",
       stderr: "",
+    });
+  });
+
+  it("sends one command to several instances, and refuses more than SendCommand takes", async () => {
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: "cmd-many" } });
+    const input = { documentName: "Verify", parameters: {}, comment: "verify web" };
+
+    expect(await hardener.sendCommandTo({ ...input, instanceIds: ["i-1", "i-2"] })).toBe("cmd-many");
+    expect(ssm).toHaveReceivedCommandWith(SendCommandCommand, {
+      DocumentName: "Verify",
+      InstanceIds: ["i-1", "i-2"],
+      Comment: "verify web",
+    });
+    const tooMany = Array.from({ length: 51 }, (_, i) => `i-${i}`);
+    await expect(hardener.sendCommandTo({ ...input, instanceIds: tooMany })).rejects.toThrow(
+      "instanceIds: got 51 instances, expected 1 to 50",
+    );
+    expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+  });
+
+  it("lists every invocation of a command with its status and output, over all pages", async () => {
+    ssm
+      .on(ListCommandInvocationsCommand)
+      .resolvesOnce({
+        CommandInvocations: [
+          { InstanceId: "i-1", Status: "Success", CommandPlugins: [{ Name: "Verify", Output: "report-1" }] },
+        ],
+        NextToken: "page-2",
+      })
+      .resolvesOnce({ CommandInvocations: [{ InstanceId: "i-2", Status: "InProgress" }] });
+
+    expect(await hardener.listCommandStatuses("cmd-1")).toEqual([
+      { commandId: "cmd-1", instanceId: "i-1", status: "Success", stdout: "report-1", stderr: "" },
+      { commandId: "cmd-1", instanceId: "i-2", status: "InProgress", stdout: "", stderr: "" },
+    ]);
+    expect(ssm).toHaveReceivedNthCommandWith(ListCommandInvocationsCommand, 1, {
+      CommandId: "cmd-1",
+      Details: true,
+      MaxResults: 50,
+    });
+    expect(ssm).toHaveReceivedNthCommandWith(ListCommandInvocationsCommand, 2, {
+      CommandId: "cmd-1",
+      Details: true,
+      MaxResults: 50,
+      NextToken: "page-2",
     });
   });
 

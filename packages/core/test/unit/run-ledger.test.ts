@@ -192,6 +192,27 @@ describe("RunLedger groups and progress", () => {
     expect(await ledger.getGroup("run-1", "web-b")).toEqual(groupRecord("web-b"));
   });
 
+  it("reads a group's inventory from the store once, gives it back unchangeable, and reads it again once rewritten", async () => {
+    const { store, ledger } = setup();
+    await ledger.putGroups("run-1", [groupRecord("web-a")]);
+    let reads = 0;
+    const get = store.get.bind(store);
+    store.get = (pk, sk) => {
+      reads++;
+      return get(pk, sk);
+    };
+
+    const first = await ledger.getGroup("run-1", "web-a");
+    const again = await ledger.getGroup("run-1", "web-a");
+    expect(reads).toBe(1);
+    expect(again).toEqual(groupRecord("web-a"));
+    expect(() => first.instanceIds.push("i-3")).toThrow(TypeError);
+
+    await ledger.putGroups("run-1", [{ ...groupRecord("web-a"), instanceIds: ["i-9"] }]);
+    expect((await ledger.getGroup("run-1", "web-a")).instanceIds).toEqual(["i-9"]);
+    expect(reads).toBe(2);
+  });
+
   it("names the group and the run when a group is missing", async () => {
     const { ledger } = setup();
     await expect(ledger.getGroup("run-1", "web-x")).rejects.toThrow(

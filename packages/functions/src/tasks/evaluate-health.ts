@@ -16,7 +16,7 @@ import {
   judgeRegression,
   read,
 } from "./shared/health-support";
-import { loadRun } from "./shared/load-run";
+import { loadRunState } from "./shared/load-run";
 import { type GroupState, GroupStateSchema } from "./shared/state";
 
 /**
@@ -28,7 +28,7 @@ import { type GroupState, GroupStateSchema } from "./shared/state";
  */
 export const evaluateHealthTask: Task<unknown, GroupState> = async (event, deps) => {
   const state = GroupStateSchema.parse(event);
-  const { run, request } = await loadRun(deps, state.runId);
+  const { run, request } = await loadRunState(deps, state.runId);
   const group = await deps.ledger.getGroup(state.runId, state.group);
   const checkpoint = state.event?.checkpoint ?? null;
   const pending =

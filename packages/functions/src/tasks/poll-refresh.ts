@@ -8,7 +8,7 @@ import { groupRollout } from "../runtime/adapters";
 import { InstanceRefreshGoneError, RefreshIdMissingError } from "../runtime/errors";
 import { type Task, taskHandler } from "../runtime/lambda";
 import { expectedToNextStop, pacingOf } from "./shared/group-support";
-import { loadRun } from "./shared/load-run";
+import { loadRunState } from "./shared/load-run";
 import { lookAtRefresh } from "./shared/refresh-look";
 import { type GroupState, GroupStateSchema } from "./shared/state";
 
@@ -19,7 +19,7 @@ export const pollRefreshTask: Task<unknown, GroupState> = async (event, deps) =>
   if (!refreshId) throw new RefreshIdMissingError(state.group, "polls");
   // The token of the timed-out wait is dead: remove it so no late event tries it.
   await deps.ledger.takeWaitToken(refreshId);
-  const { run, request } = await loadRun(deps, state.runId);
+  const { run, request } = await loadRunState(deps, state.runId);
   if (run.abortRequested && !state.rollingBack) {
     return { ...state, timeout: undefined, event: abortEvent(refreshId, run.abortRequested) };
   }

@@ -1,6 +1,6 @@
 import { groupRollout, snsNotifier } from "../runtime/adapters";
 import { type Task, taskHandler } from "../runtime/lambda";
-import { loadRun } from "./shared/load-run";
+import { loadRunState } from "./shared/load-run";
 import { notify } from "./shared/notify";
 import { revertGroup } from "./shared/revert";
 import { type GroupState, GroupStateSchema } from "./shared/state";
@@ -11,7 +11,7 @@ import { type GroupState, GroupStateSchema } from "./shared/state";
  */
 export const rollbackGroupTask: Task<unknown, GroupState> = async (event, deps) => {
   const state = GroupStateSchema.parse(event);
-  const { run, request } = await loadRun(deps, state.runId);
+  const { run, request } = await loadRunState(deps, state.runId);
   const progress = await deps.ledger.getProgress(state.runId, state.group);
   const verdict =
     state.event?.kind === "abort"

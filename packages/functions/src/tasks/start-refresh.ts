@@ -3,7 +3,7 @@ import { launchTemplateRollout } from "../runtime/adapters";
 import { TargetImageMissingError } from "../runtime/errors";
 import { type Task, taskHandler } from "../runtime/lambda";
 import { ACTIVE_REFRESH, alarmsOf, clientToken, expectedToNextStop, isOurs } from "./shared/group-support";
-import { loadRun } from "./shared/load-run";
+import { loadRunState } from "./shared/load-run";
 import { revertGroup } from "./shared/revert";
 import { type GroupState, GroupStateSchema } from "./shared/state";
 
@@ -19,7 +19,7 @@ const LOCK_TTL_SECONDS = 7 * 24 * 3600;
 export const startRefreshTask: Task<unknown, GroupState> = async (event, deps) => {
   const state = GroupStateSchema.parse(event);
   const { runId, group: name } = state;
-  const { run, request } = await loadRun(deps, runId);
+  const { run, request } = await loadRunState(deps, runId);
   let progress = await deps.ledger.getProgress(runId, name);
   const save = async (change: Partial<GroupProgress>) => {
     progress = { ...progress, ...change };

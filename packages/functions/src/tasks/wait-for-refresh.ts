@@ -3,7 +3,7 @@ import { z } from "zod";
 import { groupRollout, sfnTaskResumer } from "../runtime/adapters";
 import { RefreshIdMissingError } from "../runtime/errors";
 import { type Task, taskHandler } from "../runtime/lambda";
-import { loadRun } from "./shared/load-run";
+import { loadRunState } from "./shared/load-run";
 import { lookAtRefresh } from "./shared/refresh-look";
 import { GroupStateSchema } from "./shared/state";
 
@@ -27,7 +27,7 @@ export const waitForRefreshTask: Task<unknown, { filed: string }> = async (event
     expiresAt,
   );
 
-  const { run, request } = await loadRun(deps, state.runId);
+  const { run, request } = await loadRunState(deps, state.runId);
   if (run.abortRequested && !state.rollingBack) {
     // The abort came while this group was between waits: it found no token to wake, so look here.
     const token = await deps.ledger.takeWaitToken(refreshId);

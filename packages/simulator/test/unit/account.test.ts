@@ -34,6 +34,28 @@ const bigFleet = () =>
   });
 
 describe("simulated services behind the real SDK clients", () => {
+  it("skips the no-op logger and resolves middleware once, yet a middleware added first sees every call", async () => {
+    const { autoscaling } = SimulatedAccount.create(bigFleet()).createClients();
+    expect(autoscaling.middlewareStack.identify().some((name) => name.startsWith("loggerMiddleware"))).toBe(
+      false,
+    );
+    const seen: string[] = [];
+    autoscaling.middlewareStack.add(
+      (next, context) => async (args) => {
+        seen.push(String(context.commandName));
+        return next(args);
+      },
+      { step: "initialize", name: "testCounter" },
+    );
+    for (const name of ["api", "jobs", "api"]) {
+      const out = await autoscaling.send(
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
+      );
+      expect(out.AutoScalingGroups?.[0]?.AutoScalingGroupName).toBe(name);
+    }
+    expect(seen).toEqual(Array(3).fill("DescribeAutoScalingGroupsCommand"));
+  });
+
   it("rejects MaxResults above the service maximum, naming it", async () => {
     const { ssm, autoscaling, ec2 } = SimulatedAccount.create(bigFleet()).createClients();
     const info = await ssm

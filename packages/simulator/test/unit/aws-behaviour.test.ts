@@ -8,7 +8,12 @@ import {
 } from "@aws-sdk/client-auto-scaling";
 import { GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateLaunchTemplateVersionCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
-import { GetCommandInvocationCommand, GetInventoryCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
+import {
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  GetInventoryCommand,
+  SendCommandCommand,
+} from "@aws-sdk/client-ssm";
 import { describe, expect, it } from "vitest";
 import { SimulatedAccount } from "../../src/index";
 import { LAUNCH_RETRY_MS } from "../../src/refresh-engine";
@@ -170,6 +175,39 @@ describe("the simulator behaves as AWS documents", () => {
     const { clients } = await setUp({ groups: [web({ inventory: false })], standalone: 2 });
     const out = await clients.ssm.send(new GetInventoryCommand({}));
     expect(out.Entities).toHaveLength(2);
+  });
+
+  it("answers GetInventory filtered by instance ids with those instances only, and refuses more than 40 ids in a filter", async () => {
+    const { account, clients } = await setUp({ groups: [web()], standalone: 3 });
+    const ids = [...account.world.instances.keys()];
+    const picked = [ids[1], ids[3]].filter((id): id is string => id !== undefined);
+    const byId = (values: string[]) =>
+      clients.ssm.send(
+        new GetInventoryCommand({
+          Filters: [{ Key: "AWS:InstanceInformation.InstanceId", Values: values, Type: "Equal" }],
+        }),
+      );
+
+    const out = await byId([...picked, "i-0000000000unknown"]);
+
+    expect(out.Entities?.map((e) => e.Id).sort()).toEqual([...picked].sort());
+    // InventoryFilterValueList: 1 to 40 values (../shared/aws-models/ssm-2014-11-06.json).
+    await expect(byId(Array.from({ length: 41 }, (_, i) => `i-${i}`))).rejects.toMatchObject({
+      name: "ValidationException",
+      message: expect.stringContaining("filters.1.member.values"),
+    });
+  });
+
+  it("refuses a DescribeInstanceInformation filter of more than 100 values", async () => {
+    const { clients } = await setUp({ groups: [web()] });
+
+    await expect(
+      clients.ssm.send(
+        new DescribeInstanceInformationCommand({
+          Filters: [{ Key: "InstanceIds", Values: Array.from({ length: 101 }, (_, i) => `i-${i}`) }],
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "ValidationException" });
   });
 
   it("ends a command to an unreachable agent TimedOut (DeliveryTimedOut); instances run on xen", async () => {

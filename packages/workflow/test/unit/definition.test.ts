@@ -93,7 +93,11 @@ describe("the state machine definition", () => {
 
   it("judges readiness after the inventory and before the bake, in pages, and fails the run on refusal before any change", () => {
     const states = definition.States as Record<string, Record<string, unknown>>;
-    expect(states.Inventory?.Next).toBe("Readiness");
+    expect(states.Inventory?.Next).toBe("InventoryPaged");
+    expect(states.InventoryPaged?.Default).toBe("Readiness");
+    expect(states.InventoryMore?.Next).toBe("InventoryPaged");
+    expect(states.InventoryMore?.Retry).toEqual(states.Inventory?.Retry);
+    expect(states.InventoryMore?.Catch).toEqual(states.Inventory?.Catch);
     expect(states.Readiness?.Next).toBe("ReadinessPaged");
     expect(states.ReadinessPaged?.Default).toBe("SelectTarget");
     expect(states.ReadinessMore?.Next).toBe("ReadinessPaged");

@@ -28,6 +28,7 @@ export const HEALTH_CALLS = {
   findCommand: "ssm:ListCommands",
   sendCommand: "ssm:SendCommand",
   getCommandStatus: "ssm:GetCommandInvocation",
+  listCommandStatuses: "ssm:ListCommandInvocations",
   metricData: "cloudwatch:GetMetricData",
 } as const;
 
@@ -63,6 +64,28 @@ export async function read<T>(call: string, fn: () => Promise<T>): Promise<T> {
 export function failedClosed(error: unknown): HealthVerdict {
   const what = error instanceof HealthReadError ? error.message : describeError(error);
   return { healthy: false, verdict: `health could not be judged, so it fails closed: ${what}` };
+}
+
+/**
+ * The same dependencies, but a group is described at most once (the first answer, or failure, is
+ * kept): for one look that checks health and judges regression on the same instant's instances
+ * instead of asking Auto Scaling for each. Only for the span of one invocation.
+ */
+export function describingOnce(deps: FunctionDeps): FunctionDeps {
+  const described = new Map<string, ReturnType<FunctionDeps["rollout"]["describeGroup"]>>();
+  const rollout = Object.create(deps.rollout) as FunctionDeps["rollout"];
+  rollout.describeGroup = (name) => {
+    let answer = described.get(name);
+    if (answer === undefined) {
+      answer = deps.rollout.describeGroup(name);
+      described.set(name, answer);
+    }
+    return answer;
+  };
+  // Copies getters as getters: spreading would read (build, or fail on) adapters the task never uses.
+  const view = Object.defineProperties({}, Object.getOwnPropertyDescriptors(deps)) as FunctionDeps;
+  Object.defineProperty(view, "rollout", { value: rollout, enumerable: true });
+  return view;
 }
 
 /** New instances of the group: those launched from the run's launch template version. */

@@ -130,7 +130,7 @@ describe("verifyGroup fails closed", () => {
     world.deps.hardener = {
       ...world.deps.hardener,
       findCommand: async () => null,
-      sendCommand: async () => {
+      sendCommandTo: async () => {
         throw serviceFault("ThrottlingException", "Rate exceeded");
       },
     };
@@ -153,7 +153,7 @@ describe("verifyGroup fails closed", () => {
     await seedRefreshing();
     world.deps.hardener = {
       ...world.deps.hardener,
-      getCommandStatus: async () => {
+      listCommandStatuses: async () => {
         throw serviceFault("ThrottlingException", "Rate exceeded");
       },
     };
@@ -170,7 +170,131 @@ describe("verifyGroup fails closed", () => {
     const next = await verifyGroupTask(polling, world.deps);
 
     expect(next.health?.healthy).toBe(false);
-    expect(next.health?.verdict).toContain("ssm:GetCommandInvocation failed");
+    expect(next.health?.verdict).toContain("ssm:ListCommandInvocations failed");
+  });
+});
+
+describe("verifyGroup runs the verify document on the sample with one command", () => {
+  const REPORT = '{"fips_enabled": true, "kernel": "6.1.150-1.amzn2023.x86_64", "stig": "High"}';
+  const succeeded = {
+    ...atCheckpoint,
+    event: { ...atCheckpoint.event, kind: "succeeded", checkpoint: null, percentage: 100 },
+  };
+  /** Three new instances in service, all answering SSM; the hardener records what is sent and read. */
+  async function seedThreeNew() {
+    await seedRefreshing({});
+    const ids = ["i-c", "i-a", "i-b"];
+    world.rollout.described = {
+      desired: 3,
+      inService: 3,
+      healthyInService: 3,
+      instances: ids.map((instanceId) => ({
+        instanceId,
+        launchTemplateVersion: "4",
+        healthy: true,
+        lifecycleState: "InService",
+      })),
+    };
+    world.health.pingStatus = async () => Object.fromEntries(ids.map((id) => [id, "Online"]));
+    const sent: string[][] = [];
+    const wholeReads: string[] = [];
+    let listed: { instanceId: string; status: string; stdout: string }[] = [];
+    world.deps.hardener = {
+      ...world.deps.hardener,
+      findCommand: async () => null,
+      sendCommandTo: async ({ instanceIds }) => {
+        sent.push(instanceIds);
+        return "c-1";
+      },
+      listCommandStatuses: async (commandId) => listed.map((l) => ({ ...l, commandId, stderr: "" })),
+      getCommandStatus: async (commandId, instanceId) => {
+        wholeReads.push(instanceId);
+        return { commandId, instanceId, status: "Success", stdout: `starting\n${REPORT}\n`, stderr: "" };
+      },
+    };
+    return { sent, wholeReads, list: (rows: typeof listed) => (listed = rows) };
+  }
+
+  it("sends one command to the whole sample and reads every result with one listing", async () => {
+    const fake = await seedThreeNew();
+    const describe = world.rollout.describeGroup.bind(world.rollout);
+    let described = 0;
+    world.rollout.describeGroup = (name) => {
+      described++;
+      return describe(name);
+    };
+
+    const polling = await verifyGroupTask(succeeded, world.deps);
+    expect(described).toBe(1);
+    expect(fake.sent).toEqual([["i-a", "i-b", "i-c"]]);
+    expect(polling.verify?.commands).toEqual(
+      ["i-a", "i-b", "i-c"].map((instanceId) => ({ instanceId, commandId: "c-1" })),
+    );
+
+    fake.list([
+      { instanceId: "i-a", status: "Success", stdout: REPORT },
+      { instanceId: "i-b", status: "InProgress", stdout: "" },
+    ]);
+    const waiting = await verifyGroupTask(polling, world.deps);
+    expect(waiting.verify?.done).toBe(false);
+    expect(waiting.verify?.commands.map((c) => c.instanceId)).toEqual(["i-b", "i-c"]);
+
+    fake.list(["i-a", "i-b", "i-c"].map((instanceId) => ({ instanceId, status: "Success", stdout: REPORT })));
+    const done = await verifyGroupTask(waiting, world.deps);
+    expect(done.health).toEqual({ healthy: true, verdict: null });
+    expect(fake.wholeReads).toEqual([]);
+  });
+
+  it("judges an output the listing cut short on the invocation's whole stdout", async () => {
+    const fake = await seedThreeNew();
+    const polling = await verifyGroupTask(succeeded, world.deps);
+    fake.list(
+      ["i-a", "i-b", "i-c"].map((instanceId) => ({
+        instanceId,
+        status: "Success",
+        stdout: instanceId === "i-b" ? "x".repeat(2500) : REPORT,
+      })),
+    );
+
+    const done = await verifyGroupTask(polling, world.deps);
+
+    expect(done.health).toEqual({ healthy: true, verdict: null });
+    expect(fake.wholeReads).toEqual(["i-b"]);
+  });
+
+  it("names the instance whose verify document failed", async () => {
+    const fake = await seedThreeNew();
+    const polling = await verifyGroupTask(succeeded, world.deps);
+    fake.list([
+      { instanceId: "i-a", status: "Success", stdout: REPORT },
+      { instanceId: "i-b", status: "Failed", stdout: "" },
+      { instanceId: "i-c", status: "Success", stdout: REPORT },
+    ]);
+
+    const done = await verifyGroupTask(polling, world.deps);
+
+    expect(done.health).toEqual({
+      healthy: false,
+      verdict: "compliance of i-b: the verify document ended Failed",
+    });
+  });
+
+  it("reuses the command an earlier attempt sent, and sends only to instances it missed", async () => {
+    const fake = await seedThreeNew();
+    world.deps.hardener.findCommand = async () => "c-0";
+    fake.list([
+      { instanceId: "i-a", status: "InProgress", stdout: "" },
+      { instanceId: "i-b", status: "Pending", stdout: "" },
+    ]);
+
+    const polling = await verifyGroupTask(succeeded, world.deps);
+
+    expect(fake.sent).toEqual([["i-c"]]);
+    expect(polling.verify?.commands).toEqual([
+      { instanceId: "i-a", commandId: "c-0" },
+      { instanceId: "i-b", commandId: "c-0" },
+      { instanceId: "i-c", commandId: "c-1" },
+    ]);
   });
 });
 

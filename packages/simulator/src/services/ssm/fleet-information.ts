@@ -1,5 +1,5 @@
 import type { DescribeInstanceInformationCommandInput, GetInventoryCommandInput } from "@aws-sdk/client-ssm";
-import { ServiceFault } from "../../errors";
+import { ServiceFault, validationFault } from "../../errors";
 import type { InstanceState, World } from "../../world";
 import { checkRange, isoMs, paginate, type ServiceHandlers, scanPage } from "../common";
 
@@ -56,6 +56,45 @@ function informationCandidates(
   for (const id of byId.values) {
     const instance = world.instances.get(id);
     if (instance !== undefined && instance.ping !== null && instance.state !== "terminated")
+      picked.set(id, instance);
+  }
+  const order = (instance: InstanceState): number => world.instanceOrder.get(instance.instanceId) ?? 0;
+  return [...picked.values()].sort((a, b) => order(a) - order(b));
+}
+
+/**
+ * Refuses a list longer or shorter than the model allows, as SSM's validation does, naming it.
+ * Limits from ../shared/aws-models/ssm-2014-11-06.json: InventoryFilterList 1-5 filters,
+ * InventoryFilterValueList 1-40 values, InstanceInformationFilterValueSet 1-100 values.
+ */
+function checkCount(field: string, count: number, min: number, max: number): void {
+  if (count < min || count > max) {
+    throw validationFault(
+      S,
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length between ${min} and ${max} (got ${count})`,
+    );
+  }
+}
+
+/**
+ * The instances a GetInventory call can return, in creation order. An `Equal` filter on
+ * `AWS:InstanceInformation.InstanceId` (the model's own example of an inventory filter) names them:
+ * only those are looked up, by id, instead of the whole account.
+ */
+function inventoryCandidates(world: World, filters: readonly InventoryFilter[]): readonly InstanceState[] {
+  const byId = filters.find(
+    (f) => f.Key === "AWS:InstanceInformation.InstanceId" && (f.Type ?? "Equal") === "Equal",
+  );
+  if (byId === undefined) return fleetView(world).inventoried;
+  const picked = new Map<string, InstanceState>();
+  for (const id of byId.Values ?? []) {
+    const instance = world.instances.get(id);
+    if (
+      instance !== undefined &&
+      instance.ping !== null &&
+      instance.state !== "terminated" &&
+      instance.inventory
+    )
       picked.set(id, instance);
   }
   const order = (instance: InstanceState): number => world.instanceOrder.get(instance.instanceId) ?? 0;
@@ -138,6 +177,8 @@ export const fleetInformationHandlers: ServiceHandlers = {
         values: f.valueSet ?? [],
       })),
     ];
+    for (const [i, f] of (input.Filters ?? []).entries())
+      checkCount(`filters.${i + 1}.member.values`, (f.Values ?? []).length, 1, 100);
     const instances = informationCandidates(ctx.world, filters).filter((instance) =>
       filters.every(({ key, values }) => {
         switch (key) {
@@ -186,6 +227,9 @@ export const fleetInformationHandlers: ServiceHandlers = {
     const input = raw as GetInventoryCommandInput;
     checkRange(S, "MaxResults", input.MaxResults, 1, 50);
     const filters: InventoryFilter[] = input.Filters ?? [];
+    if (input.Filters !== undefined) checkCount("filters", filters.length, 1, 5);
+    for (const [i, f] of filters.entries())
+      checkCount(`filters.${i + 1}.member.values`, (f.Values ?? []).length, 1, 40);
     const types = (input.ResultAttributes ?? []).map((a) => a.TypeName ?? "");
     for (const type of types) {
       if (type !== "AWS:Application" && type !== "AWS:InstanceInformation") {
@@ -244,7 +288,7 @@ export const fleetInformationHandlers: ServiceHandlers = {
     // (https://docs.aws.amazon.com/systems-manager/latest/userguide/inventory-collection.html).
     const { page, nextToken } = scanPage(
       S,
-      fleetView(ctx.world).inventoried,
+      inventoryCandidates(ctx.world, filters),
       input.MaxResults ?? 50,
       input.NextToken,
       entity,

@@ -4,7 +4,7 @@ import type {
   ListCommandsCommandInput,
   SendCommandCommandInput,
 } from "@aws-sdk/client-ssm";
-import { STIG_DOCUMENT_NAME } from "@fleet-upgrade/core";
+import { LISTED_OUTPUT_CHARS, STIG_DOCUMENT_NAME } from "@fleet-upgrade/core";
 import { ServiceFault, validationFault } from "../../errors";
 import type { CommandState, InvocationState, World } from "../../world";
 import { checkRange, isoMs, paginate, type ServiceContext, type ServiceHandlers } from "../common";
@@ -210,7 +210,9 @@ export const runCommandHandlers: ServiceHandlers = {
                 Name: "aws:runShellScript",
                 Status: invocation.status,
                 ResponseCode: invocation.responseCode,
-                Output: invocation.stdout,
+                // The listing's Output is capped at 2,500 characters (`CommandPluginOutput` in
+                // ../shared/aws-models/ssm-2014-11-06.json); GetCommandInvocation returns up to 24,000.
+                Output: invocation.stdout.slice(0, LISTED_OUTPUT_CHARS),
               },
             ],
           }),
