@@ -11,14 +11,14 @@ import {
 } from "@aws-sdk/client-ec2";
 import type {
   AlarmDescription,
-  FleetTargets,
   GroupDescription,
   ReadinessReader,
   TemplateDescription,
 } from "@fleet-upgrade/core";
+import { isTargeted } from "./autoscaling-group-walk";
 import { ClientNotGivenError } from "./errors";
 import { describeAllAutoScalingGroups, GROUPS_PER_PAGE, launchTemplateSpec, templateUserOf } from "./queries";
-import { chunk, hasAllTags, mapLimit, tagsToRecord } from "./support";
+import { chunk, mapLimit, tagsToRecord } from "./support";
 
 export interface GroupsReaderClients {
   autoscaling: AutoScalingClient;
@@ -250,10 +250,4 @@ export class GroupsReader implements ReadinessReader {
         : [],
     );
   }
-}
-
-function isTargeted(group: AutoScalingGroup, targets: FleetTargets): boolean {
-  const name = group.AutoScalingGroupName as string;
-  if (targets.autoScalingGroupNames.length > 0 && !targets.autoScalingGroupNames.includes(name)) return false;
-  return hasAllTags(tagsToRecord(group.Tags), targets.tags);
 }
